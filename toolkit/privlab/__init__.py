@@ -1,0 +1,59 @@
+"""privlab — profile, anonymize, query with differential privacy and synthesize tables.
+
+``import privlab as pv`` is the one entry point. Importing has no side effects and
+stays fast: submodules (and their heavy dependencies — SDV, torch, OpenDP) load
+the first time one of their names is used.
+
+Examples
+--------
+>>> import privlab as pv
+>>> pv.__version__  # doctest: +ELLIPSIS
+'...'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from privlab._config import config_context, get_config, set_config
+from privlab._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from privlab.io import fingerprint, read, write
+    from privlab.store import Store, open_store
+
+# Public name -> module that defines it. Loaded on first attribute access
+# (PEP 562) so `import privlab` does not pull polars extensions, OpenDP or SDV.
+_LAZY: dict[str, str] = {
+    "Store": "privlab.store",
+    "fingerprint": "privlab.io",
+    "open_store": "privlab.store",
+    "read": "privlab.io",
+    "write": "privlab.io",
+}
+
+__all__ = [
+    "Store",
+    "__version__",
+    "config_context",
+    "fingerprint",
+    "get_config",
+    "open_store",
+    "read",
+    "set_config",
+    "write",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'privlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

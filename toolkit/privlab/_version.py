@@ -1,0 +1,3 @@
+"""The privlab version (read by hatchling at build time)."""
+
+__version__ = "0.1.0"

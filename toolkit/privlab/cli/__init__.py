@@ -1,0 +1,54 @@
+"""The ``privlab`` command line: thin commands over the same public API.
+
+Every subcommand lives in its own module and is registered in ``_COMMANDS``
+below (explicitly, no entry-point discovery). Errors privlab raises on purpose
+(:class:`~privlab.exceptions.PrivlabError`) are printed as one clear line and
+exit with status 2; nothing is written on error.
+
+Examples
+--------
+>>> from click.testing import CliRunner
+>>> from privlab.cli import main
+>>> result = CliRunner().invoke(main, ["--version"])
+>>> result.output.startswith("privlab, version")
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from privlab._version import __version__
+from privlab.exceptions import PrivlabError
+
+__all__ = ["main"]
+
+
+class _PrivlabGroup(click.Group):
+    """A click group that turns PrivlabError into a one-line error and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PrivlabError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_PrivlabGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="privlab")
+def main() -> None:
+    """privlab: profile, anonymize, query with DP and synthesize tabular data."""
+
+
+def _register() -> None:
+    # Imported here, not at module top, so each command module stays independent.
+    from privlab.cli import _demo, _info
+
+    for command in (_demo.demo, _info.info):
+        main.add_command(command)
+
+
+_register()
