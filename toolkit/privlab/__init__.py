@@ -22,19 +22,23 @@ from privlab._version import __version__
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from privlab.io import fingerprint, read, write
     from privlab.store import Store, open_store
+    from privlab.synth import Synthetic, synthesize
 
 # Public name -> module that defines it. Loaded on first attribute access
 # (PEP 562) so `import privlab` does not pull polars extensions, OpenDP or SDV.
 _LAZY: dict[str, str] = {
     "Store": "privlab.store",
+    "Synthetic": "privlab.synth",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
     "read": "privlab.io",
+    "synthesize": "privlab.synth",
     "write": "privlab.io",
 }
 
 __all__ = [
     "Store",
+    "Synthetic",
     "__version__",
     "config_context",
     "fingerprint",
@@ -42,6 +46,7 @@ __all__ = [
     "open_store",
     "read",
     "set_config",
+    "synthesize",
     "write",
 ]
 

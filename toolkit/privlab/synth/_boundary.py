@@ -76,6 +76,12 @@ def to_sdv(df: pl.DataFrame, plan: TablePlan) -> Any:
         for name, dtype in df.schema.items()
         if dtype == pl.Categorical or isinstance(dtype, pl.Enum)
     )
+    # SDV's datetime transformer expects nanosecond timestamps.
+    df = df.with_columns(
+        pl.col(name).cast(pl.Datetime("ns"))
+        for name, dtype in df.schema.items()
+        if dtype == pl.Date or isinstance(dtype, pl.Datetime)
+    )
     return df.to_pandas()
 
 

@@ -389,7 +389,7 @@ def _sample_tables(
         if model == "hma":
             root = _root_table(metadata)
             scale = counts[root] / real[root].height
-            raw = synthesizer.sample(scale=scale)
+            raw = synthesizer.sample_scale(scale=scale)
             if bar is not None:
                 bar.step("sample")
         else:

@@ -1,11 +1,14 @@
-"""Small, seeded test tables shaped like data_samples/ (made here so tests run anywhere)."""
+"""Fixtures for the synthesis tests: small seeded tables shaped like data_samples/."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from typing import Any
+
 import numpy as np
 import polars as pl
+import pytest
 
 CITIES = {"Springfield": "627", "Riverton": "841", "Lakeside": "301", "Hillview": "950"}
 FIRST = ["Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan", "Kai", "Logan"]
@@ -80,3 +83,33 @@ def customers_orders(n_customers: int = 60, seed: int = 0) -> dict[str, pl.DataF
         }
     )
     return {"customers": customers, "orders": orders}
+
+
+@pytest.fixture(scope="session")
+def patients_df() -> pl.DataFrame:
+    return patients(300)
+
+
+@pytest.fixture(scope="session")
+def shop() -> dict[str, pl.DataFrame]:
+    return customers_orders(50)
+
+
+@pytest.fixture(scope="session")
+def fitted(patients_df: pl.DataFrame) -> Any:
+    """One GaussianCopula fit with a 30 % holdout, reused by the tests."""
+    import privlab as pv
+
+    return pv.synthesize(patients_df, rows=250, profile=PATIENT_PII, seed=11, holdout=0.3)
+
+
+@pytest.fixture(scope="session")
+def fitted_hma(shop: dict[str, pl.DataFrame]) -> Any:
+    import privlab as pv
+
+    return pv.synthesize(shop, model="hma", profile={"email": "email"}, seed=5)
+
+
+@pytest.fixture(scope="session")
+def patient_pii() -> dict[str, dict[str, str | None]]:
+    return PATIENT_PII
