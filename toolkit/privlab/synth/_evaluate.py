@@ -45,6 +45,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["SynthReport", "evaluate_synthetic"]
 
+# Anonymeter's default allows 10 million attempts to find singling-out predicates,
+# which takes minutes on small or coarse tables that have few unique combinations.
+_MIN_ATTEMPTS = 20_000
+
 
 @dataclass
 class SynthReport:
@@ -273,7 +277,14 @@ def _table_privacy(
     start = time.perf_counter()
     n_cols = min(3, len(cols))
     results["singling_out"] = singling_out_risk(
-        real, synthetic, holdout, columns=cols, n_attacks=n_attacks, n_cols=n_cols, seed=s_so
+        real,
+        synthetic,
+        holdout,
+        columns=cols,
+        n_attacks=n_attacks,
+        n_cols=n_cols,
+        max_attempts=max(_MIN_ATTEMPTS, 100 * n_attacks),
+        seed=s_so,
     )
     seconds["singling_out"] = seconds.get("singling_out", 0.0) + time.perf_counter() - start
     if len(cols) >= 2:
