@@ -30,8 +30,20 @@ def test_synth_writes_data_and_report(tmp_path: Path) -> None:
     out, report = tmp_path / "out.parquet", tmp_path / "report.json"
     result = CliRunner().invoke(
         main,
-        ["synth", str(src), "--sep", ";", "--rows", "50", "--seed", "3", "--out", str(out),
-         "--report", str(report)],
+        [
+            "synth",
+            str(src),
+            "--sep",
+            ";",
+            "--rows",
+            "50",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--report",
+            str(report),
+        ],
     )
     assert result.exit_code == 0, result.output
     data = pl.read_parquet(out)
@@ -42,15 +54,28 @@ def test_synth_writes_data_and_report(tmp_path: Path) -> None:
     assert payload["manifest"]["params"]["holdout"] == 0.2
     assert "quality" in result.output
     again = tmp_path / "again.parquet"
-    CliRunner().invoke(main, ["synth", str(src), "--sep", ";", "--rows", "50", "--seed", "3",
-                              "--holdout", "0.2", "--out", str(again)])
+    CliRunner().invoke(
+        main,
+        [
+            "synth",
+            str(src),
+            "--sep",
+            ";",
+            "--rows",
+            "50",
+            "--seed",
+            "3",
+            "--holdout",
+            "0.2",
+            "--out",
+            str(again),
+        ],
+    )
     assert pl.read_parquet(again).equals(data)
 
 
 def test_synth_errors_exit_2(tmp_path: Path) -> None:
     src = _table(tmp_path / "in.csv")
-    result = CliRunner().invoke(
-        main, ["synth", str(src), "--sep", ";", "--out", str(src)]
-    )
+    result = CliRunner().invoke(main, ["synth", str(src), "--sep", ";", "--out", str(src)])
     assert result.exit_code == 2
     assert "error:" in result.output

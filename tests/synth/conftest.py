@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Any
 
 import numpy as np
@@ -21,8 +20,12 @@ def patients(n: int = 300, seed: int = 0) -> pl.DataFrame:
     city = rng.choice(list(CITIES), size=n, p=[0.4, 0.3, 0.2, 0.1])
     zips = [CITIES[c] + f"{rng.integers(10, 30):02d}" for c in city]
     age = np.clip(rng.gamma(4.0, 11.0, size=n), 1, 99).astype(int)
-    dob = [dt.date(2024, 1, 1) - dt.timedelta(days=int(a * 365.25 + rng.integers(0, 365))) for a in age]
-    diag = np.where(age > 60, rng.choice(["I10", "E11", "I25"], n), rng.choice(["J06", "S93", "F41"], n))
+    dob = [
+        dt.date(2024, 1, 1) - dt.timedelta(days=int(a * 365.25 + rng.integers(0, 365))) for a in age
+    ]
+    diag = np.where(
+        age > 60, rng.choice(["I10", "E11", "I25"], n), rng.choice(["J06", "S93", "F41"], n)
+    )
     charges = np.round(rng.lognormal(7.5, 0.6, size=n) * (1 + age / 100), 2)
     first = rng.choice(FIRST, n)
     last = rng.choice(LAST, n)
@@ -30,8 +33,13 @@ def patients(n: int = 300, seed: int = 0) -> pl.DataFrame:
         {
             "patient_id": [f"P{i:06d}" for i in range(n)],
             "full_name": [f"{a} {b}-{i}" for i, (a, b) in enumerate(zip(first, last, strict=True))],
-            "email": [f"{a.lower()}.{b.lower()}{i}@mail.example" for i, (a, b) in enumerate(zip(first, last, strict=True))],
-            "ssn": [f"{rng.integers(100, 899):03d}-{rng.integers(10, 99):02d}-{i:04d}" for i in range(n)],
+            "email": [
+                f"{a.lower()}.{b.lower()}{i}@mail.example"
+                for i, (a, b) in enumerate(zip(first, last, strict=True))
+            ],
+            "ssn": [
+                f"{rng.integers(100, 899):03d}-{rng.integers(10, 99):02d}-{i:04d}" for i in range(n)
+            ],
             "date_of_birth": [d.isoformat() for d in dob],
             "sex": rng.choice(["F", "M"], n),
             "zip_code": zips,
@@ -39,7 +47,10 @@ def patients(n: int = 300, seed: int = 0) -> pl.DataFrame:
             "age": age,
             "diagnosis_code": diag,
             "total_charges": charges,
-            "notes": [f"Seen by Dr {rng.choice(LAST)}; call {rng.integers(200, 999)}-555-{i:04d}" for i in range(n)],
+            "notes": [
+                f"Seen by Dr {rng.choice(LAST)}; call {rng.integers(200, 999)}-555-{i:04d}"
+                for i in range(n)
+            ],
         }
     )
 

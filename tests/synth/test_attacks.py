@@ -49,8 +49,9 @@ def test_risk_is_residual_over_control() -> None:
     ctrl, _ = success_rate(200, 40, 0.95)
     assert r.risk == pytest.approx((main - ctrl) / (1 - ctrl))
     assert r.ci[0] < r.risk < r.ci[1]
-    no_control = AttackResult.from_counts("t", n_attacks=200, n_success=120, n_baseline=10,
-                                          n_control=None)
+    no_control = AttackResult.from_counts(
+        "t", n_attacks=200, n_success=120, n_baseline=10, n_control=None
+    )
     assert no_control.risk == pytest.approx(main)
 
 
@@ -75,24 +76,29 @@ def test_singling_out_univariate_mode(sets: dict[str, pl.DataFrame]) -> None:
 
 def test_linkability_copy_is_high_independent_is_low(sets: dict[str, pl.DataFrame]) -> None:
     aux = (["age", "zip"], ["income", "sex"])
-    copy = linkability_risk(sets["train"], sets["train"], aux, sets["control"], n_attacks=200,
-                            seed=0)
-    indep = linkability_risk(sets["train"], sets["independent"], aux, sets["control"],
-                             n_attacks=200, seed=0)
+    copy = linkability_risk(
+        sets["train"], sets["train"], aux, sets["control"], n_attacks=200, seed=0
+    )
+    indep = linkability_risk(
+        sets["train"], sets["independent"], aux, sets["control"], n_attacks=200, seed=0
+    )
     assert copy.risk > 0.8
     assert indep.risk < 0.1
 
 
 def test_inference_copy_is_high_independent_is_low(sets: dict[str, pl.DataFrame]) -> None:
     aux = ["age", "zip", "sex", "income"]
-    copy = inference_risk(sets["train"], sets["train"], aux, "diag", sets["control"],
-                          n_attacks=200, seed=0)
-    indep = inference_risk(sets["train"], sets["independent"], aux, "diag", sets["control"],
-                           n_attacks=200, seed=0)
+    copy = inference_risk(
+        sets["train"], sets["train"], aux, "diag", sets["control"], n_attacks=200, seed=0
+    )
+    indep = inference_risk(
+        sets["train"], sets["independent"], aux, "diag", sets["control"], n_attacks=200, seed=0
+    )
     assert copy.risk > 0.8
     assert indep.risk < 0.1
-    numeric = inference_risk(sets["train"], sets["train"], ["age", "zip", "sex"], "income",
-                             n_attacks=100, seed=0)
+    numeric = inference_risk(
+        sets["train"], sets["train"], ["age", "zip", "sex"], "income", n_attacks=100, seed=0
+    )
     assert numeric.details["regression"] is True
 
 

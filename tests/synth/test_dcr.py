@@ -16,8 +16,9 @@ def _frame(n: int, seed: int) -> pl.DataFrame:
             "x": rng.normal(0, 1, n),
             "k": rng.integers(0, 5, n),
             "c": rng.choice(["a", "b", "c"], n),
-            "d": pl.date_range(pl.date(2020, 1, 1), pl.date(2021, 1, 1), eager=True)
-            .sample(n, with_replacement=True, seed=seed),
+            "d": pl.date_range(pl.date(2020, 1, 1), pl.date(2021, 1, 1), eager=True).sample(
+                n, with_replacement=True, seed=seed
+            ),
         }
     ).with_columns(pl.when(pl.col("k") == 0).then(None).otherwise(pl.col("x")).alias("x"))
 
@@ -39,7 +40,7 @@ def test_dcr_known_answer() -> None:
 
 
 def test_matches_sdmetrics_exactly() -> None:
-    from sdmetrics.single_table import DCRBaselineProtection, DCROverfittingProtection
+    from sdmetrics.single_table import DCROverfittingProtection
 
     train, syn, hold = _frame(120, 1), _frame(90, 2), _frame(100, 3)
     cols = train.columns

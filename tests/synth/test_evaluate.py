@@ -17,15 +17,23 @@ def report(fitted: Any) -> Any:
 def test_quality_and_diagnostic(report: Any) -> None:
     q = report.quality
     assert 0 < q["overall"] <= 1
-    assert 0 < q["column_shapes"] <= 1 and 0 < q["column_pair_trends"] <= 1
+    assert 0 < q["column_shapes"] <= 1
+    assert 0 < q["column_pair_trends"] <= 1
     assert {c["column"] for c in q["columns"]} >= {"age", "sex", "total_charges"}
     assert report.diagnostic["overall"] == pytest.approx(1.0)
 
 
 def test_privacy_figures(report: Any) -> None:
     p = report.privacy["data"]
-    assert p["columns"] == ["date_of_birth", "sex", "zip_code", "city", "age",
-                            "diagnosis_code", "total_charges"]
+    assert p["columns"] == [
+        "date_of_birth",
+        "sex",
+        "zip_code",
+        "city",
+        "age",
+        "diagnosis_code",
+        "total_charges",
+    ]
     assert p["pii_replay"] == {"patient_id": 0, "full_name": 0, "email": 0, "ssn": 0}
     assert 0 <= p["exact_copy_rate"] <= 0.05
     assert 0 <= p["dcr_overfitting"]["score"] <= 1

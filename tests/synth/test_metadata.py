@@ -69,10 +69,11 @@ def test_sanitize_strips_values_that_sdv_detection_writes(patients_df: pl.DataFr
 
     detected = Metadata.detect_from_dataframes({"p": patients_df.to_pandas()})
     raw = json.dumps(detected.to_dict())
-    assert '"I10"' in raw and "range_" in raw  # SDV leaks: the check can fail
+    assert '"I10"' in raw  # SDV's detection leaks category values: the check can fail
+    assert "range_" in raw
     clean = json.dumps(sanitize_sdv_metadata(detected))
     assert "range_" not in clean
-    for value in patients_df["diagnosis_code"].unique().to_list() + ["F", "M"]:
+    for value in [*patients_df["diagnosis_code"].unique().to_list(), "F", "M"]:
         assert json.dumps(value) not in clean
 
 

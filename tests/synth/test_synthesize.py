@@ -21,7 +21,11 @@ def test_shape_dtypes_and_counts(fitted: Any, patients_df: pl.DataFrame) -> None
     assert data.shape == (250, patients_df.width)
     assert data.columns == patients_df.columns
     assert data.schema == patients_df.schema
-    assert fitted.rows == {"real": {"data": 210}, "holdout": {"data": 90}, "synthetic": {"data": 250}}
+    assert fitted.rows == {
+        "real": {"data": 210},
+        "holdout": {"data": 90},
+        "synthetic": {"data": 250},
+    }
     # dates kept as ISO text, as in the input
     assert data["date_of_birth"].str.to_date("%Y-%m-%d", strict=False).null_count() == 0
 
@@ -46,7 +50,9 @@ def test_refit_with_same_seed_is_reproducible(
     assert not a.data.equals(c.data)
 
 
-def test_no_real_identifier_value_in_synthetic_output(fitted: Any, patients_df: pl.DataFrame) -> None:
+def test_no_real_identifier_value_in_synthetic_output(
+    fitted: Any, patients_df: pl.DataFrame
+) -> None:
     for col in IDENTIFIERS:
         real = patients_df[col].implode()
         assert not fitted.data[col].is_in(real).any(), col
@@ -107,7 +113,8 @@ def test_save_writes_no_model_and_no_real_values(
     assert names == ["data.parquet", "manifest.json", "metadata.json", "report.json"]
     assert pl.read_parquet(out / "data.parquet").equals(fitted.data)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 11 and manifest["model"] == "gaussian_copula"
+    assert manifest["seed"] == 11
+    assert manifest["model"] == "gaussian_copula"
     assert manifest["input_fingerprint"]["data"].startswith("sha256:")
     assert manifest["evaluation"]["quality_score"] is not None
     text = "\n".join((out / n).read_text() for n in names if n.endswith(".json"))
@@ -128,7 +135,10 @@ def _assert_no_real_values(text: str, real: pl.DataFrame) -> None:
                 assert json.dumps(value) not in text, (col, value)
         elif series.dtype.is_float():
             for value in (series.min(), series.max()):
-                assert not re.search(rf"(?<![\d.]){re.escape(str(value))}(?!\d)", text), (col, value)
+                assert not re.search(rf"(?<![\d.]){re.escape(str(value))}(?!\d)", text), (
+                    col,
+                    value,
+                )
 
 
 def test_metadata_holds_no_real_values(fitted: Any, patients_df: pl.DataFrame) -> None:
@@ -145,7 +155,7 @@ def test_model_is_never_pickled(fitted: Any, tmp_path: Path) -> None:
     out = fitted.save(tmp_path / "r")
     for path in out.iterdir():
         head = path.read_bytes()[:2]
-        assert head != b"\x80\x04" and head != b"\x80\x05", path  # pickle protocol 4/5
+        assert head not in (b"\x80\x04", b"\x80\x05"), path  # pickle protocol 4/5
 
 
 def test_errors_are_privlab_errors(patients_df: pl.DataFrame) -> None:
@@ -159,7 +169,7 @@ def test_errors_are_privlab_errors(patients_df: pl.DataFrame) -> None:
         pv.synthesize(patients_df.head(20), rows=0)
     with pytest.raises(SynthesisError, match="seed"):
         pv.synthesize(patients_df, seed=-1)
-    with pytest.raises(SynthesisError, match="dp_aim|mbi"):
+    with pytest.raises(SynthesisError, match=r"dp_aim|mbi"):
         pv.synthesize(patients_df.head(20), model="dp_aim")
 
 

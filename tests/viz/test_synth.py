@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import polars as pl
 
 from privlab.synth import AttackResult
@@ -9,15 +11,23 @@ from privlab.viz import column_comparison_chart, privacy_risk_chart, quality_cha
 
 
 class _Report:
-    quality = {"columns": [{"table": None, "column": "age", "metric": "KSComplement",
-                            "score": 0.8}]}
+    quality: ClassVar[dict[str, Any]] = {
+        "columns": [{"table": None, "column": "age", "metric": "KSComplement", "score": 0.8}]
+    }
 
     def attacks(self) -> list[AttackResult]:
         return [
-            AttackResult.from_counts("singling_out_multivariate", n_attacks=100, n_success=10,
-                                     n_baseline=1, n_control=5),
-            AttackResult.from_counts("inference", n_attacks=100, n_success=60, n_baseline=30,
-                                     n_control=55, details={"secret": "diag"}),
+            AttackResult.from_counts(
+                "singling_out_multivariate", n_attacks=100, n_success=10, n_baseline=1, n_control=5
+            ),
+            AttackResult.from_counts(
+                "inference",
+                n_attacks=100,
+                n_success=60,
+                n_baseline=30,
+                n_control=55,
+                details={"secret": "diag"},
+            ),
         ]
 
 

@@ -21,7 +21,8 @@ def test_fit_through_the_widget() -> None:
     assert syn.data.shape == (40, 2)
     assert w.progress.value == w.progress.max > 0
     assert w.status.value == "done"
-    assert "quality" in w.scores.value and "privacy risk" in w.scores.value
+    assert "quality" in w.scores.value
+    assert "privacy risk" in w.scores.value
     assert w.button.get_state()["disabled"] is False
     w.column.value = "plan"  # redraws without error
 

@@ -68,8 +68,12 @@ def _io() -> tuple[Any, Any]:
     help="Fraction of rows kept out of fitting as the privacy control set.",
 )
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Epochs (neural models).")
-@click.option("--attacks/--no-attacks", default=True, show_default=True,
-              help="Run the singling-out, linkability and inference attacks for --report.")
+@click.option(
+    "--attacks/--no-attacks",
+    default=True,
+    show_default=True,
+    help="Run the singling-out, linkability and inference attacks for --report.",
+)
 def synth(
     file: str,
     sep: str | None,
@@ -91,9 +95,7 @@ def synth(
     data = read(file, **read_kwargs(sep, encoding, null_values))
     if report is not None and holdout is None:
         holdout = 0.2  # a report needs real rows the model never saw
-    result = synthesize(
-        data, model=model, rows=rows, seed=seed, holdout=holdout, epochs=epochs
-    )
+    result = synthesize(data, model=model, rows=rows, seed=seed, holdout=holdout, epochs=epochs)
     write(result.data, out, source=file)
     summary = None
     if report is not None:

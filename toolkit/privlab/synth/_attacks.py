@@ -262,7 +262,9 @@ def _encode(frames: Sequence[pl.DataFrame], columns: Sequence[str]) -> _Encoded:
 _TRUE, _NULL, _NOTNULL, _EQ, _NE, _GE, _LE, _GT, _LT = range(9)
 
 
-def _count_queries(x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray) -> np.ndarray:
+def _count_queries(
+    x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray
+) -> np.ndarray:
     """Rows matching each query (a conjunction of conditions), evaluated in blocks."""
     n_rows = x.shape[0]
     n_queries = cols.shape[0]
@@ -281,8 +283,17 @@ def _count_queries(x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.nd
             isnan = np.isnan(col)
             with np.errstate(invalid="ignore"):
                 cond = np.select(
-                    [o == _TRUE, o == _NULL, o == _NOTNULL, o == _EQ, o == _NE, o == _GE, o == _LE,
-                     o == _GT, o == _LT],
+                    [
+                        o == _TRUE,
+                        o == _NULL,
+                        o == _NOTNULL,
+                        o == _EQ,
+                        o == _NE,
+                        o == _GE,
+                        o == _LE,
+                        o == _GT,
+                        o == _LT,
+                    ],
                     [
                         np.ones_like(isnan),
                         isnan,
@@ -368,7 +379,11 @@ def _multivariate_queries(
 
 
 def _univariate_queries(
-    enc: _Encoded, syn_frame: pl.DataFrame, syn: np.ndarray, n_queries: int, rng: np.random.Generator
+    enc: _Encoded,
+    syn_frame: pl.DataFrame,
+    syn: np.ndarray,
+    n_queries: int,
+    rng: np.random.Generator,
 ) -> list[tuple[tuple[int, int, float], ...]]:
     queries: list[tuple[tuple[int, int, float], ...]] = []
     for c in range(len(enc.columns)):
@@ -419,7 +434,7 @@ def _random_queries(
     return out
 
 
-def _so_probability_integral(n: float, w_min: float, w_max: float) -> float:
+def _so_probability_integral(n: Any, w_min: float, w_max: float) -> Any:
     return ((n * w_min + 1) * (1 - w_min) ** n - (n * w_max + 1) * (1 - w_max) ** n) / (n + 1)
 
 
@@ -516,8 +531,10 @@ def singling_out_risk(
         raise InputError(f"`n_cols`={n_cols} is more than the {len(cols)} attack columns")
     if mode == "multivariate":
         medians = np.array(
-            [np.nanmedian(syn[:, c]) if enc.numeric[c] and (~np.isnan(syn[:, c])).any() else 0.0
-             for c in range(len(cols))]
+            [
+                np.nanmedian(syn[:, c]) if enc.numeric[c] and (~np.isnan(syn[:, c])).any() else 0.0
+                for c in range(len(cols))
+            ]
         )
         queries = _multivariate_queries(enc, syn, medians, n_attacks, n_cols, max_attempts, rng)
     else:
@@ -592,7 +609,7 @@ def _gower_neighbors(
             a = q_cat[start:stop, j][:, None]
             b = c_cat[:, j][None, :]
             dist += ((a != b) | ((a == -1) & (b == -1))).astype(np.float64)
-        noise = rng.random(dist.shape)
+        noise = np.asarray(rng.random(dist.shape))
         if k == 1:
             best = dist.min(axis=1, keepdims=True)
             out[start:stop, 0] = np.argmax(np.where(dist == best, noise + 1.0, 0.0), axis=1)

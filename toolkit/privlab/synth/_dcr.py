@@ -163,11 +163,14 @@ def dcr_baseline_protection(
     """SDMetrics' ``DCRBaselineProtection``: median DCR of synthetic rows relative to that
     of uniformly random rows, ``score = min(median_syn / median_random, 1)``.
     """
-    rand = random_like(real.select(columns), synthetic.height, seed) if random_data is None else (
-        random_data
+    rand = (
+        random_like(real.select(columns), synthetic.height, seed)
+        if random_data is None
+        else (random_data)
     )
-    syn_m, rand_m, real_m = _encode([synthetic.select(columns), rand.select(columns),
-                                     real.select(columns)], columns)
+    syn_m, rand_m, real_m = _encode(
+        [synthetic.select(columns), rand.select(columns), real.select(columns)], columns
+    )
     med_syn = float(np.median(_dcr_matrix(syn_m, real_m)))
     med_rand = float(np.median(_dcr_matrix(rand_m, real_m)))
     score = float("nan") if med_rand == 0 else min(med_syn / med_rand, 1.0)

@@ -166,9 +166,7 @@ def _sdmetrics_reports(
     syn_pd = {n: to_sdv(df, metadata.tables[n]) for n, df in synthetic.items()}
     single = len(real_pd) == 1
     args = (
-        (next(iter(real_pd.values())), next(iter(syn_pd.values())))
-        if single
-        else (real_pd, syn_pd)
+        (next(iter(real_pd.values())), next(iter(syn_pd.values()))) if single else (real_pd, syn_pd)
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -394,7 +394,12 @@ def _plan_column(
     dtype_text = str(dtype)
     role = hint.role if hint else None
     sem = hint.semantic_type if hint else None
-    common = {"name": name, "dtype": dtype_text, "role": role, "semantic_type": sem}
+    common: dict[str, Any] = {
+        "name": name,
+        "dtype": dtype_text,
+        "role": role,
+        "semantic_type": sem,
+    }
 
     if name == primary_key:
         pattern = _key_pattern(series) if dtype == pl.String else None
@@ -449,8 +454,10 @@ def _plan_column(
             )
         non_null = strings.drop_nulls()
         if (
-            hint is None or (role is None and sem is None)
-        ) and non_null.len() >= 20 and non_null.n_unique() >= _UNIQUE_SHARE * non_null.len():
+            (hint is None or (role is None and sem is None))
+            and non_null.len() >= 20
+            and non_null.n_unique() >= _UNIQUE_SHARE * non_null.len()
+        ):
             return ColumnPlan(
                 sdtype="unknown",
                 handling="generated",
@@ -558,8 +565,9 @@ def build_metadata(
     >>> customers = pl.DataFrame({"customer_id": [1, 2], "segment": ["a", "b"]})
     >>> orders = pl.DataFrame({"order_id": [10, 11, 12], "customer_id": [1, 1, 2]})
     >>> meta = build_metadata({"customers": customers, "orders": orders})
-    >>> meta.relationships[0]
-    Relationship(parent='customers', parent_key='customer_id', child='orders', child_key='customer_id')
+    >>> rel = meta.relationships[0]
+    >>> rel.parent, rel.parent_key, rel.child, rel.child_key
+    ('customers', 'customer_id', 'orders', 'customer_id')
     """
     if not tables:
         raise SynthesisError("expected at least one table to synthesize, got none")

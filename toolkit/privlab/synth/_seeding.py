@@ -70,18 +70,18 @@ def derive_seeds(seed: int, n: int, *, stream: int = 0) -> list[int]:
 @contextlib.contextmanager
 def global_seed(seed: int) -> Iterator[None]:
     """Seed the global numpy, random and (if loaded) torch generators; restore on exit."""
-    np_state = np.random.get_state()
+    np_state = np.random.get_state()  # noqa: NPY002 - SDV/HMA draw from it
     py_state = random.getstate()
     torch = sys.modules.get("torch")
     torch_state = torch.get_rng_state() if torch is not None else None
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - SDV/HMA draw from it
     random.seed(seed)
     if torch is not None:
         torch.manual_seed(seed)
     try:
         yield
     finally:
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002 - SDV/HMA draw from it
         random.setstate(py_state)
         if torch is not None and torch_state is not None:
             torch.set_rng_state(torch_state)

@@ -249,7 +249,7 @@ def _split_holdout(
             "`holdout=` splits a single table; for several tables pass real rows kept "
             "aside to `Synthetic.evaluate(holdout={table: frame})` instead"
         )
-    (name, df), = tables.items()
+    ((name, df),) = tables.items()
     n_hold = round(df.height * holdout)
     if n_hold < 1 or n_hold >= df.height:
         raise SynthesisError(
@@ -271,9 +271,7 @@ def _resolve_model(model: str | None, n_tables: int) -> str:
         check_dp_available()
         return model
     if model not in MODELS:
-        raise SynthesisError(
-            f"`model` must be one of {list(MODELS)} (or 'dp_aim'), got {model!r}"
-        )
+        raise SynthesisError(f"`model` must be one of {list(MODELS)} (or 'dp_aim'), got {model!r}")
     if n_tables > 1 and model != "hma":
         raise SynthesisError(
             f"{n_tables} tables were given but model {model!r} synthesizes one table; "
@@ -588,9 +586,7 @@ def synthesize(
     rels = None
     if relationships is not None:
         rels = [r if isinstance(r, Relationship) else Relationship(*r) for r in relationships]
-    metadata = build_metadata(
-        train, profile=profile, primary_keys=primary_keys, relationships=rels
-    )
+    metadata = build_metadata(train, profile=profile, primary_keys=primary_keys, relationships=rels)
     counts = _sample_counts(metadata, train, rows)
     n_chunks = 1 if model in ("hma", "dp_aim") else -(-max(counts.values()) // _SAMPLE_CHUNK)
     bar = _Bar(2 + n_chunks, f"synthesize ({model})", show, callback)

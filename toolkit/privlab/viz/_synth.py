@@ -155,4 +155,4 @@ def privacy_risk_chart(report: Any) -> alt.LayerChart:
     point = base.mark_point(filled=True, size=80).encode(
         x="risk:Q", tooltip=["attack:N", alt.Tooltip("risk:Q", format=".3f")]
     )
-    return alt.layer(rule, point).properties(title="Privacy risk per attack", width=360)
+    return alt.LayerChart(layer=[rule, point], title="Privacy risk per attack", width=360)

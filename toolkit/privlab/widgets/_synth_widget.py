@@ -116,8 +116,13 @@ class SynthWidget:
         with self.charts:
             from IPython.display import display
 
-            display(column_comparison_chart(self.synthetic._real[next(iter(
-                self.synthetic._real))], self.synthetic.data, self.column.value))
+            display(
+                column_comparison_chart(
+                    self.synthetic._real[next(iter(self.synthetic._real))],
+                    self.synthetic.data,
+                    self.column.value,
+                )
+            )
             if report is not None:
                 display(quality_chart(report) | privacy_risk_chart(report))
 
