@@ -269,6 +269,8 @@ def _resolve_model(model: str | None, n_tables: int) -> str:
         from privlab.synth._dp import check_dp_available
 
         check_dp_available()
+        if n_tables > 1:
+            raise SynthesisError("model 'dp_aim' synthesizes one table; give a single frame")
         return model
     if model not in MODELS:
         raise SynthesisError(f"`model` must be one of {list(MODELS)} (or 'dp_aim'), got {model!r}")
@@ -635,6 +637,14 @@ def synthesize(
         params["model_params"] = {k: _jsonable(v) for k, v in model_params.items()}
     if holdout is not None:
         params["holdout"] = holdout
+    if model == "dp_aim":
+        params["dp"] = {
+            "epsilon": synthesizer.epsilon,
+            "delta": synthesizer.delta,
+            "algorithm": synthesizer.algorithm,
+            "bins": synthesizer.bins,
+            "privacy_unit": "one row",
+        }
     return Synthetic(
         data=out,
         metadata=metadata,
