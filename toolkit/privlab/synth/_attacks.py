@@ -61,7 +61,7 @@ __all__ = [
     "success_rate",
 ]
 
-_CELLS = 2_000_000  # matrix cells per block when comparing queries/targets with rows
+_CELLS = 200_000  # matrix cells per block when comparing queries/targets with rows
 
 
 # ------------------------------------------------------------------ statistics
@@ -263,9 +263,27 @@ def _encode(frames: Sequence[pl.DataFrame], columns: Sequence[str]) -> _Encoded:
 _TRUE, _NULL, _NOTNULL, _EQ, _NE, _GE, _LE, _GT, _LT = range(9)
 
 
-def _count_queries(
-    x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray
-) -> np.ndarray:
+def _apply_op(op: int, col: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """One comparison on a (rows × queries) block; nulls (NaN) match only the null tests."""
+    with np.errstate(invalid="ignore"):
+        if op == _NULL:
+            return np.isnan(col)
+        if op == _NOTNULL:
+            return ~np.isnan(col)
+        if op == _EQ:
+            return col == v
+        if op == _NE:
+            return (col != v) & ~np.isnan(col)
+        if op == _GE:
+            return col >= v
+        if op == _LE:
+            return col <= v
+        if op == _GT:
+            return col > v
+        return col < v
+
+
+def _count_queries(x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray) -> np.ndarray:
     """Rows matching each query (a conjunction of conditions), evaluated in blocks."""
     n_rows = x.shape[0]
     n_queries = cols.shape[0]
@@ -275,40 +293,24 @@ def _count_queries(
     block = max(1, _CELLS // max(n_rows, 1))
     for start in range(0, n_queries, block):
         stop = min(n_queries, start + block)
-        mask = np.ones((n_rows, stop - start), dtype=bool)
+        mask: np.ndarray | None = None
         for k in range(cols.shape[1]):
-            c, o, v = cols[start:stop, k], ops[start:stop, k], vals[start:stop, k]
-            if np.all(o == _TRUE):
+            o = ops[start:stop, k]
+            present = np.unique(o)
+            present = present[present != _TRUE]
+            if present.size == 0:
                 continue
-            col = x[:, c]
-            isnan = np.isnan(col)
-            with np.errstate(invalid="ignore"):
-                cond = np.select(
-                    [
-                        o == _TRUE,
-                        o == _NULL,
-                        o == _NOTNULL,
-                        o == _EQ,
-                        o == _NE,
-                        o == _GE,
-                        o == _LE,
-                        o == _GT,
-                        o == _LT,
-                    ],
-                    [
-                        np.ones_like(isnan),
-                        isnan,
-                        ~isnan,
-                        col == v,
-                        (col != v) & ~isnan,
-                        col >= v,
-                        col <= v,
-                        col > v,
-                        col < v,
-                    ],
-                )
-            mask &= cond.astype(bool)
-        out[start:stop] = mask.sum(axis=0)
+            col = x[:, cols[start:stop, k]]  # rows × queries gather
+            v = vals[start:stop, k]
+            if present.size == 1 and not (o == _TRUE).any():
+                cond = _apply_op(int(present[0]), col, v)
+            else:
+                cond = np.ones(col.shape, dtype=bool)
+                for op in present:
+                    j = np.flatnonzero(o == op)
+                    cond[:, j] = _apply_op(int(op), col[:, j], v[j])
+            mask = cond if mask is None else np.logical_and(mask, cond, out=mask)
+        out[start:stop] = n_rows if mask is None else mask.sum(axis=0)
     return out
 
 
