@@ -34,7 +34,7 @@ __all__ = ["MODELS", "Synthetic", "synthesize"]
 MODELS = ("copulagan", "ctgan", "gaussian_copula", "hma", "tvae")
 _SINGLE_TABLE_MODELS = ("copulagan", "ctgan", "gaussian_copula", "tvae")
 _NEURAL = ("copulagan", "ctgan", "tvae")
-_SAMPLE_CHUNK = 5_000
+_SAMPLE_CHUNK = 25_000
 _DEFAULT_NAME = "data"
 _MAX_REDRAWS = 50
 
