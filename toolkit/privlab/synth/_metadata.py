@@ -61,6 +61,7 @@ Handling = Literal["modelled", "generated", "primary_key", "foreign_key"]
 PII_SDTYPES: dict[str, str] = {
     "address": "address",
     "credit_card": "credit_card_number",
+    "date_of_birth": "date_of_birth",
     "email": "email",
     "first_name": "first_name",
     "iban": "iban",
