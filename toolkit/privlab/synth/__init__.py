@@ -23,10 +23,9 @@ from privlab.synth._metadata import (
     build_metadata,
     sanitize_sdv_metadata,
 )
-from privlab.synth._synthesize import MODELS, Synthetic, synthesize
+from privlab.synth._synthesize import Synthetic, synthesize
 
 __all__ = [
-    "MODELS",
     "AttackResult",
     "ColumnPlan",
     "Relationship",

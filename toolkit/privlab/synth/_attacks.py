@@ -283,7 +283,9 @@ def _apply_op(op: int, col: np.ndarray, v: np.ndarray) -> np.ndarray:
         return col < v
 
 
-def _count_queries(x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray) -> np.ndarray:
+def _count_queries(
+    x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray
+) -> np.ndarray:
     """Rows matching each query (a conjunction of conditions), evaluated in blocks."""
     n_rows = x.shape[0]
     n_queries = cols.shape[0]
