@@ -184,3 +184,31 @@ def test_callback_reports_progress(patients_df: pl.DataFrame) -> None:
     pv.synthesize(patients_df.head(60), rows=20, seed=1, callback=lambda *a: steps.append(a))
     assert [s[0] for s in steps] == ["metadata", "fit", "sample"]
     assert steps[-1][1] == steps[-1][2]
+
+
+def test_auto_profile_is_used_when_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class Col:
+        name: str
+        role: str
+        semantic_type: str | None
+
+    calls: list[int] = []
+
+    def fake_profile(df: pl.DataFrame) -> Any:
+        calls.append(df.height)
+        return types.SimpleNamespace(
+            columns=[Col("contact", "direct_identifier", "email"), Col("n", "other", None)]
+        )
+
+    module = types.ModuleType("privlab.profile")
+    module.profile = fake_profile  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "privlab.profile", module)
+    df = pl.DataFrame({"contact": ["a@x.example", "b@x.example"] * 15, "n": list(range(30))})
+    syn = pv.synthesize(df, rows=10, seed=0)
+    assert calls == [30]
+    assert syn.metadata.tables["data"].column("contact").sdtype == "email"

@@ -262,6 +262,27 @@ def _split_holdout(
     return {name: df[train]}, {name: df[hold]}
 
 
+def _auto_profile(tables: Mapping[str, pl.DataFrame]) -> Any:
+    """Profile each table with ``privlab.profile`` when that module is installed.
+
+    Returns ``{table: Profile}``, or ``None`` when profiling is unavailable or fails
+    (then dtypes and uniqueness decide, see :func:`build_metadata`).
+    """
+    try:
+        from privlab.profile import profile as run_profile
+    except ImportError:
+        return None
+    try:
+        return {name: run_profile(df) for name, df in tables.items()}
+    except Exception as exc:  # a profiler failure must not block synthesis
+        warnings.warn(
+            f"automatic profiling failed ({type(exc).__name__}: {exc}); identifiers are "
+            "detected from dtypes and uniqueness only — pass profile= to be sure",
+            stacklevel=3,
+        )
+        return None
+
+
 def _resolve_model(model: str | None, n_tables: int) -> str:
     if model is None:
         return "hma" if n_tables > 1 else "gaussian_copula"
@@ -531,7 +552,9 @@ def synthesize(
     profile:
         A privlab ``Profile``, a ``{column: pii_type}`` mapping or ``{table: …}``; see
         :func:`build_metadata`. Direct identifiers and free text are generated fresh
-        with Faker, never learned.
+        with Faker, never learned. ``None``: each table is profiled with
+        ``privlab.profile`` when it is available; otherwise dtypes and uniqueness
+        decide (unique text columns are treated as identifiers).
     seed:
         Makes the run reproducible; different seeds give different data. ``None``
         draws a seed, recorded in ``Synthetic.seed``.
@@ -588,6 +611,8 @@ def synthesize(
     rels = None
     if relationships is not None:
         rels = [r if isinstance(r, Relationship) else Relationship(*r) for r in relationships]
+    if profile is None:
+        profile = _auto_profile(train)
     metadata = build_metadata(train, profile=profile, primary_keys=primary_keys, relationships=rels)
     counts = _sample_counts(metadata, train, rows)
     n_chunks = 1 if model in ("hma", "dp_aim") else -(-max(counts.values()) // _SAMPLE_CHUNK)
