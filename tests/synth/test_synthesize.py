@@ -212,3 +212,15 @@ def test_auto_profile_is_used_when_available(monkeypatch: pytest.MonkeyPatch) ->
     syn = pv.synthesize(df, rows=10, seed=0)
     assert calls == [30]
     assert syn.metadata.tables["data"].column("contact").sdtype == "email"
+
+
+@pytest.mark.parametrize("model", ["ctgan", "tvae"])
+def test_neural_models_are_seeded(
+    model: str, patients_df: pl.DataFrame, patient_pii: dict[str, Any]
+) -> None:
+    small = patients_df.head(80)
+    a = pv.synthesize(small, model=model, rows=30, profile=patient_pii, seed=1, epochs=1)
+    b = pv.synthesize(small, model=model, rows=30, profile=patient_pii, seed=1, epochs=1)
+    assert a.data.equals(b.data)
+    assert not a.resample(30, seed=2).data.equals(a.data)
+    assert a.params["epochs"] == 1
