@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from privlab.io import fingerprint, read, write
     from privlab.risk import assess_risk
     from privlab.store import Store, open_store
+    from privlab.synth import Synthetic, synthesize
     from privlab.utility import utility
 
 # Public name -> module that defines it. Loaded on first attribute access
@@ -33,12 +34,14 @@ _LAZY: dict[str, str] = {
     "KAnonymity": "privlab.anonymize",
     "LDiversity": "privlab.anonymize",
     "Store": "privlab.store",
+    "Synthetic": "privlab.synth",
     "TCloseness": "privlab.anonymize",
     "assess_risk": "privlab.risk",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
     "read": "privlab.io",
     "search": "privlab.anonymize",
+    "synthesize": "privlab.synth",
     "utility": "privlab.utility",
     "write": "privlab.io",
 }
@@ -48,6 +51,7 @@ __all__ = [
     "KAnonymity",
     "LDiversity",
     "Store",
+    "Synthetic",
     "TCloseness",
     "__version__",
     "assess_risk",
@@ -58,6 +62,7 @@ __all__ = [
     "read",
     "search",
     "set_config",
+    "synthesize",
     "utility",
     "write",
 ]
