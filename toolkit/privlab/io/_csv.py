@@ -179,7 +179,7 @@ class _Scanner:
     """The state carried from one chunk to the next."""
 
     def __init__(self, *, sep: str, name: str, columns: list[str], check_utf8: bool):
-        if len(sep) != 1 or not sep.isascii() or sep in "\"\r\n":
+        if len(sep) != 1 or not sep.isascii() or sep in '"\r\n':
             raise ValueError(f"separator must be one ASCII character, got {sep!r}")
         self.sep = sep
         self.sep_byte = ord(sep)
