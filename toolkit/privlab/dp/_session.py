@@ -234,6 +234,12 @@ class DPSession:
         self._measure = dp.approximate(dp.max_divergence())
         self._context: Any = None
         self._cache: dict[tuple[str, float, float], Calibrated] = {}
+        # (query fingerprints, losses) -> (spec, calibrated measurement); and summaries.
+        self._prepared_cache: dict[Any, tuple[PlanSpec, Calibrated]] = {}
+        self._summary_cache: dict[
+            tuple[int, float | None], tuple[Calibrated, dict[str, PartAccuracy]]
+        ] = {}
+        #: Seconds spent in each step of the last release.
         self.timings: dict[str, float] = {}
 
     # ------------------------------------------------------------------ basics
@@ -375,6 +381,10 @@ class DPSession:
             raise DPQueryError(f"OpenDP rejected the batch: {str(exc).strip()}") from None
 
     def _summary(self, cal: Calibrated, alpha: float | None) -> dict[str, PartAccuracy]:
+        key = (id(cal), alpha)
+        hit = self._summary_cache.get(key)
+        if hit is not None and hit[0] is cal:  # the id is only reused if `cal` died
+            return hit[1]
         from opendp.accuracy import summarize_polars_measurement
 
         full = summarize_polars_measurement(cal.measurement, alpha)
@@ -388,6 +398,9 @@ class DPSession:
                 accuracy_half=half["accuracy"][idx] if half is not None else None,
                 threshold=row.get("threshold"),
             )
+        if len(self._summary_cache) > 256:
+            self._summary_cache.pop(next(iter(self._summary_cache)))
+        self._summary_cache[key] = (cal, out)
         return out
 
     def _losses(
@@ -414,9 +427,25 @@ class DPSession:
         return out
 
     def _stable_delta(self) -> float:
-        if self._delta_default is not None:
-            return float(self._delta_default)
-        return self.budget().delta_total / 10.0
+        if self._delta_default is None:  # read once: a tenth of the δ budget at first use
+            self._delta_default = self.budget().delta_total / 10.0
+        return float(self._delta_default)
+
+    def _prepare(
+        self, queries: Sequence[DPQuery], losses: Sequence[tuple[float, float]]
+    ) -> tuple[PlanSpec, Calibrated]:
+        """Plan and calibrated measurement for a batch — cached, so a repeated
+        release pays neither plan building nor calibration."""
+        key = (tuple(q.fingerprint() for q in queries), tuple(losses))
+        hit = self._prepared_cache.get(key)
+        if hit is not None:
+            return hit
+        spec = self._spec(queries)
+        cal = self._calibrate_spec(spec, losses)
+        if len(self._prepared_cache) > 256:
+            self._prepared_cache.pop(next(iter(self._prepared_cache)))
+        self._prepared_cache[key] = (spec, cal)
+        return spec, cal
 
     # ------------------------------------------------------------------ release
 
@@ -464,9 +493,9 @@ class DPSession:
             raise DPQueryError("release_many needs at least one query")
         alpha_v = self.alpha if alpha is None else _check_alpha(alpha)
         eps_list = self._split(queries, epsilon)
-        # Validate everything before anything is spent (auto bounds spend).
-        self._spec([q.with_bounds((0.0, 1.0)) if q.bounds == "auto" else q for q in queries])
         if any(q.bounds == "auto" for q in queries):
+            # Validate everything before anything is spent (auto bounds spend).
+            self._spec([q.with_bounds((0.0, 1.0)) if q.bounds == "auto" else q for q in queries])
             self._check_affordable(math.fsum(eps_list))
         resolved: list[DPQuery] = []
         for i, q in enumerate(queries):
@@ -477,8 +506,7 @@ class DPSession:
             resolved.append(q)
         losses = self._losses(resolved, eps_list, delta)
         t0 = time.perf_counter()
-        spec = self._spec(resolved)
-        cal = self._calibrate_spec(spec, losses)
+        spec, cal = self._prepare(resolved, losses)
         t1 = time.perf_counter()
         per_query = self._attribute(losses, cal)
         reservation = self._ledger.reserve(
