@@ -132,17 +132,22 @@ def main() -> None:
         def run() -> Any:
             if "ctx" not in state:
                 ctx = dp.Context.compositor(
-                    data=pl.scan_parquet(path), privacy_unit=unit, privacy_loss=loss,
+                    data=pl.scan_parquet(path),
+                    privacy_unit=unit,
+                    privacy_loss=loss,
                     margins=margins,
-                )  # fmt: skip
+                )
                 plan = ctx.query().group_by("g").agg(*aggs()).with_keys(keys).polars_plan
                 acc = ctx.accountant
 
                 def make(scale: float) -> Any:
                     return dp.m.make_private_lazyframe(
-                        acc.input_domain, acc.input_metric, acc.output_measure, plan,
+                        acc.input_domain,
+                        acc.input_metric,
+                        acc.output_measure,
+                        plan,
                         global_scale=scale,
-                    )  # fmt: skip
+                    )
 
                 scale = make(1.0).map(1) / EPSILON
                 while not make(scale).check(1, EPSILON):
@@ -186,8 +191,10 @@ def main() -> None:
         med = statistics.median(times)
         print(f"{name:48s} {first:8.3f} {med:9.3f} {med / base:8.2f} {med / best:13.2f}")
     print(f"best direct OpenDP way: {best_key.strip()}")
-    print("privlab release breakdown (s): " + ", ".join(
-        f"{k} {v:.4f}" for k, v in session_timings.items()))  # fmt: skip
+    print(
+        "privlab release breakdown (s): "
+        + ", ".join(f"{k} {v:.4f}" for k, v in session_timings.items())
+    )
 
 
 if __name__ == "__main__":

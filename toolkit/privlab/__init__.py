@@ -20,12 +20,14 @@ from privlab._config import config_context, get_config, set_config
 from privlab._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from privlab.dp import DPSession
     from privlab.io import fingerprint, read, write
     from privlab.store import Store, open_store
 
 # Public name -> module that defines it. Loaded on first attribute access
 # (PEP 562) so `import privlab` does not pull polars extensions, OpenDP or SDV.
 _LAZY: dict[str, str] = {
+    "DPSession": "privlab.dp",
     "Store": "privlab.store",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
@@ -34,6 +36,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "DPSession",
     "Store",
     "__version__",
     "config_context",

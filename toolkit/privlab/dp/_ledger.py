@@ -249,9 +249,18 @@ class Ledger:
                     "INSERT INTO dp_ledger (dataset_id, release_id, query_fingerprint, query,"
                     " statistic, epsilon, delta, status, principal, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?)",
-                    (ref.id, release_id, fp, desc, label, float(eps), float(delta),
-                     principal, created),
-                )  # fmt: skip
+                    (
+                        ref.id,
+                        release_id,
+                        fp,
+                        desc,
+                        label,
+                        float(eps),
+                        float(delta),
+                        principal,
+                        created,
+                    ),
+                )
                 ids.append(int(cur.lastrowid or 0))
         return Reservation(tuple(ids), release_id)
 
@@ -311,10 +320,11 @@ class Ledger:
         ref = _ref(dataset) if not isinstance(dataset, str) else self.dataset(dataset)
         with self.store.read() as conn:
             eps, delta, _ = self._spent_in(
-                conn, ref,
+                conn,
+                ref,
                 None if since is None else _iso(since),
                 None if until is None else _iso(until),
-            )  # fmt: skip
+            )
         return eps, delta
 
     def entries(self, dataset: Any = None, *, include_cancelled: bool = True) -> pl.DataFrame:
@@ -339,10 +349,22 @@ class Ledger:
             if r[1] not in names:
                 names[r[1]] = self._name_of(r[1])
         data = [
-            (r[0], names[r[1]], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
-             _parse(r[9]), _parse(r[10]), r[11])
+            (
+                r[0],
+                names[r[1]],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                _parse(r[9]),
+                _parse(r[10]),
+                r[11],
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
         return pl.DataFrame(data, schema=_ENTRY_SCHEMA, orient="row")
 
     def _name_of(self, dataset_id: str) -> str:
@@ -375,9 +397,13 @@ class Ledger:
         frame = self.entries(dataset, include_cancelled=False)
         if frame.is_empty():
             return pl.DataFrame(
-                schema={"period_start": pl.Datetime("us", "UTC"), "epsilon": pl.Float64,
-                        "delta": pl.Float64, "releases": pl.UInt32}
-            )  # fmt: skip
+                schema={
+                    "period_start": pl.Datetime("us", "UTC"),
+                    "epsilon": pl.Float64,
+                    "delta": pl.Float64,
+                    "releases": pl.UInt32,
+                }
+            )
         return (
             frame.sort("created_at")
             .group_by_dynamic("created_at", every=period)

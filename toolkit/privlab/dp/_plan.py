@@ -38,9 +38,17 @@ from privlab.exceptions import ColumnNotFoundError, DPQueryError
 __all__ = ["Part", "PlanSpec", "build_parts", "fixed_point_factor", "validate"]
 
 _NUMERIC = (
-    pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64,
-    pl.Float32, pl.Float64,
-)  # fmt: skip
+    pl.Int8,
+    pl.Int16,
+    pl.Int32,
+    pl.Int64,
+    pl.UInt8,
+    pl.UInt16,
+    pl.UInt32,
+    pl.UInt64,
+    pl.Float32,
+    pl.Float64,
+)
 
 
 def _is_numeric(dtype: pl.DataType) -> bool:
@@ -186,10 +194,13 @@ def build_parts(
             factor = fixed_point_factor(q.bounds, max_rows, integer=integer)
             parts.append(
                 Part(
-                    i, "s", prefix + "s",
-                    _sum_expr(col, q.bounds, factor, integer, prefix + "s"), factor,
+                    i,
+                    "s",
+                    prefix + "s",
+                    _sum_expr(col, q.bounds, factor, integer, prefix + "s"),
+                    factor,
                 )
-            )  # fmt: skip
+            )
             if q.kind == "mean":
                 parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n")))
         elif q.kind == "quantile":

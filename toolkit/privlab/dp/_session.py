@@ -49,11 +49,13 @@ __all__ = ["DPSession"]
 #: Bin edges for automatic bounds: 0 and ±{1, 2, 5} × 10^k for k = -2 … 9 — a
 #: signed logarithmic grid that depends on nothing in the data.
 AUTO_EDGES: tuple[float, ...] = tuple(
-    [-v for v in sorted({m * 10.0**k for k in range(-2, 10) for m in (1.0, 2.0, 5.0)},
-                        reverse=True)]
+    [
+        -v
+        for v in sorted({m * 10.0**k for k in range(-2, 10) for m in (1.0, 2.0, 5.0)}, reverse=True)
+    ]
     + [0.0]
     + sorted({m * 10.0**k for k in range(-2, 10) for m in (1.0, 2.0, 5.0)})
-)  # fmt: skip
+)
 
 
 def _opendp() -> Any:
@@ -233,6 +235,7 @@ class DPSession:
             self._metric, self._d_in = dp.unit_of(contributions=1, identifier=pl.col(identifier))
         self._measure = dp.approximate(dp.max_divergence())
         self._context: Any = None
+        self._context_left: tuple[float, float] = (0.0, 0.0)
         self._cache: dict[tuple[str, float, float], Calibrated] = {}
         # (query fingerprints, losses) -> (spec, calibrated measurement); and summaries.
         self._prepared_cache: dict[Any, tuple[PlanSpec, Calibrated]] = {}
@@ -450,24 +453,33 @@ class DPSession:
     # ------------------------------------------------------------------ release
 
     def _context_for(self, epsilon: float, delta: float) -> Any:
-        """The session's OpenDP context; rebuilt only if its filter is too small."""
-        ctx = self._context
-        if ctx is not None:
-            rem_eps, rem_delta = ctx.remaining_privacy_loss()
-            if rem_eps >= epsilon and rem_delta >= delta:
-                return ctx
-        b = self.budget()
-        dp = self._dp
-        self._context = dp.Context.compositor(
-            data=self._source.frame,
-            privacy_unit=(self._metric, self._d_in),
-            privacy_loss=(
-                self._measure,
-                (max(b.epsilon_remaining, epsilon), max(b.delta_remaining, delta)),
-            ),
-            domain=self._domain,
-        )
+        """The session's OpenDP context; rebuilt only if its privacy filter is too small.
+
+        The context's own filter is a second, in-process guard behind the ledger:
+        it is sized to the budget left when it is built (plus the reserved query).
+        We track what it has left ourselves — asking OpenDP costs ~3 ms.
+        """
+        left_eps, left_delta = self._context_left
+        slack = 1e-9
+        if (
+            self._context is None
+            or left_eps < epsilon * (1 + slack) + slack
+            or (left_delta < delta * (1 + slack) + (slack * 1e-6 if delta else 0.0))
+        ):
+            b = self.budget()
+            cap = (b.epsilon_remaining + epsilon, b.delta_remaining + delta)
+            self._context = self._dp.Context.compositor(
+                data=self._source.frame,
+                privacy_unit=(self._metric, self._d_in),
+                privacy_loss=(self._measure, cap),
+                domain=self._domain,
+            )
+            self._context_left = cap
         return self._context
+
+    def _spend_context(self, epsilon: float, delta: float) -> None:
+        left_eps, left_delta = self._context_left
+        self._context_left = (left_eps - epsilon, left_delta - delta)
 
     def release_many(
         self,
@@ -516,7 +528,9 @@ class DPSession:
         t2 = time.perf_counter()
         try:
             ctx = self._context_for(cal.epsilon, cal.delta)
-            released = ctx(cal.measurement).collect()
+            once = ctx(cal.measurement)
+            self._spend_context(cal.epsilon, cal.delta)
+            released = once.collect()
         except BaseException:
             self._ledger.cancel(reservation)
             raise
@@ -528,9 +542,12 @@ class DPSession:
             spec, released, acc, alpha=alpha_v, max_rows=self.max_rows, losses=per_query
         )
         self.timings = {
-            "calibrate": t1 - t0, "reserve": t2 - t1, "run": t3 - t2,
-            "confirm": t4 - t3, "answer": time.perf_counter() - t4,
-        }  # fmt: skip
+            "calibrate": t1 - t0,
+            "reserve": t2 - t1,
+            "run": t3 - t2,
+            "confirm": t4 - t3,
+            "answer": time.perf_counter() - t4,
+        }
         return result
 
     #: Share of a query's ε spent estimating ``bounds='auto'``.
@@ -792,11 +809,17 @@ class DPSession:
         return pl.DataFrame(
             rows,
             schema={
-                "statistic": pl.String, "aggregate": pl.String, "distribution": pl.String,
-                "scale": pl.Float64, "accuracy": pl.Float64, "confidence": pl.Float64,
-                "threshold": pl.Int64, "epsilon": pl.Float64, "delta": pl.Float64,
+                "statistic": pl.String,
+                "aggregate": pl.String,
+                "distribution": pl.String,
+                "scale": pl.Float64,
+                "accuracy": pl.Float64,
+                "confidence": pl.Float64,
+                "threshold": pl.Int64,
+                "epsilon": pl.Float64,
+                "delta": pl.Float64,
             },
-        )  # fmt: skip
+        )
 
     def half_width(
         self,
