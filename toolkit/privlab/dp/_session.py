@@ -173,7 +173,7 @@ class DPSession:
     0.5
     >>> ans.columns
     ['statistic', 'estimate', 'lower', 'upper', 'confidence', 'epsilon', 'delta', 'note']
-    >>> bool(ans["lower"][0] <= 1000 <= ans["upper"][0]) or "rare miss (5%)"  # doctest: +SKIP
+    >>> abs(ans["estimate"][0] - 1000) < 100
     True
     """
 
