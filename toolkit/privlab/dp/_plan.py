@@ -268,15 +268,14 @@ def dyadic(q: float) -> float:
     """``q`` rounded to a multiple of 1/1024.
 
     OpenDP turns the float ``q`` into an exact fraction and scales the
-    quantile scores by its denominator: 0.99 becomes n/2**52-ish, the integer
-    scores saturate and the choice becomes uniform over the candidates.
-    Multiples of 1/1024 keep the scores small (measured: q=0.99 picked values
-    up to 7e9 for uniform data in [0, 100]; q=1015/1024 picks ~99).
+    integer quantile scores by its denominator: 0.99 is about n/2**52, the
+    scores saturate and the choice becomes uniform over the candidates
+    (measured: noise scale 4.5e15 at q=0.99 against 1013 at q=1014/1024).
 
     Examples
     --------
     >>> dyadic(0.5), dyadic(0.99)
-    (0.5, 0.9892578125)
+    (0.5, 0.990234375)
     """
     return round(q * 1024) / 1024
 

@@ -33,6 +33,15 @@ from typing import Any
 __all__ = ["budget_meter", "epsilon_explorer"]
 
 
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 @functools.cache
 def _classes() -> dict[str, type]:
     import ipywidgets as widgets
@@ -150,11 +159,14 @@ def _classes() -> dict[str, type]:
             curve = self._session.error_curve(
                 self._query, [10 ** (-2 + i / 4) for i in range(13)], alpha=alpha, n=self._n
             )
-            self._chart.clear_output(wait=True)
-            with self._chart:
-                from IPython.display import display
+            #: The chart shown under the slider (an un-displayed Altair chart).
+            self.chart = epsilon_curve_chart(curve, epsilon=self.epsilon)
+            if _in_kernel():  # headless (tests, doctests): keep the chart, print nothing
+                self._chart.clear_output(wait=True)
+                with self._chart:
+                    from IPython.display import display
 
-                display(epsilon_curve_chart(curve, epsilon=self.epsilon))
+                    display(self.chart)
 
     return {"BudgetMeter": BudgetMeter, "EpsilonExplorer": EpsilonExplorer}
 
