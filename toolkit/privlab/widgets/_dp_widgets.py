@@ -17,7 +17,7 @@ Examples
 >>> s = pdp.DPSession(pl.DataFrame({"x": [1.0, 2.0] * 500}), dataset="w")
 >>> ex = epsilon_explorer(s, pdp.count(), epsilon=1.0)
 >>> round(ex.half_width, 3)
-2.996
+3.376
 >>> ex.epsilon = 0.1
 >>> ex.half_width > 25, s.budget().epsilon_spent
 (True, 0.0)
