@@ -45,9 +45,18 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so each command module stays independent.
-    from privlab.cli import _demo, _dp, _info, _synth
+    from privlab.cli import _demo, _dp, _governance, _info, _synth
 
-    for command in (_demo.demo, _dp.dp, _info.info, _synth.synth):
+    for command in (
+        _demo.demo,
+        _dp.dp,
+        _governance.audit,
+        _governance.catalog,
+        _governance.check,
+        _governance.retention,
+        _info.info,
+        _synth.synth,
+    ):
         main.add_command(command)
 
 
