@@ -22,40 +22,51 @@ from privlab._version import __version__
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from privlab.anonymize import Hierarchy, KAnonymity, LDiversity, TCloseness, search
     from privlab.dp import DPSession
+    from privlab.governance import Governance
     from privlab.io import fingerprint, read, write
+    from privlab.report import Report, report
     from privlab.risk import assess_risk
     from privlab.store import Store, open_store
     from privlab.synth import Synthetic, synthesize
+    from privlab.tradeoff import Tradeoff, tradeoff
     from privlab.utility import utility
 
 # Public name -> module that defines it. Loaded on first attribute access
 # (PEP 562) so `import privlab` does not pull polars extensions, OpenDP or SDV.
 _LAZY: dict[str, str] = {
     "DPSession": "privlab.dp",
+    "Governance": "privlab.governance",
     "Hierarchy": "privlab.anonymize",
     "KAnonymity": "privlab.anonymize",
     "LDiversity": "privlab.anonymize",
+    "Report": "privlab.report",
     "Store": "privlab.store",
     "Synthetic": "privlab.synth",
     "TCloseness": "privlab.anonymize",
+    "Tradeoff": "privlab.tradeoff",
     "assess_risk": "privlab.risk",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
     "read": "privlab.io",
+    "report": "privlab.report",
     "search": "privlab.anonymize",
     "synthesize": "privlab.synth",
+    "tradeoff": "privlab.tradeoff",
     "utility": "privlab.utility",
     "write": "privlab.io",
 }
 
 __all__ = [
     "DPSession",
+    "Governance",
     "Hierarchy",
     "KAnonymity",
     "LDiversity",
+    "Report",
     "Store",
     "Synthetic",
     "TCloseness",
+    "Tradeoff",
     "__version__",
     "assess_risk",
     "config_context",
@@ -63,9 +74,11 @@ __all__ = [
     "get_config",
     "open_store",
     "read",
+    "report",
     "search",
     "set_config",
     "synthesize",
+    "tradeoff",
     "utility",
     "write",
 ]

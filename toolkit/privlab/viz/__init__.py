@@ -2,11 +2,16 @@
 
 from privlab.viz._dp import budget_chart, epsilon_curve_chart
 from privlab.viz._synth import column_comparison_chart, privacy_risk_chart, quality_chart
+from privlab.viz._tradeoff import column_chart, epsilon_error_chart, k_loss_chart, tradeoff_chart
 
 __all__ = [
     "budget_chart",
+    "column_chart",
     "column_comparison_chart",
     "epsilon_curve_chart",
+    "epsilon_error_chart",
+    "k_loss_chart",
     "privacy_risk_chart",
     "quality_chart",
+    "tradeoff_chart",
 ]

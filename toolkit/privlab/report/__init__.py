@@ -1,0 +1,9 @@
+"""Self-contained HTML reports of releases and trade-offs (charts inlined, offline)."""
+
+from privlab.report._html import Report, report, save_chart
+
+__all__ = ["Report", "report", "save_chart"]
+
+from privlab._callable import make_callable
+
+make_callable(__name__, report)

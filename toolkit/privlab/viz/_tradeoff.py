@@ -1,0 +1,148 @@
+"""Charts of the privacy–utility trade-off (pure functions: data in, un-displayed chart out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+__all__ = ["column_chart", "epsilon_error_chart", "k_loss_chart", "tradeoff_chart"]
+
+_TECH_ORDER = ["original", "k-anonymity", "ℓ-diversity", "synthetic"]
+
+
+def tradeoff_chart(tradeoff: Any) -> Any:
+    """The microdata frontier beside the DP panel, sharing the utility (error) axis.
+
+    Left: measured linkage-attack advantage against workload error, one point
+    per release, colour = technique, the Pareto front joined and ringed.
+    Right: ε against the DP answers' expected workload error.
+    """
+    import altair as alt
+
+    points = tradeoff.points.with_columns(
+        pl.when(pl.col("pareto"))
+        .then(pl.lit("on the front"))
+        .otherwise(pl.lit("dominated"))
+        .alias("front")
+    )
+    scale = alt.Scale(domain=[0, max(0.05, _max_error(tradeoff))])
+    title = "workload error (0 = exact answers)"
+    x = alt.X("workload_error:Q", title=title, scale=scale)
+    base = alt.Chart(alt.Data(values=points.to_dicts()))
+    dots = base.mark_point(filled=True, size=90).encode(
+        x=x,
+        y=alt.Y("advantage:Q", title="linkage attack advantage over guessing"),
+        color=alt.Color("technique:N", sort=_TECH_ORDER, title="technique"),
+        shape=alt.Shape("front:N", title="Pareto"),
+        tooltip=[
+            "label:N",
+            alt.Tooltip("advantage:Q", format=".3f"),
+            alt.Tooltip("attack_success:Q", format=".3f", title="attack success"),
+            alt.Tooltip("attack_baseline:Q", format=".3f", title="guessing baseline"),
+            alt.Tooltip("workload_error:Q", format=".3f"),
+            alt.Tooltip("ml_relative:Q", format=".2f", title="ML accuracy vs original"),
+            alt.Tooltip("prosecutor_max:Q", format=".3f", title="prosecutor risk (max)"),
+        ],
+    )
+    front = (
+        alt.Chart(
+            alt.Data(values=points.filter(pl.col("pareto")).sort("workload_error").to_dicts())
+        )
+        .mark_line(strokeDash=[4, 3], color="#555")
+        .encode(x="workload_error:Q", y="advantage:Q")
+    )
+    labels = base.mark_text(align="left", dx=7, dy=-6, fontSize=10).encode(
+        x="workload_error:Q", y="advantage:Q", text="label:N"
+    )
+    frontier = (front + dots + labels).properties(
+        title="Released microdata: measured risk vs utility", width=420, height=300
+    )
+    dp_rows = tradeoff.dp.to_dicts()
+    dp = (
+        alt.Chart(alt.Data(values=dp_rows))
+        .mark_line(point=True, color="#d62728")
+        .encode(
+            x=alt.X("expected_error:Q", title=title, scale=scale),
+            y=alt.Y("epsilon:Q", title="ε (worst-case bound)", scale=alt.Scale(type="log")),
+            tooltip=[
+                alt.Tooltip("epsilon:Q", format=".2f"),
+                alt.Tooltip("expected_error:Q", format=".3f", title="expected workload error"),
+            ],
+        )
+        .properties(title="DP answers: ε vs expected error", width=220, height=300)
+    )
+    return alt.hconcat(frontier, dp).resolve_scale(x="shared")
+
+
+def _max_error(tradeoff: Any) -> float:
+    values = tradeoff.points["workload_error"].to_list() + tradeoff.dp["expected_error"].to_list()
+    values = [v for v in values if v is not None]
+    return float(max(values)) * 1.1 if values else 1.0
+
+
+def k_loss_chart(tradeoff: Any) -> Any:
+    """k against ARX information loss and workload error (anonymized releases)."""
+    import altair as alt
+
+    rows = (
+        tradeoff.points.filter(pl.col("technique") == "k-anonymity")
+        .with_columns(pl.col("param").cast(pl.Int64).alias("k"))
+        .select("k", "loss", "workload_error")
+        .unpivot(index="k", variable_name="measure", value_name="value")
+        .to_dicts()
+    )
+    return (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("k:Q", scale=alt.Scale(type="log"), title="k"),
+            y=alt.Y("value:Q", title="loss / error"),
+            color=alt.Color("measure:N", title=None),
+        )
+        .properties(title="k-anonymity: information loss and workload error", width=320, height=220)
+    )
+
+
+def epsilon_error_chart(tradeoff: Any) -> Any:
+    """ε against the DP answers' expected workload error."""
+    import altair as alt
+
+    return (
+        alt.Chart(alt.Data(values=tradeoff.dp.to_dicts()))
+        .mark_line(point=True, color="#d62728")
+        .encode(
+            x=alt.X("epsilon:Q", scale=alt.Scale(type="log"), title="ε"),
+            y=alt.Y("expected_error:Q", title="expected workload error"),
+        )
+        .properties(title="Differential privacy: ε vs expected error", width=320, height=220)
+    )
+
+
+def column_chart(tradeoff: Any, label: str, column: str) -> Any:
+    """A release's distribution of one workload column beside the original's."""
+    import altair as alt
+
+    from privlab.utility import ReleaseView
+
+    work = tradeoff.workload
+    rows = []
+    for name, view in (("original", ReleaseView(work.original)), (label, tradeoff.releases[label])):
+        weights = work._weights(view, column)
+        dist = weights.group_by("bin").agg(pl.col("weight").sum())
+        total = dist["weight"].sum()
+        rows += [
+            {"release": name, "bin": b, "share": w / total if total else 0.0}
+            for b, w in dist.iter_rows()
+        ]
+    return (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("bin:N", title=column, sort="ascending"),
+            xOffset="release:N",
+            y=alt.Y("share:Q", title="share of records"),
+            color=alt.Color("release:N", title=None),
+        )
+        .properties(title=f"{column}: {label} vs original", width=380, height=200)
+    )
