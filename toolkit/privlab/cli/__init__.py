@@ -45,7 +45,7 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so each command module stays independent.
-    from privlab.cli import _demo, _dp, _governance, _info, _synth
+    from privlab.cli import _demo, _dp, _governance, _info, _report, _synth
 
     for command in (
         _demo.demo,
@@ -55,6 +55,7 @@ def _register() -> None:
         _governance.check,
         _governance.retention,
         _info.info,
+        _report.report,
         _synth.synth,
     ):
         main.add_command(command)

@@ -2,5 +2,6 @@
 
 from privlab.widgets._dp_widgets import budget_meter, epsilon_explorer
 from privlab.widgets._synth_widget import SynthWidget
+from privlab.widgets._tradeoff_explorer import TradeoffExplorer
 
-__all__ = ["SynthWidget", "budget_meter", "epsilon_explorer"]
+__all__ = ["SynthWidget", "TradeoffExplorer", "budget_meter", "epsilon_explorer"]
