@@ -178,6 +178,10 @@ class Step(BaseModel):
 
 
 def _step_model(cls: type[Transform]) -> type[Step]:
+    # Every transform names its model `Params`; give each a unique schema name
+    # (`MaskParams`) so the exported JSON Schema reads well.
+    cls.Params.__name__ = cls.Params.__qualname__ = f"{cls.__name__}Params"
+    cls.Params.model_rebuild(force=True)
     required = any(f.is_required() for f in cls.Params.model_fields.values())
     params_field: Any = (
         (cls.Params, ...) if required else (cls.Params, Field(default_factory=cls.Params))

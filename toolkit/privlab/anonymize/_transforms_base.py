@@ -146,8 +146,11 @@ def format_validation_error(
             continue
         template = _MESSAGES.get(etype)
         if template is not None:
+            shown = {
+                k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in ctx.items()
+            }
             try:
-                msg = template.format(**ctx)
+                msg = template.format(**shown)
             except (KeyError, IndexError):
                 msg = err["msg"]
         else:

@@ -357,7 +357,7 @@ class RedactText(_Keyed):
     Matching errs on the side of redaction (no validators are consulted: a false
     positive hides a harmless string, a false negative would leak). In pseudonym
     mode ``fit`` learns the distinct matches; anything ``apply`` meets that ``fit``
-    did not see still gets the plain placeholder, never passes through.
+    did not see still gets the plain placeholder (``[EMAIL]``), never passes through.
 
     Examples
     --------
@@ -435,17 +435,22 @@ class RedactText(_Keyed):
         return "[{type}:{token}]" if self.params.replacement == "pseudonym" else "[{type}]"
 
     def _placeholder(self, pii_type: str) -> str:
-        return self._template().replace("{type}", pii_type.upper()).replace("{token}", "")
+        """What a match becomes without a learned token (always, in placeholder mode)."""
+        if self.params.replacement == "pseudonym":
+            return f"[{pii_type.upper()}]"
+        return self._template().replace("{type}", pii_type.upper())
 
     def _step(self, expr: pl.Expr, regex: str, pii_type: str, seen: pl.DataFrame | None) -> pl.Expr:
         if seen is not None and seen.height:
-            expr = expr.str.replace_many(seen["match"], seen["token"], leftmost=True)
+            expr = expr.str.replace_many(
+                seen["match"].implode(), seen["token"].implode(), leftmost=True
+            )
         return expr.str.replace_all(regex, _repl_escape_lit(self._placeholder(pii_type)))
 
     def _fit(self, frame: pl.LazyFrame) -> None:
         schema = frame.collect_schema()
         for column in self.columns:
-            if schema[column] != pl.String:
+            if schema[column] not in (pl.String, pl.Null):
                 raise SchemaMismatchError(
                     f"'redact_text' needs a text column, got {column!r} of dtype {schema[column]}"
                 )
@@ -455,7 +460,7 @@ class RedactText(_Keyed):
             self.rules_ = [(t, rx, None) for t, rx in patterns]
             return
         key = self._resolved_key()
-        current = frame.select(self.columns)
+        current = frame.select(pl.col(c).cast(pl.String) for c in self.columns)
         for pii_type, regex in patterns:
             parts = [
                 current.select(pl.col(c).str.extract_all(regex).explode().alias("m"))
@@ -479,7 +484,7 @@ class RedactText(_Keyed):
 
     def _apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         def one(column: str) -> pl.Expr:
-            expr = pl.col(column)
+            expr = pl.col(column).cast(pl.String)
             for pii_type, regex, seen in self.rules_:
                 expr = self._step(expr, regex, pii_type, seen)
             return expr.alias(column)
