@@ -25,7 +25,7 @@ os.environ.setdefault("PRIVLAB_USER", "tester")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_privlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def privlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Give each test (and doctest) a fresh, empty PRIVLAB_HOME."""
     home = tmp_path_factory.mktemp("privlab_home")
     old = os.environ.get("PRIVLAB_HOME")

@@ -20,28 +20,50 @@ from privlab._config import config_context, get_config, set_config
 from privlab._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from privlab.anonymize import Hierarchy, KAnonymity, LDiversity, TCloseness, search
     from privlab.io import fingerprint, read, write
+    from privlab.risk import assess_risk
     from privlab.store import Store, open_store
+    from privlab.synth import Synthetic, synthesize
+    from privlab.utility import utility
 
 # Public name -> module that defines it. Loaded on first attribute access
 # (PEP 562) so `import privlab` does not pull polars extensions, OpenDP or SDV.
 _LAZY: dict[str, str] = {
+    "Hierarchy": "privlab.anonymize",
+    "KAnonymity": "privlab.anonymize",
+    "LDiversity": "privlab.anonymize",
     "Store": "privlab.store",
+    "Synthetic": "privlab.synth",
+    "TCloseness": "privlab.anonymize",
+    "assess_risk": "privlab.risk",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
     "read": "privlab.io",
+    "search": "privlab.anonymize",
+    "synthesize": "privlab.synth",
+    "utility": "privlab.utility",
     "write": "privlab.io",
 }
 
 __all__ = [
+    "Hierarchy",
+    "KAnonymity",
+    "LDiversity",
     "Store",
+    "Synthetic",
+    "TCloseness",
     "__version__",
+    "assess_risk",
     "config_context",
     "fingerprint",
     "get_config",
     "open_store",
     "read",
+    "search",
     "set_config",
+    "synthesize",
+    "utility",
     "write",
 ]
 

@@ -1,8 +1,10 @@
-"""Anonymization: transforms, recipes, privacy models and the optimal search.
+"""Anonymization: transforms, recipes, hierarchies, privacy models and the optimal search.
 
 Examples
 --------
->>> from privlab.anonymize import Recipe
+>>> from privlab.anonymize import KAnonymity, Recipe
+>>> KAnonymity(3).describe()
+'3-anonymity'
 >>> recipe = Recipe.from_dict({"steps": [{"op": "drop", "columns": ["ssn"]}]})
 >>> recipe.steps[0].op
 'drop'
@@ -10,6 +12,14 @@ Examples
 
 from __future__ import annotations
 
+from privlab.anonymize._hierarchy import (
+    Hierarchy,
+    date_hierarchy,
+    interval_hierarchy,
+    prefix_hierarchy,
+    suppress_hierarchy,
+)
+from privlab.anonymize._models import KAnonymity, LDiversity, PrivacyModel, TCloseness
 from privlab.anonymize._recipe import (
     CURRENT_RECIPE_VERSION,
     LSpec,
@@ -20,6 +30,7 @@ from privlab.anonymize._recipe import (
     TSpec,
     migrate_recipe,
 )
+from privlab.anonymize._search import SearchResult, search
 from privlab.anonymize._transforms import (
     REGISTRY,
     Condition,
@@ -45,23 +56,34 @@ __all__ = [
     "DateShift",
     "Drop",
     "Generalize",
+    "Hierarchy",
+    "KAnonymity",
+    "LDiversity",
     "LSpec",
     "Mask",
     "Microaggregate",
+    "PrivacyModel",
     "PrivacySpec",
     "Pseudonymize",
     "Recipe",
     "RedactText",
     "Resolved",
     "Round",
+    "SearchResult",
     "Step",
     "Suppress",
+    "TCloseness",
     "TSpec",
     "TopBottomCode",
     "Transform",
     "TransformParams",
     "build_transform",
+    "date_hierarchy",
     "get_transform",
+    "interval_hierarchy",
     "migrate_recipe",
+    "prefix_hierarchy",
+    "search",
+    "suppress_hierarchy",
     "transform_names",
 ]

@@ -45,9 +45,9 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so each command module stays independent.
-    from privlab.cli import _demo, _info
+    from privlab.cli import _demo, _info, _synth
 
-    for command in (_demo.demo, _info.info):
+    for command in (_demo.demo, _info.info, _synth.synth):
         main.add_command(command)
 
 

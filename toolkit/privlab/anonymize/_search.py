@@ -1,0 +1,444 @@
+"""The optimal full-domain generalization search (ARX-compatible Loss).
+
+Given quasi-identifiers with hierarchies, privacy models and a suppression limit,
+:func:`search` finds the lattice node — one generalization level per QI — that
+satisfies every model after suppressing at most ``max_suppression`` of the
+records, with minimal information loss (ARX's Loss metric).
+
+Two strategies, both exact:
+
+**Top-down** (every model monotone and no suppression allowed — then a node's
+loss equals its lower bound): satisfaction is upward-closed, so nodes are
+visited from the most general down, and a node is checked only when all its
+direct generalizations satisfy; a failing node prunes every specialization
+(ARX's predictive tagging). Only the satisfying region and its border are ever
+evaluated.
+
+**Bound-ordered** (suppression allowed, or a non-monotone model): the loss of a
+node is at least its loss without suppression — a bound computed for every node
+at once from per-level sums, without touching the data — and that bound only
+grows with generalization. Nodes are evaluated in increasing bound order, each
+by rolling up the classes of an already evaluated specialization, and the search
+stops at the first node whose bound exceeds the best loss found. No node that
+could beat the optimum is skipped.
+
+Ties on loss are broken by the lower total generalization (sum of levels), then
+by the lexicographically smaller level vector — the node that generalizes least.
+ARX's documented rule (older ``Metric.evaluate``) also prefers the lower lattice
+level on equal loss.
+
+Examples
+--------
+>>> import polars as pl
+>>> from privlab.anonymize import KAnonymity, interval_hierarchy, search, suppress_hierarchy
+>>> data = pl.DataFrame({"age": [31, 32, 33, 34, 51, 52], "sex": ["F", "F", "M", "M", "F", "F"]})
+>>> result = search(
+...     data,
+...     {"age": interval_hierarchy(widths=[5, 10]), "sex": suppress_hierarchy()},
+...     [KAnonymity(2)],
+... )
+>>> result.node
+(1, 0)
+>>> result.apply(data).collect()["age"].to_list()
+['30-34', '30-34', '30-34', '30-34', '50-54', '50-54']
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from privlab._config import get_config
+from privlab.anonymize._hierarchy import Hierarchy
+from privlab.anonymize._lattice import Encoded, Evaluation, encode, evaluate
+from privlab.anonymize._models import PrivacyModel
+from privlab.exceptions import ColumnNotFoundError, HierarchyError
+
+__all__ = ["SearchResult", "search"]
+
+_MAX_NODES = 5_000_000
+_CACHE_LIMIT = 20_000_000  # pair rows kept for roll-ups (~0.5 GB at most)
+_TIE = 1e-12
+
+
+@dataclass
+class SearchResult:
+    """The outcome of :func:`search`.
+
+    Attributes
+    ----------
+    quasi_identifiers:
+        QI column names, in the order of the levels in ``node``.
+    node:
+        Chosen generalization level per QI, or ``None`` when no node satisfies.
+    loss:
+        ARX Loss of the chosen node (0 = original data, 1 = everything suppressed).
+    suppressed:
+        Records suppressed at the chosen node.
+    nodes:
+        Every evaluated node: one column per QI (its level), ``bound``, ``loss``,
+        ``satisfied``, ``suppressed``, ``classes``.
+    stats:
+        ``nodes_total``, ``nodes_evaluated``, ``nodes_pruned``, ``distinct_rows``,
+        ``records``, ``strategy``, ``encode_seconds``, ``search_seconds``.
+    """
+
+    quasi_identifiers: list[str]
+    hierarchies: dict[str, Hierarchy]
+    models: list[PrivacyModel]
+    max_suppression: float
+    node: tuple[int, ...] | None
+    loss: float | None
+    suppressed: int
+    nodes: pl.DataFrame
+    stats: dict[str, Any]
+    outlier_keys: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """The chosen node as ``{qi: level}`` (empty when no node satisfies)."""
+        if self.node is None:
+            return {}
+        return dict(zip(self.quasi_identifiers, self.node, strict=True))
+
+    def apply(
+        self,
+        data: pl.DataFrame | pl.LazyFrame,
+        *,
+        suppression: Literal["mask", "drop"] = "mask",
+    ) -> pl.LazyFrame:
+        """Generalize the QIs at the chosen node and suppress the violating classes.
+
+        A lazy, per-row plan: each QI becomes its generalized label; records of
+        the classes that violated a model (learned by the search) get ``*`` in
+        every QI (``"mask"``, as ARX does) or are removed (``"drop"``).
+        """
+        if self.node is None:
+            raise ValueError("the search found no node satisfying the privacy models")
+        if suppression not in ("mask", "drop"):
+            raise ValueError(f"suppression must be 'mask' or 'drop', got {suppression!r}")
+        lazy = data.lazy() if isinstance(data, pl.DataFrame) else data
+        exprs = [
+            self.hierarchies[q].generalize_expr(q, lv)
+            for q, lv in zip(self.quasi_identifiers, self.node, strict=True)
+        ]
+        out = lazy.with_columns(exprs)
+        if not self.outlier_keys:
+            return out
+        key = class_key(self.quasi_identifiers)
+        hit = key.is_in(pl.lit(pl.Series(self.outlier_keys, dtype=pl.String)).implode())
+        if suppression == "drop":
+            return out.filter(~hit)
+        return out.with_columns(
+            [
+                pl.when(hit).then(pl.lit("*")).otherwise(pl.col(q).cast(pl.String)).alias(q)
+                for q in self.quasi_identifiers
+            ]
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (no data values)."""
+        return {
+            "quasi_identifiers": self.quasi_identifiers,
+            "models": [m.to_dict() for m in self.models],
+            "max_suppression": self.max_suppression,
+            "levels": self.levels,
+            "loss": self.loss,
+            "suppressed": self.suppressed,
+            "stats": self.stats,
+        }
+
+
+def class_key(columns: Sequence[str]) -> pl.Expr:
+    """One string per record joining its (generalized) QI values; identifies its class."""
+    return pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator="\x1f")
+
+
+def _as_hierarchies(
+    hierarchies: Mapping[str, Hierarchy | Mapping[str, Any]], base_dir: Path | None
+) -> dict[str, Hierarchy]:
+    out: dict[str, Hierarchy] = {}
+    for name, spec in hierarchies.items():
+        out[name] = (
+            spec if isinstance(spec, Hierarchy) else Hierarchy.from_spec(spec, base_dir=base_dir)
+        )
+    if not out:
+        raise HierarchyError("give at least one quasi-identifier with a hierarchy")
+    return out
+
+
+def search(
+    data: pl.DataFrame | pl.LazyFrame,
+    hierarchies: Mapping[str, Hierarchy | Mapping[str, Any]],
+    models: Sequence[PrivacyModel],
+    *,
+    max_suppression: float = 0.0,
+    metric: str = "loss",
+    progress: bool | None = None,
+    base_dir: Path | None = None,
+) -> SearchResult:
+    """Find the least-lossy full-domain generalization meeting every privacy model.
+
+    Parameters
+    ----------
+    data:
+        The table (rows = records).
+    hierarchies:
+        QI column → :class:`Hierarchy` (or its spec dict).
+    models:
+        :class:`KAnonymity`, :class:`LDiversity` and/or :class:`TCloseness`.
+    max_suppression:
+        Largest share of records that may be suppressed, in [0, 1].
+    metric:
+        Only ``"loss"`` (ARX's Loss metric) for now.
+    progress:
+        Show a progress bar; default from config.
+
+    Returns
+    -------
+    SearchResult
+    """
+    if metric != "loss":
+        raise ValueError(f"metric must be 'loss' (ARX's Loss), got {metric!r}")
+    if isinstance(max_suppression, bool) or not 0 <= float(max_suppression) <= 1:
+        raise ValueError(f"`max_suppression` must be in [0, 1], got {max_suppression!r}")
+    models = list(models)
+    if not models:
+        raise ValueError("give at least one privacy model, e.g. KAnonymity(5)")
+    hs = _as_hierarchies(hierarchies, base_dir)
+    qis = list(hs)
+    needed = qis + [m.sensitive for m in models if m.sensitive is not None]
+    lazy = data.lazy() if isinstance(data, pl.DataFrame) else data
+    columns = lazy.collect_schema().names()
+    for col in needed:
+        if col not in columns:
+            raise ColumnNotFoundError(col, columns)
+    t0 = time.perf_counter()
+    frame = lazy.select(list(dict.fromkeys(needed))).collect()
+    enc = encode(frame, hs, models)
+    t1 = time.perf_counter()
+    total_nodes = int(np.prod(enc.heights))
+    if total_nodes > _MAX_NODES:
+        raise ValueError(
+            f"the lattice has {total_nodes:,} nodes (heights {enc.heights}); use fewer "
+            "quasi-identifiers or shorter hierarchies (limit: 5,000,000)"
+        )
+    limit = float(max_suppression) * enc.n
+    monotone = all(m.monotone(max_suppression=float(max_suppression)) for m in models)
+    show = get_config()["progress"] if progress is None else progress
+    if monotone:
+        evaluated, strategy = _top_down(enc, models, limit, show)
+    else:
+        evaluated, strategy = _bound_ordered(enc, models, limit, show)
+    t2 = time.perf_counter()
+
+    best = _best(evaluated)
+    outlier_keys: list[str] = []
+    if best is not None and best.outlier.any():
+        outlier_keys = _outlier_keys(enc, best)
+    nodes = pl.DataFrame(
+        {
+            **{q: [e.node[i] for e in evaluated] for i, q in enumerate(qis)},
+            "bound": [e.bound for e in evaluated],
+            "loss": [e.loss for e in evaluated],
+            "satisfied": [e.satisfied for e in evaluated],
+            "suppressed": [e.suppressed for e in evaluated],
+            "classes": [e.classes for e in evaluated],
+        },
+        schema={
+            **dict.fromkeys(qis, pl.Int32),
+            "bound": pl.Float64,
+            "loss": pl.Float64,
+            "satisfied": pl.Boolean,
+            "suppressed": pl.Int64,
+            "classes": pl.Int64,
+        },
+    )
+    stats: dict[str, Any] = {
+        "nodes_total": total_nodes,
+        "nodes_evaluated": len(evaluated),
+        "nodes_pruned": total_nodes - len(evaluated),
+        "distinct_rows": len(enc.counts),
+        "records": enc.n,
+        "strategy": strategy,
+        "encode_seconds": t1 - t0,
+        "search_seconds": t2 - t1,
+    }
+    return SearchResult(
+        quasi_identifiers=qis,
+        hierarchies=hs,
+        models=models,
+        max_suppression=float(max_suppression),
+        node=None if best is None else best.node,
+        loss=None if best is None else best.loss,
+        suppressed=0 if best is None else best.suppressed,
+        nodes=nodes,
+        stats=stats,
+        outlier_keys=outlier_keys,
+    )
+
+
+def _better(a: Evaluation, b: Evaluation | None) -> bool:
+    """a beats b: lower loss, then lower total level, then lexicographically smaller."""
+    if b is None:
+        return True
+    if a.loss < b.loss - _TIE:
+        return True
+    if a.loss > b.loss + _TIE:
+        return False
+    return (sum(a.node), a.node) < (sum(b.node), b.node)
+
+
+def _best(evaluated: Sequence[Evaluation]) -> Evaluation | None:
+    best: Evaluation | None = None
+    for e in evaluated:
+        if e.satisfied and _better(e, best):
+            best = e
+    return best
+
+
+def _outlier_keys(enc: Encoded, ev: Evaluation) -> list[str]:
+    reps = ev.table.class_rep[ev.outlier]
+    parts = [enc.labels[i][lv][enc.codes[i][lv][reps]].astype(str) for i, lv in enumerate(ev.node)]
+    keys = parts[0]
+    for part in parts[1:]:
+        keys = np.char.add(np.char.add(keys, "\x1f"), part)
+    return sorted(str(k) for k in keys)
+
+
+def _progress(total: int, show: bool, desc: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not show, desc=desc, unit="node", leave=False)
+
+
+def _top_down(
+    enc: Encoded, models: Sequence[PrivacyModel], limit: float, show: bool
+) -> tuple[list[Evaluation], str]:
+    """Monotone models: visit general → specific, inferring failures, bounded by the best loss.
+
+    A greedy descent from the top node finds a good satisfying node first; its
+    loss bounds the search. Then every node is visited from the most general
+    down: skipped when its loss bound already exceeds the best loss, marked
+    failing without evaluation when a direct generalization failed (monotonicity),
+    evaluated otherwise.
+    """
+    heights = enc.heights
+    d = len(heights)
+    strides = [int(np.prod(heights[i + 1 :])) for i in range(d)]
+    grids = np.indices(heights).reshape(d, -1)
+    bound = np.ones(grids.shape[1])
+    for i in range(d):
+        bound *= (enc.bound_norm[i][grids[i]] + 1.0) ** (1.0 / d)
+    bound -= 1.0
+    status = np.zeros(grids.shape[1], dtype=np.int8)  # 0 unknown, 1 satisfied, -1 failed
+    done: dict[int, Evaluation] = {}
+    bar = _progress(grids.shape[1], show, "search")
+
+    def check(index: int) -> Evaluation:
+        ev = done.get(index)
+        if ev is None:
+            node = tuple(int(x) for x in grids[:, index])
+            ev = evaluate(enc, node, models, limit)
+            done[index] = ev
+            status[index] = 1 if ev.satisfied else -1
+            bar.update(1)
+        return ev
+
+    order = np.lexsort((*grids[::-1], -grids.sum(axis=0)))  # general → specific
+    current = grids.shape[1] - 1
+    best = check(current)
+    if not best.satisfied:  # even full suppression of every QI fails (e.g. ℓ > distinct values)
+        bar.close()
+        return list(done.values()), "top-down"
+    if limit == 0:
+        # Without suppression a satisfying node's loss equals its bound, and the
+        # satisfying region is small: evaluate exactly the nodes whose direct
+        # generalizations all satisfy (ARX's predictive tagging), nothing else.
+        for index in order:
+            node = grids[:, index]
+            if all(status[index + strides[i]] == 1 for i in range(d) if node[i] + 1 < heights[i]):
+                ev = check(int(index))
+                if ev.satisfied and _better(ev, best):
+                    best = ev
+        bar.close()
+        return list(done.values()), "top-down"
+    # greedy descent: from the top, step to the cheapest satisfying specialization
+    while True:
+        node = grids[:, current]
+        children = [current - strides[i] for i in range(d) if node[i] > 0]
+        children.sort(key=lambda c: (bound[c], c))
+        step = None
+        for child in children:
+            ev = check(child)
+            if ev.satisfied:
+                if _better(ev, best):
+                    best = ev
+                step = child
+                break
+        if step is None:
+            break
+        current = step
+
+    for index in order:
+        if status[index] != 0:
+            continue
+        if bound[index] > best.loss + _TIE:
+            continue
+        node = grids[:, index]
+        if any(status[index + strides[i]] == -1 for i in range(d) if node[i] + 1 < heights[i]):
+            status[index] = -1
+            continue
+        ev = check(int(index))
+        if ev.satisfied and _better(ev, best):
+            best = ev
+    bar.close()
+    return list(done.values()), "top-down"
+
+
+def _bound_ordered(
+    enc: Encoded, models: Sequence[PrivacyModel], limit: float, show: bool
+) -> tuple[list[Evaluation], str]:
+    heights = enc.heights
+    d = len(heights)
+    grids = np.indices(heights).reshape(d, -1)  # all nodes, lexicographic order
+    bound = np.ones(grids.shape[1])
+    for i in range(d):
+        bound *= (enc.bound_norm[i][grids[i]] + 1.0) ** (1.0 / d)
+    bound -= 1.0
+    level_sum = grids.sum(axis=0)
+    order = np.lexsort((*grids[::-1], level_sum, bound))
+    strides = [int(np.prod(heights[i + 1 :])) for i in range(d)]
+    cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    cached_rows = 0
+    best: Evaluation | None = None
+    evaluated: list[Evaluation] = []
+    bar = _progress(len(order), show, "search (bound-ordered)")
+    for index in order:
+        if best is not None and bound[index] > best.loss + _TIE:
+            break
+        node = tuple(int(x) for x in grids[:, index])
+        source = None
+        for i in range(d):  # roll up the smallest cached direct specialization
+            if node[i] > 0:
+                cand = cache.get(int(index) - strides[i])
+                if cand is not None and (source is None or len(cand[0]) < len(source[0])):
+                    source = cand
+        ev = evaluate(enc, node, models, limit, source)
+        evaluated.append(ev)
+        bar.update(1)
+        if ev.satisfied and _better(ev, best):
+            best = ev
+        if cached_rows + len(ev.table.rep) > _CACHE_LIMIT:
+            cache.clear()
+            cached_rows = 0
+        cache[int(index)] = (ev.table.rep, ev.table.sens, ev.table.count)
+        cached_rows += len(ev.table.rep)
+    bar.close()
+    return evaluated, "bound-ordered"

@@ -1,0 +1,250 @@
+"""Re-identification risk and privacy-model levels of a (released) table.
+
+Everything is computed on equivalence classes — records sharing all
+quasi-identifier values — with polars group-bys over the whole table.
+
+Examples
+--------
+>>> import polars as pl, privlab as pv
+>>> data = pl.DataFrame({"zip": ["1", "1", "2", "2", "2"], "dx": ["a", "b", "a", "a", "c"]})
+>>> report = pv.assess_risk(data, ["zip"], sensitive="dx")
+>>> report.k, report.l["distinct"], report.prosecutor["max"]
+(2, 2, 0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from privlab.exceptions import ColumnNotFoundError, InputError
+
+__all__ = ["RiskReport", "assess_risk"]
+
+
+@dataclass
+class RiskReport:
+    """Risk of a table under a prosecutor / journalist / marketer attacker.
+
+    Attributes
+    ----------
+    records, classes:
+        Number of records and of equivalence classes.
+    k:
+        Smallest class size.
+    l:
+        ``{"distinct": int, "entropy": float, "recursive_c": float}`` for the
+        sensitive column: the smallest number of distinct values in a class, the
+        effective ℓ of entropy ℓ-diversity (``exp`` of the smallest class entropy),
+        and the smallest *c* making the table recursive (c, ℓ)-diverse at ℓ =
+        the distinct ℓ (``inf`` when a class has fewer than ℓ values).
+    t:
+        Largest distance of a class's sensitive distribution from the table's
+        (ordered distance for numeric columns, equal distance otherwise).
+    prosecutor:
+        ``{"max", "avg", "share_above"}``: record re-identification risk 1/|class|,
+        its maximum, mean, and the share of records above ``threshold``.
+    journalist, marketer:
+        Same with population class sizes (needs *population*); marketer risk is
+        the expected share of records re-identified in a linkage of all records.
+    unique_share:
+        Share of records alone in their class (sample uniques).
+    class_sizes:
+        Class size → number of classes and records.
+    """
+
+    records: int
+    classes: int
+    quasi_identifiers: list[str]
+    sensitive: str | None
+    k: int
+    l: dict[str, float] | None
+    t: float | None
+    prosecutor: dict[str, float]
+    journalist: dict[str, float] | None
+    marketer: float
+    unique_share: float
+    threshold: float
+    class_sizes: pl.DataFrame = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures (no data values)."""
+        return {
+            "records": self.records,
+            "classes": self.classes,
+            "quasi_identifiers": self.quasi_identifiers,
+            "sensitive": self.sensitive,
+            "k": self.k,
+            "l": self.l,
+            "t": self.t,
+            "prosecutor_risk": self.prosecutor,
+            "journalist_risk": self.journalist,
+            "marketer_risk": self.marketer,
+            "unique_share": self.unique_share,
+            "threshold": self.threshold,
+            "class_sizes": self.class_sizes.to_dicts(),
+        }
+
+
+def assess_risk(
+    data: pl.DataFrame | pl.LazyFrame | Any,
+    quasi_identifiers: Sequence[str],
+    sensitive: str | None = None,
+    population: pl.DataFrame | pl.LazyFrame | Any | None = None,
+    *,
+    threshold: float = 0.2,
+    ordered: bool | None = None,
+) -> RiskReport:
+    """Measure k, ℓ, t and re-identification risk of *data* on its quasi-identifiers.
+
+    Parameters
+    ----------
+    data:
+        The table (polars or pandas, or a path).
+    quasi_identifiers:
+        Columns an attacker may know.
+    sensitive:
+        Column for ℓ-diversity and t-closeness.
+    population:
+        A table of the population the sample was drawn from (same QI columns),
+        for journalist and marketer risk.
+    threshold:
+        Prosecutor-risk level for ``share_above``.
+    ordered:
+        Force the ordered (``True``) or equal (``False``) distance for t.
+    """
+    from privlab.io import read
+
+    lazy = read(data)
+    qis = list(quasi_identifiers)
+    if not qis:
+        raise InputError("give at least one quasi-identifier column")
+    columns = lazy.collect_schema().names()
+    for col in [*qis, *([sensitive] if sensitive else [])]:
+        if col not in columns:
+            raise ColumnNotFoundError(col, columns)
+    frame = lazy.select(list(dict.fromkeys([*qis, *([sensitive] if sensitive else [])]))).collect()
+    n = frame.height
+    if n == 0:
+        raise InputError("the table has no records; risk is undefined")
+    classes = frame.group_by(qis).agg(pl.len().alias("size"))
+    sizes = classes["size"].to_numpy()
+    k = int(sizes.min())
+    per_record = 1.0 / sizes
+    prosecutor = {
+        "max": float(per_record.max()),
+        "avg": float(len(sizes) / n),
+        "share_above": float(sizes[per_record > threshold].sum() / n),
+    }
+    unique_share = float(sizes[sizes == 1].sum() / n)
+    size_table = (
+        classes.group_by("size")
+        .agg(pl.len().alias("classes"))
+        .with_columns((pl.col("size") * pl.col("classes")).alias("records"))
+        .sort("size")
+    )
+    journalist = None
+    marketer = float(len(sizes) / n)
+    if population is not None:
+        pop = read(population)
+        pop_cols = pop.collect_schema().names()
+        for col in qis:
+            if col not in pop_cols:
+                raise ColumnNotFoundError(col, pop_cols, source="the population table")
+        pop_sizes = pop.select(qis).group_by(qis).agg(pl.len().alias("pop_size")).collect()
+        joined = classes.join(pop_sizes, on=qis, how="left", nulls_equal=True)
+        if joined["pop_size"].null_count():
+            raise InputError(
+                f"{joined['pop_size'].null_count()} class(es) of the sample do not occur in the "
+                "population table; the population must contain the sample"
+            )
+        pop_size = joined["pop_size"].to_numpy().astype(np.float64)
+        f = joined["size"].to_numpy().astype(np.float64)
+        journalist = {
+            "max": float((1.0 / pop_size).max()),
+            "avg": float((f / pop_size).sum() / n),
+            "share_above": float(f[(1.0 / pop_size) > threshold].sum() / n),
+        }
+        marketer = float((f / pop_size).sum() / n)
+    l_levels = None
+    t_level = None
+    if sensitive is not None:
+        l_levels, t_level = _l_and_t(frame, qis, sensitive, ordered)
+    return RiskReport(
+        records=n,
+        classes=len(sizes),
+        quasi_identifiers=qis,
+        sensitive=sensitive,
+        k=k,
+        l=l_levels,
+        t=t_level,
+        prosecutor=prosecutor,
+        journalist=journalist,
+        marketer=marketer,
+        unique_share=unique_share,
+        threshold=threshold,
+        class_sizes=size_table,
+    )
+
+
+def _l_and_t(
+    frame: pl.DataFrame, qis: list[str], sensitive: str, ordered: bool | None
+) -> tuple[dict[str, float], float]:
+    if frame[sensitive].null_count():
+        raise InputError(
+            f"sensitive column {sensitive!r} has missing values; fill or drop them first"
+        )
+    pairs = frame.group_by([*qis, sensitive]).agg(pl.len().alias("n"))
+    per_class = pairs.group_by(qis).agg(
+        pl.len().alias("distinct"),
+        pl.col("n").sum().alias("size"),
+        (pl.col("n") * pl.col("n").log()).sum().alias("nlogn"),
+        pl.col("n").sort(descending=True).alias("sorted"),
+    )
+    distinct = int(per_class["distinct"].min())  # type: ignore[arg-type]
+    size = per_class["size"].to_numpy().astype(np.float64)
+    entropy = np.log(size) - per_class["nlogn"].to_numpy() / size
+    l_entropy = float(math.exp(entropy.min()))
+    worst_c = 0.0
+    for counts in per_class["sorted"].to_list():
+        tail = sum(counts[distinct - 1 :]) if distinct >= 2 else 0
+        worst_c = max(worst_c, counts[0] / tail if tail else math.inf)
+    levels = {"distinct": distinct, "entropy": l_entropy, "recursive_c": worst_c}
+    # t-closeness
+    is_ordered = ordered
+    if is_ordered is None:
+        dtype = frame.schema[sensitive]
+        is_ordered = dtype.is_numeric() or dtype.is_temporal()
+    from privlab.anonymize._lattice import _equal_distance, _ordered_distance, _Pairs
+
+    ranked = frame.with_columns(pl.col(sensitive).rank("dense").cast(pl.Int64).alias("__r") - 1)
+    m = int(ranked["__r"].max()) + 1  # type: ignore[arg-type]
+    overall = np.bincount(ranked["__r"].to_numpy(), minlength=m) / frame.height
+    class_pairs = (
+        ranked.group_by([*qis, "__r"])
+        .agg(pl.len().alias("n"))
+        .with_columns(pl.struct(qis).rank("dense").cast(pl.Int64).alias("__c") - 1)
+        .sort("__c", "__r")
+    )
+    cls = class_pairs["__c"].to_numpy()
+    counts = class_pairs["n"].to_numpy().astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]])
+    class_pairs_np = _Pairs(
+        cls=cls,
+        code=class_pairs["__r"].to_numpy(),
+        count=counts,
+        starts=starts,
+        size=np.add.reduceat(counts, starts),
+    )
+    distances = (
+        _ordered_distance(class_pairs_np, overall)
+        if is_ordered
+        else _equal_distance(class_pairs_np, overall)
+    )
+    t_level = float(distances.max())
+    return levels, t_level

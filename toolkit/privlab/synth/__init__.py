@@ -1,0 +1,43 @@
+"""Synthetic data with SDV: metadata that leaks nothing, quality and attack-based privacy.
+
+``pv.synthesize(frame)`` fits an SDV synthesizer (GaussianCopula, CTGAN, TVAE,
+CopulaGAN, or HMA for related tables) on polars data and returns a
+:class:`Synthetic`; ``Synthetic.evaluate()`` scores it with SDMetrics (quality,
+diagnostics) and with privacy measures: exact copies, identifier replay, distance to
+closest record against a holdout, and singling-out, linkability and inference attacks
+following Anonymeter's method (Giomi et al., 2022).
+"""
+
+from privlab.synth._attacks import (
+    AttackResult,
+    inference_risk,
+    linkability_risk,
+    singling_out_risk,
+)
+from privlab.synth._evaluate import SynthReport, evaluate_synthetic
+from privlab.synth._metadata import (
+    ColumnPlan,
+    Relationship,
+    SynthMetadata,
+    TablePlan,
+    build_metadata,
+    sanitize_sdv_metadata,
+)
+from privlab.synth._synthesize import Synthetic, synthesize
+
+__all__ = [
+    "AttackResult",
+    "ColumnPlan",
+    "Relationship",
+    "SynthMetadata",
+    "SynthReport",
+    "Synthetic",
+    "TablePlan",
+    "build_metadata",
+    "evaluate_synthetic",
+    "inference_risk",
+    "linkability_risk",
+    "sanitize_sdv_metadata",
+    "singling_out_risk",
+    "synthesize",
+]

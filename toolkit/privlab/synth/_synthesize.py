@@ -1,0 +1,717 @@
+"""``pv.synthesize``: fit an SDV synthesizer on polars tables and sample look-alike data.
+
+The fitted SDV model stays in memory inside the returned :class:`Synthetic` (so it
+can sample again) and is **never written to disk**: a fitted synthesizer holds
+learned values of the real data — every category it saw, fitted distributions,
+per-column formats — and SDV's own ``save`` is a cloudpickle. What privlab saves is
+the synthetic data, the sanitized metadata, a manifest and the evaluation report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from privlab.exceptions import SynthesisError
+from privlab.synth._boundary import as_polars, content_fingerprint, from_sdv, to_sdv
+from privlab.synth._metadata import Relationship, SynthMetadata, build_metadata
+from privlab.synth._seeding import derive_seeds, global_seed, resolve_seed, seed_synthesizer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from privlab.synth._evaluate import SynthReport
+
+__all__ = ["MODELS", "Synthetic", "synthesize"]
+
+#: Model names accepted by :func:`synthesize`.
+MODELS = ("copulagan", "ctgan", "gaussian_copula", "hma", "tvae")
+_SINGLE_TABLE_MODELS = ("copulagan", "ctgan", "gaussian_copula", "tvae")
+_NEURAL = ("copulagan", "ctgan", "tvae")
+_SAMPLE_CHUNK = 25_000
+_DEFAULT_NAME = "data"
+_MAX_REDRAWS = 50
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+class Synthetic:
+    """Synthetic data and everything needed to describe its release — never real values.
+
+    Attributes
+    ----------
+    data:
+        The synthetic table (polars ``DataFrame``), or ``{name: DataFrame}`` when
+        several tables were synthesized together.
+    metadata:
+        :class:`SynthMetadata` — column handling and sdtypes; no categories, ranges
+        or identifiers.
+    model, params, seed:
+        The model name, its parameters and the seed that reproduces the run.
+    input_fingerprint:
+        ``{table: "sha256:…"}`` of the training data.
+    rows:
+        ``{"real": {table: n}, "holdout": {table: n}, "synthetic": {table: n}}``.
+    timings:
+        Seconds spent fitting and sampling.
+    replay_redrawn:
+        ``{table: {column: n}}`` — generated identifier values that happened to equal
+        a real value and were drawn again (counts only).
+    report:
+        The last :class:`SynthReport` from :meth:`evaluate`, or ``None``.
+
+    Notes
+    -----
+    The object keeps the training data, the holdout and the fitted SDV model in
+    private attributes so that :meth:`evaluate` and :meth:`resample` work; the fitted
+    model holds learned values of the real data (categories, distributions). None
+    of these is ever saved by :meth:`save` or included in :meth:`manifest`.
+    """
+
+    def __init__(
+        self,
+        *,
+        data: dict[str, pl.DataFrame],
+        metadata: SynthMetadata,
+        model: str,
+        params: dict[str, Any],
+        seed: int,
+        input_fingerprint: dict[str, str],
+        rows: dict[str, dict[str, int]],
+        timings: dict[str, float],
+        replay_redrawn: dict[str, dict[str, int]],
+        real: dict[str, pl.DataFrame],
+        holdout: dict[str, pl.DataFrame] | None,
+        synthesizer: Any,
+        single: bool,
+        profile: Any = None,
+    ) -> None:
+        self._tables = data
+        self.metadata = metadata
+        self.model = model
+        self.params = params
+        self.seed = seed
+        self.input_fingerprint = input_fingerprint
+        self.rows = rows
+        self.timings = timings
+        self.replay_redrawn = replay_redrawn
+        self.report: SynthReport | None = None
+        self._real = real
+        self._holdout = holdout
+        self._synthesizer = synthesizer
+        self._single = single
+        self._profile = profile
+
+    @property
+    def data(self) -> pl.DataFrame | dict[str, pl.DataFrame]:
+        """The synthetic table, or ``{name: table}`` for several tables."""
+        if self._single:
+            return next(iter(self._tables.values()))
+        return dict(self._tables)
+
+    @property
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """Always ``{name: table}``, also for a single table."""
+        return dict(self._tables)
+
+    def evaluate(self, holdout: Any = None, **options: Any) -> SynthReport:
+        """Score quality and privacy of the synthetic data; see :func:`evaluate_synthetic`.
+
+        Parameters
+        ----------
+        holdout:
+            Real rows that were **not** used for fitting (a frame, or ``{table: frame}``).
+            Defaults to the rows set aside by ``synthesize(..., holdout=...)``.
+        **options:
+            Passed to :func:`privlab.synth.evaluate_synthetic` (``attacks``,
+            ``n_attacks``, ``secrets``, ``dcr_rows`` …).
+        """
+        from privlab.synth._evaluate import evaluate_synthetic
+
+        self.report = evaluate_synthetic(self, holdout=holdout, **options)
+        return self.report
+
+    def resample(self, rows: int | None = None, *, seed: int | None = None) -> Synthetic:
+        """Draw new synthetic rows from the already fitted model (no refit)."""
+        seed = resolve_seed(seed)
+        start = time.perf_counter()
+        tables, redrawn = _sample_tables(
+            self._synthesizer,
+            self.metadata,
+            self._real,
+            rows=rows,
+            seed=seed,
+            model=self.model,
+            replay_filter=bool(self.params.get("replay_filter", True)),
+            bar=None,
+            known=_all_rows(self._real, self._holdout),
+        )
+        timings = {**self.timings, "sample_seconds": time.perf_counter() - start}
+        counts = {**self.rows, "synthetic": {n: t.height for n, t in tables.items()}}
+        return Synthetic(
+            data=tables,
+            metadata=self.metadata,
+            model=self.model,
+            params=self.params,
+            seed=seed,
+            input_fingerprint=self.input_fingerprint,
+            rows=counts,
+            timings=timings,
+            replay_redrawn=redrawn,
+            real=self._real,
+            holdout=self._holdout,
+            synthesizer=self._synthesizer,
+            single=self._single,
+            profile=self._profile,
+        )
+
+    def manifest(self) -> dict[str, Any]:
+        """JSON-ready description of this release for a catalog: no real values.
+
+        Keys: ``kind``, ``model``, ``params``, ``seed``, ``input_fingerprint``,
+        ``rows``, ``timings``, ``replay_redrawn``, ``metadata`` and, once evaluated,
+        ``evaluation`` (the headline figures of the report).
+        """
+        from privlab._version import __version__
+
+        out: dict[str, Any] = {
+            "kind": "synthetic",
+            "privlab_version": __version__,
+            "model": self.model,
+            "params": self.params,
+            "seed": self.seed,
+            "input_fingerprint": self.input_fingerprint,
+            "rows": self.rows,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "replay_redrawn": self.replay_redrawn,
+            "metadata": self.metadata.to_dict(),
+        }
+        if self.report is not None:
+            out["evaluation"] = self.report.summary()
+        return out
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the release: ``<table>.parquet``, ``metadata.json``, ``manifest.json``
+        and (if evaluated) ``report.json``. No model and no pickle is written.
+
+        Returns the folder.
+        """
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, table in self._tables.items():
+            tmp = out / f".{name}.parquet.tmp"
+            table.write_parquet(tmp)
+            tmp.replace(out / f"{name}.parquet")
+        _write_json(out / "metadata.json", self.metadata.to_dict())
+        _write_json(out / "manifest.json", self.manifest())
+        if self.report is not None:
+            _write_json(out / "report.json", self.report.to_dict())
+        return out
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{n}: {t.height}×{t.width}" for n, t in self._tables.items())
+        return f"Synthetic(model={self.model!r}, seed={self.seed}, tables=[{shapes}])"
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.replace(path)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _normalize_tables(data: Any) -> tuple[dict[str, pl.DataFrame], bool]:
+    if isinstance(data, Mapping):
+        if not data:
+            raise SynthesisError("expected at least one table to synthesize, got an empty dict")
+        return {str(k): as_polars(v, name=str(k)) for k, v in data.items()}, False
+    return {_DEFAULT_NAME: as_polars(data)}, True
+
+
+def _split_holdout(
+    tables: dict[str, pl.DataFrame], holdout: float | None, seed: int
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame] | None]:
+    if holdout is None:
+        return tables, None
+    if isinstance(holdout, bool) or not isinstance(holdout, float | int) or not 0 < holdout < 1:
+        raise SynthesisError(
+            f"`holdout` must be a fraction between 0 and 1 (e.g. 0.2), got {holdout!r}"
+        )
+    if len(tables) > 1:
+        raise SynthesisError(
+            "`holdout=` splits a single table; for several tables pass real rows kept "
+            "aside to `Synthetic.evaluate(holdout={table: frame})` instead"
+        )
+    ((name, df),) = tables.items()
+    n_hold = round(df.height * holdout)
+    if n_hold < 1 or n_hold >= df.height:
+        raise SynthesisError(
+            f"`holdout={holdout}` of {df.height} rows leaves no rows for one side; "
+            "use more rows or another fraction"
+        )
+    order = np.random.default_rng(derive_seeds(seed, 1, stream=7)[0]).permutation(df.height)
+    hold = np.sort(order[:n_hold])
+    train = np.sort(order[n_hold:])
+    return {name: df[train]}, {name: df[hold]}
+
+
+def _auto_profile(tables: Mapping[str, pl.DataFrame]) -> Any:
+    """Profile each table with ``privlab.profile`` when that module is installed.
+
+    Returns ``{table: Profile}``, or ``None`` when profiling is unavailable or fails
+    (then dtypes and uniqueness decide, see :func:`build_metadata`).
+    """
+    try:
+        from privlab.profile import profile as run_profile
+    except ImportError:
+        return None
+    try:
+        return {name: run_profile(df) for name, df in tables.items()}
+    except Exception as exc:  # a profiler failure must not block synthesis
+        warnings.warn(
+            f"automatic profiling failed ({type(exc).__name__}: {exc}); identifiers are "
+            "detected from dtypes and uniqueness only — pass profile= to be sure",
+            stacklevel=3,
+        )
+        return None
+
+
+def _resolve_model(model: str | None, n_tables: int) -> str:
+    if model is None:
+        return "hma" if n_tables > 1 else "gaussian_copula"
+    if model == "dp_aim":
+        from privlab.synth._dp import check_dp_available
+
+        check_dp_available()
+        if n_tables > 1:
+            raise SynthesisError("model 'dp_aim' synthesizes one table; give a single frame")
+        return model
+    if model not in MODELS:
+        raise SynthesisError(f"`model` must be one of {list(MODELS)} (or 'dp_aim'), got {model!r}")
+    if n_tables > 1 and model != "hma":
+        raise SynthesisError(
+            f"{n_tables} tables were given but model {model!r} synthesizes one table; "
+            "use model='hma' to keep the relationships, or synthesize the tables one by one"
+        )
+    if n_tables == 1 and model == "hma":
+        raise SynthesisError(
+            "model 'hma' synthesizes related tables; give {name: frame} with at least two "
+            "tables, or use 'gaussian_copula' for a single table"
+        )
+    return model
+
+
+def _make_synthesizer(
+    model: str, metadata: Any, epochs: int | None, params: Mapping[str, Any], verbose: bool
+) -> Any:
+    kwargs = dict(params)
+    if model == "gaussian_copula":
+        from sdv.single_table import GaussianCopulaSynthesizer
+
+        return GaussianCopulaSynthesizer(metadata, **kwargs)
+    if model == "hma":
+        from sdv.multi_table import HMASynthesizer
+
+        return HMASynthesizer(metadata, verbose=False, **kwargs)
+    if epochs is not None:
+        kwargs["epochs"] = epochs
+    kwargs.setdefault("enable_gpu", False)
+    if model == "ctgan":
+        from sdv.single_table import CTGANSynthesizer
+
+        return CTGANSynthesizer(metadata, verbose=verbose, **kwargs)
+    if model == "tvae":
+        from sdv.single_table import TVAESynthesizer
+
+        kwargs.pop("verbose", None)
+        return TVAESynthesizer(metadata, verbose=verbose, **kwargs)
+    from sdv.single_table import CopulaGANSynthesizer
+
+    return CopulaGANSynthesizer(metadata, verbose=verbose, **kwargs)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence SDV's advisory warnings (metadata saving hints, dtype notes)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+class _Bar:
+    """A tqdm.auto bar (if progress is on) plus an optional callback, stepped together."""
+
+    def __init__(self, total: int, desc: str, progress: bool, callback: ProgressCallback | None):
+        self.total = total
+        self.done = 0
+        self.callback = callback
+        self._bar: Any = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc=desc, leave=False)
+
+    def step(self, stage: str, n: int = 1) -> None:
+        self.done = min(self.total, self.done + n)
+        if self._bar is not None:
+            self._bar.set_postfix_str(stage)
+            self._bar.update(n)
+        if self.callback is not None:
+            self.callback(stage, self.done, self.total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _sample_counts(
+    metadata: SynthMetadata, real: Mapping[str, pl.DataFrame], rows: int | None
+) -> dict[str, int]:
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 1):
+        raise SynthesisError(f"`rows` must be a positive integer or None, got {rows!r}")
+    return {name: rows if rows is not None else df.height for name, df in real.items()}
+
+
+def _root_table(metadata: SynthMetadata) -> str:
+    children = {r.child for r in metadata.relationships}
+    roots = [t for t in metadata.tables if t not in children]
+    return roots[0] if roots else next(iter(metadata.tables))
+
+
+def _sample_tables(
+    synthesizer: Any,
+    metadata: SynthMetadata,
+    real: Mapping[str, pl.DataFrame],
+    *,
+    rows: int | None,
+    seed: int,
+    model: str,
+    replay_filter: bool,
+    bar: _Bar | None,
+    known: Mapping[str, pl.DataFrame] | None = None,
+) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, int]]]:
+    """Sample every table; *known* (default *real*) are the real rows no identifier may replay."""
+    counts = _sample_counts(metadata, real, rows)
+    known = known if known is not None else real
+    raw: dict[str, Any] = {}
+    if model == "dp_aim":
+        from privlab.synth._dp import sample_dp
+
+        (name,) = metadata.tables
+        out = {name: sample_dp(synthesizer, metadata.tables[name], counts[name], seed)}
+        if bar is not None:
+            bar.step("sample")
+        return _post_filter(out, synthesizer, metadata, known, seed, replay_filter, model)
+    with _quiet(), seed_synthesizer(synthesizer, seed):
+        if model == "hma":
+            root = _root_table(metadata)
+            scale = counts[root] / real[root].height
+            raw = synthesizer.sample_scale(scale=scale)
+            if bar is not None:
+                bar.step("sample")
+        else:
+            (name,) = metadata.tables
+            parts = []
+            remaining = counts[name]
+            while remaining > 0:
+                chunk = min(_SAMPLE_CHUNK, remaining)
+                part = synthesizer.sample(num_rows=chunk)
+                parts.append(part[name] if isinstance(part, dict) else part)
+                remaining -= chunk
+                if bar is not None:
+                    bar.step("sample")
+            import pandas as pd
+
+            raw = {name: pd.concat(parts, ignore_index=True)}
+    tables = {name: from_sdv(raw[name], metadata.tables[name]) for name in metadata.tables}
+    return _post_filter(tables, synthesizer, metadata, known, seed, replay_filter, model)
+
+
+def _post_filter(
+    tables: dict[str, pl.DataFrame],
+    synthesizer: Any,
+    metadata: SynthMetadata,
+    real: Mapping[str, pl.DataFrame],
+    seed: int,
+    replay_filter: bool,
+    model: str,
+) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, int]]]:
+    redrawn: dict[str, dict[str, int]] = {}
+    if not replay_filter:
+        return tables, redrawn
+    for t_index, (name, df) in enumerate(tables.items()):
+        plan = metadata.tables[name]
+        for c_index, col in enumerate(plan.columns):
+            if col.handling != "generated" or col.sdtype == "text":
+                continue
+            fresh, n = _redraw_replayed(
+                df[col.name],
+                real[name][col.name],
+                _faker_for(synthesizer, name, col.name, col.sdtype, model),
+                derive_seeds(seed, 1, stream=100 + 1000 * t_index + c_index)[0],
+            )
+            if n:
+                df = df.with_columns(fresh)
+                redrawn.setdefault(name, {})[col.name] = n
+        tables[name] = df
+    return tables, redrawn
+
+
+def _faker_for(
+    synthesizer: Any, table: str, column: str, sdtype: str, model: str
+) -> Callable[[Any], Any]:
+    """A function faker -> one fresh value, the same generator SDV used for the column."""
+    transformer = None
+    if model != "dp_aim":
+        single = getattr(synthesizer, "_table_synthesizers", {}).get(table, synthesizer)
+        fields = single._data_processor._hyper_transformer.field_transformers
+        transformer = fields.get(column)
+    name = getattr(transformer, "function_name", None)
+    kwargs = dict(getattr(transformer, "function_kwargs", None) or {})
+    if name is None:
+        from rdt.transformers.pii.anonymization import get_anonymized_transformer
+
+        try:
+            fallback = get_anonymized_transformer(sdtype, {"locales": ["en_US"]})
+            name = fallback.function_name
+        except Exception:
+            name, kwargs = "bothify", {"text": "sdv-pii-?????"}
+
+    def draw(faker: Any) -> Any:
+        return getattr(faker, name)(**kwargs)
+
+    return draw
+
+
+def _redraw_replayed(
+    synthetic: pl.Series, real: pl.Series, draw: Callable[[Any], Any], seed: int
+) -> tuple[pl.Series, int]:
+    """Replace synthetic values that equal a real value of the column; count them."""
+    real_text = real.cast(pl.String).drop_nulls().unique()
+    syn_text = synthetic.cast(pl.String)
+    hit = syn_text.is_in(real_text.implode()).fill_null(False)
+    n = int(hit.sum())
+    if n == 0:
+        return synthetic, 0
+    from faker import Faker
+
+    faker = Faker(["en_US"])
+    faker.seed_instance(seed)
+    taken = set(real_text.to_list()) | set(syn_text.drop_nulls().to_list())
+    values = syn_text.to_list()
+    for i in np.flatnonzero(hit.to_numpy()):  # only the few colliding rows
+        for _ in range(_MAX_REDRAWS):
+            candidate = str(draw(faker))
+            if candidate not in taken:
+                break
+        else:
+            candidate = None  # cannot find a fresh value: leave it empty rather than real
+        values[i] = candidate
+        if candidate is not None:
+            taken.add(candidate)
+    fresh = pl.Series(synthetic.name, values, dtype=pl.String)
+    return fresh.cast(synthetic.dtype, strict=False), n
+
+
+# ------------------------------------------------------------------------- API
+
+
+def synthesize(
+    data: Any,
+    *,
+    model: str | None = None,
+    rows: int | None = None,
+    profile: Any = None,
+    seed: int | None = None,
+    holdout: float | None = None,
+    epochs: int | None = None,
+    model_params: Mapping[str, Any] | None = None,
+    primary_keys: Mapping[str, str | None] | None = None,
+    relationships: Any = None,
+    replay_filter: bool = True,
+    progress: bool | None = None,
+    callback: ProgressCallback | None = None,
+) -> Synthetic:
+    """Fit an SDV synthesizer and sample synthetic data.
+
+    Parameters
+    ----------
+    data:
+        A polars ``DataFrame``/``LazyFrame``, a pandas ``DataFrame`` or a file path —
+        or ``{table name: one of those}`` for related tables (synthesized with HMA).
+    model:
+        ``"gaussian_copula"`` (default for one table), ``"ctgan"``, ``"tvae"``,
+        ``"copulagan"``, ``"hma"`` (default for several tables) or ``"dp_aim"``.
+    rows:
+        Rows to generate (for several tables: rows of the root table; child tables
+        scale along). Default: as many as the input.
+    profile:
+        A privlab ``Profile``, a ``{column: pii_type}`` mapping or ``{table: …}``; see
+        :func:`build_metadata`. Direct identifiers and free text are generated fresh
+        with Faker, never learned. ``None``: each table is profiled with
+        ``privlab.profile`` when it is available; otherwise dtypes and uniqueness
+        decide (unique text columns are treated as identifiers).
+    seed:
+        Makes the run reproducible; different seeds give different data. ``None``
+        draws a seed, recorded in ``Synthetic.seed``.
+    holdout:
+        Fraction of rows (single table) kept out of fitting and used by
+        :meth:`Synthetic.evaluate` as the control set.
+    epochs:
+        Training epochs for ``ctgan``, ``tvae`` and ``copulagan``.
+    model_params:
+        Extra keyword arguments for the SDV synthesizer (e.g.
+        ``{"default_distribution": "norm"}``).
+    primary_keys, relationships:
+        Override key and relationship detection (see :func:`build_metadata`).
+    replay_filter:
+        Redraw generated identifier values that happen to equal a real value of the
+        same column (Faker can produce a real name by chance). Default on.
+    progress:
+        Show a progress bar; default from ``get_config()["progress"]``.
+    callback:
+        Called as ``callback(stage, done, total)`` after each step (used by widgets).
+
+    Returns
+    -------
+    Synthetic
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import privlab as pv
+    >>> real = pl.DataFrame({
+    ...     "email": [f"user{i}@corp.example" for i in range(60)],
+    ...     "age": [20 + (i * 7) % 50 for i in range(60)],
+    ...     "plan": ["basic", "plus", "pro"] * 20,
+    ... })
+    >>> syn = pv.synthesize(real, rows=40, profile={"email": "email"}, seed=3)
+    >>> syn.data.shape
+    (40, 3)
+    >>> bool(syn.data["email"].is_in(real["email"].implode()).any())
+    False
+    """
+    from privlab._config import get_config
+
+    tables, single = _normalize_tables(data)
+    seed = resolve_seed(seed)
+    model = _resolve_model(model, len(tables))
+    show = get_config()["progress"] if progress is None else bool(progress)
+    train, held = _split_holdout(tables, holdout, seed)
+    for name, df in train.items():
+        if df.height < 2 or df.width < 1:
+            raise SynthesisError(
+                f"table {name!r} has {df.height} rows × {df.width} columns; synthesis needs "
+                "at least 2 rows and 1 column"
+            )
+    rels = None
+    if relationships is not None:
+        rels = [r if isinstance(r, Relationship) else Relationship(*r) for r in relationships]
+    if profile is None:
+        profile = _auto_profile(train)
+    metadata = build_metadata(train, profile=profile, primary_keys=primary_keys, relationships=rels)
+    counts = _sample_counts(metadata, train, rows)
+    n_chunks = 1 if model in ("hma", "dp_aim") else -(-max(counts.values()) // _SAMPLE_CHUNK)
+    bar = _Bar(2 + n_chunks, f"synthesize ({model})", show, callback)
+    try:
+        bar.step("metadata")
+        start = time.perf_counter()
+        if model == "dp_aim":
+            from privlab.synth._dp import fit_dp
+
+            (name,) = train
+            synthesizer = fit_dp(train[name], metadata.tables[name], model_params or {}, seed)
+        else:
+            sdv_tables = {name: to_sdv(df, metadata.tables[name]) for name, df in train.items()}
+            with _quiet():
+                synthesizer = _make_synthesizer(
+                    model, metadata.to_sdv(), epochs, model_params or {}, show
+                )
+            with _quiet(), global_seed(seed):
+                synthesizer.fit(sdv_tables)
+        fit_seconds = time.perf_counter() - start
+        bar.step("fit")
+        start = time.perf_counter()
+        out, redrawn = _sample_tables(
+            synthesizer,
+            metadata,
+            train,
+            rows=rows,
+            seed=seed,
+            model=model,
+            replay_filter=replay_filter,
+            bar=bar,
+            known=tables,  # training rows and holdout alike: no real identifier replays
+        )
+        sample_seconds = time.perf_counter() - start
+    except SynthesisError:
+        raise
+    except Exception as exc:
+        raise SynthesisError(
+            f"SDV could not synthesize with model {model!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        bar.close()
+    params: dict[str, Any] = {"replay_filter": replay_filter}
+    if epochs is not None:
+        params["epochs"] = epochs
+    if model_params:
+        params["model_params"] = {k: _jsonable(v) for k, v in model_params.items()}
+    if holdout is not None:
+        params["holdout"] = holdout
+    if model == "dp_aim":
+        params["dp"] = {
+            "epsilon": synthesizer.epsilon,
+            "delta": synthesizer.delta,
+            "algorithm": synthesizer.algorithm,
+            "bins": synthesizer.bins,
+            "privacy_unit": "one row",
+        }
+    return Synthetic(
+        data=out,
+        metadata=metadata,
+        model=model,
+        params=params,
+        seed=seed,
+        input_fingerprint={name: content_fingerprint(df) for name, df in train.items()},
+        rows={
+            "real": {n: df.height for n, df in train.items()},
+            "holdout": {n: df.height for n, df in (held or {}).items()},
+            "synthetic": {n: df.height for n, df in out.items()},
+        },
+        timings={"fit_seconds": fit_seconds, "sample_seconds": sample_seconds},
+        replay_redrawn=redrawn,
+        real=train,
+        holdout=held,
+        synthesizer=synthesizer,
+        single=single,
+        profile=profile,
+    )
+
+
+def _all_rows(
+    real: Mapping[str, pl.DataFrame], holdout: Mapping[str, pl.DataFrame] | None
+) -> dict[str, pl.DataFrame]:
+    """Training rows plus any holdout rows, per table."""
+    if not holdout:
+        return dict(real)
+    return {
+        name: pl.concat([df, holdout[name]], how="vertical_relaxed") if name in holdout else df
+        for name, df in real.items()
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return repr(value)
+    return value

@@ -1,0 +1,226 @@
+"""How much a release lost: ARX's Loss, discernibility, class sizes, entropy, distances.
+
+Examples
+--------
+>>> import polars as pl, privlab as pv
+>>> from privlab.anonymize import interval_hierarchy
+>>> original = pl.DataFrame({"age": [31, 33, 52, 54]})
+>>> released = pl.DataFrame({"age": ["30-34", "30-34", "50-54", "50-54"]})
+>>> hierarchies = {"age": interval_hierarchy(widths=[5])}
+>>> report = pv.utility(original, released, ["age"], hierarchies=hierarchies)
+>>> report.discernibility, report.suppression_rate
+(8, 0.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from privlab.exceptions import ColumnNotFoundError, HierarchyError, InputError
+
+__all__ = ["UtilityReport", "utility"]
+
+SUPPRESSED = "*"
+
+
+@dataclass
+class UtilityReport:
+    """Information loss of a release against its original.
+
+    Attributes
+    ----------
+    loss:
+        ARX's Loss metric in [0, 1] (needs hierarchies; ``None`` otherwise), with
+        ``loss_per_column`` for each QI.
+    discernibility:
+        Σ |class|² over released classes, plus ``n`` for every suppressed record
+        (the DM* metric).
+    avg_class_size:
+        Records per equivalence class of the release (suppressed records excluded).
+    non_uniform_entropy:
+        Σ over records and QIs of −log₂ P(original value | released value), with P
+        from the original's distribution; ``non_uniform_entropy_per_record`` divides by n.
+    suppression_rate:
+        Share of original records suppressed (all QIs ``*``) or dropped.
+    columns:
+        Per column: ``kind`` (categorical / numeric), ``total_variation`` and, for
+        numeric columns kept numeric, ``ks`` and ``wasserstein``.
+    """
+
+    records: int
+    released_records: int
+    loss: float | None
+    loss_per_column: dict[str, float] | None
+    discernibility: int
+    avg_class_size: float
+    non_uniform_entropy: float
+    non_uniform_entropy_per_record: float
+    suppression_rate: float
+    columns: pl.DataFrame = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures (no data values)."""
+        return {
+            "records": self.records,
+            "released_records": self.released_records,
+            "loss": self.loss,
+            "loss_per_column": self.loss_per_column,
+            "discernibility": self.discernibility,
+            "avg_class_size": self.avg_class_size,
+            "non_uniform_entropy": self.non_uniform_entropy,
+            "non_uniform_entropy_per_record": self.non_uniform_entropy_per_record,
+            "suppression_rate": self.suppression_rate,
+            "columns": self.columns.to_dicts(),
+        }
+
+
+def utility(
+    original: Any,
+    released: Any,
+    quasi_identifiers: Sequence[str],
+    *,
+    hierarchies: Mapping[str, Any] | None = None,
+) -> UtilityReport:
+    """Compare *released* with *original* (row-aligned unless rows were dropped).
+
+    Parameters
+    ----------
+    original, released:
+        The tables (polars, pandas or paths). Suppressed records carry ``*`` in
+        every QI; dropped records are simply missing from *released*.
+    quasi_identifiers:
+        The generalized columns.
+    hierarchies:
+        QI → :class:`~privlab.anonymize.Hierarchy` (or spec), for ARX's Loss.
+    """
+    from privlab.anonymize._hierarchy import Hierarchy
+    from privlab.io import read
+
+    orig = read(original).collect()
+    rel = read(released).collect()
+    qis = list(quasi_identifiers)
+    for name, frame in (("original", orig), ("released", rel)):
+        for q in qis:
+            if q not in frame.columns:
+                raise ColumnNotFoundError(q, frame.columns, source=f"the {name} table")
+    n = orig.height
+    if n == 0:
+        raise InputError("the original table has no records")
+    rel_text = rel.select([pl.col(q).cast(pl.String) for q in qis])
+    suppressed_mask = pl.all_horizontal([pl.col(q) == SUPPRESSED for q in qis])
+    suppressed_in_release = int(rel_text.select(suppressed_mask.sum()).item())
+    dropped = n - rel.height
+    if dropped < 0:
+        raise InputError(f"the release has more records ({rel.height}) than the original ({n})")
+    suppressed = suppressed_in_release + dropped
+    kept = rel_text.filter(~suppressed_mask)
+    class_sizes = kept.group_by(qis).agg(pl.len().alias("size"))["size"].to_numpy()
+    discernibility = int((class_sizes.astype(np.int64) ** 2).sum() + suppressed * n)
+    avg_class_size = float(kept.height / len(class_sizes)) if len(class_sizes) else 0.0
+
+    loss = None
+    loss_per_column = None
+    if hierarchies:
+        hs = {
+            q: h if isinstance(h, Hierarchy) else Hierarchy.from_spec(h)
+            for q, h in hierarchies.items()
+            if q in qis
+        }
+        loss_per_column = {}
+        for q, h in hs.items():
+            loss_per_column[q] = _column_loss(orig[q], rel_text[q], h, n)
+        values = np.array(list(loss_per_column.values()))
+        loss = float(np.prod((values + 1.0) ** (1.0 / len(values))) - 1.0) if len(values) else 0.0
+
+    nue = 0.0
+    if rel.height == n:  # row-aligned: entropy of the original value given the released one
+        for q in qis:
+            pair = pl.DataFrame({"o": orig[q].cast(pl.String), "r": rel_text[q]})
+            per_o = pair.group_by("o").agg(pl.len().alias("co"))
+            per_r = (
+                pair.unique().join(per_o, on="o").group_by("r").agg(pl.col("co").sum().alias("cr"))
+            )
+            probs = pair.join(per_o, on="o").join(per_r, on="r")
+            p_cond = (probs["co"] / probs["cr"]).to_numpy()
+            nue += float(-np.log2(p_cond).sum())
+    columns = _column_distances(orig, rel)
+    return UtilityReport(
+        records=n,
+        released_records=rel.height,
+        loss=loss,
+        loss_per_column=loss_per_column,
+        discernibility=discernibility,
+        avg_class_size=avg_class_size,
+        non_uniform_entropy=nue,
+        non_uniform_entropy_per_record=nue / n,
+        suppression_rate=suppressed / n,
+        columns=columns,
+    )
+
+
+def _column_loss(original: pl.Series, released: pl.Series, hierarchy: Any, n: int) -> float:
+    """ARX Loss of one column: released labels' domain shares, suppressed records count 1."""
+    fitted = original.drop_nulls().unique().cast(pl.String).sort()
+    table = hierarchy.table(fitted)
+    labels = released.filter(released != SUPPRESSED)
+    present = set(labels.unique().to_list())
+    level = next(
+        (lv for lv in range(hierarchy.height) if present <= set(table[lv])),
+        None,
+    )
+    if level is None:
+        raise HierarchyError(
+            f"released values of {original.name!r} are not labels of one hierarchy level; "
+            "ARX's Loss needs a full-domain generalization"
+        )
+    uniq = sorted(set(table[level]))
+    share = dict(zip(uniq, hierarchy.shares(level, uniq, table[level]), strict=True))
+    counts = labels.value_counts()
+    total = sum(share[v] * c for v, c in counts.iter_rows())
+    total += n - labels.len()  # suppressed or dropped records
+    dom = hierarchy.domain_size(len(fitted))
+    low = n / dom
+    return max(0.0, (total - low) / (n - low)) if n > low else 0.0
+
+
+def _column_distances(orig: pl.DataFrame, rel: pl.DataFrame) -> pl.DataFrame:
+    from scipy import stats
+
+    rows = []
+    for col in orig.columns:
+        if col not in rel.columns:
+            continue
+        a, b = orig[col], rel[col]
+        numeric = a.dtype.is_numeric() and b.dtype.is_numeric()
+        pa = a.cast(pl.String).value_counts(normalize=True, name="p")
+        pb = b.cast(pl.String).value_counts(normalize=True, name="q")
+        joined = pa.join(pb, on=col, how="full", coalesce=True).fill_null(0.0)
+        tv = float(0.5 * (joined["p"] - joined["q"]).abs().sum())
+        row: dict[str, Any] = {
+            "column": col,
+            "kind": "numeric" if numeric else "categorical",
+            "total_variation": tv,
+            "ks": None,
+            "wasserstein": None,
+        }
+        if numeric:
+            x, y = a.drop_nulls().to_numpy(), b.drop_nulls().to_numpy()
+            if len(x) and len(y):
+                row["ks"] = float(stats.ks_2samp(x, y).statistic)
+                row["wasserstein"] = float(stats.wasserstein_distance(x, y))
+        rows.append(row)
+    return pl.DataFrame(
+        rows,
+        schema={
+            "column": pl.String,
+            "kind": pl.String,
+            "total_variation": pl.Float64,
+            "ks": pl.Float64,
+            "wasserstein": pl.Float64,
+        },
+    )

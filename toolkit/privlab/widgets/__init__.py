@@ -1,0 +1,5 @@
+"""ipywidgets front ends over privlab's modules (views only; logic lives elsewhere)."""
+
+from privlab.widgets._synth_widget import SynthWidget
+
+__all__ = ["SynthWidget"]
