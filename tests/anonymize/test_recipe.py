@@ -132,7 +132,7 @@ def test_targets_required_and_ranges_checked() -> None:
     assert _errors(
         {"privacy": {"quasi_identifiers": ["a"], "hierarchies": {"a": {"type": "suppress"}},
                      "l": {"column": "s", "l": 2, "variant": "recursive"}}}
-    ) == ["privacy.l: recursive (c,ℓ)-diversity needs `c`"]  # fmt: skip
+    ) == ["privacy.l: recursive (c,ℓ)-diversity needs `c` > 0, got None"]  # fmt: skip
 
 
 def test_using_a_dropped_column_is_an_error() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -26,6 +27,7 @@ from privlab.anonymize import (
 )
 from privlab.exceptions import (
     ColumnNotFoundError,
+    HierarchyError,
     NotFittedError,
     RecipeError,
     SchemaMismatchError,
@@ -207,14 +209,44 @@ def test_mask_dollar_is_literal() -> None:
 def test_generalize_numeric_intervals() -> None:
     df = pl.DataFrame({"age": [0, 9, 10, 95, None], "x": [-0.5, 2.5, 7.5, 12.0, 30.0]})
     assert Generalize("age", width=10).fit_apply(df)["age"].to_list() == [
-        "[0, 10)", "[0, 10)", "[10, 20)", "[90, 100)", None,
+        "0-9", "0-9", "10-19", "90-99", None,
     ]  # fmt: skip
-    assert Generalize("age", width=5, origin=2).fit_apply(df)["age"].to_list()[:3] == [
-        "[-3, 2)", "[7, 12)", "[7, 12)",
+    assert Generalize("x", width=2.5).fit_apply(df)["x"].to_list()[:2] == [
+        "[-2.5, 0.0)", "[2.5, 5.0)",
     ]  # fmt: skip
     assert Generalize("x", edges=[0, 2.5, 10]).fit_apply(df)["x"].to_list() == [
-        "< 0", "[2.5, 10)", "[2.5, 10)", ">= 10", ">= 10",
+        "<0", "[2.5, 10)", "[2.5, 10)", ">=10", ">=10",
     ]  # fmt: skip
+
+
+def test_generalize_labels_match_the_search_hierarchies() -> None:
+    from privlab.anonymize import interval_hierarchy
+
+    df = pl.DataFrame({"age": [23, 47, 90]})
+    mine = Generalize("age", width=5).fit_apply(df)["age"].to_list()
+    theirs = df.select(interval_hierarchy(widths=[5]).generalize_expr("age", 1))["age"].to_list()
+    assert mine == theirs
+
+
+def test_generalize_through_a_hierarchy(tmp_path: Path) -> None:
+    (tmp_path / "sex.csv").write_text("F;person;*\nM;person;*\n")
+    df = pl.DataFrame({"sex": ["F", "M", None]})
+    spec = {"type": "arx_csv", "path": "sex.csv"}
+    out = Generalize("sex", hierarchy=spec, level=1, base_dir=tmp_path).fit_apply(df)
+    assert out["sex"].to_list() == ["person", "person", None]
+    inline = {"type": "levels", "values": {"F": ["*"], "M": ["*"]}}
+    assert Generalize("sex", hierarchy=inline, level=1).fit_apply(df)["sex"].to_list() == [
+        "*", "*", None,
+    ]  # fmt: skip
+    with pytest.raises(RecipeError, match="level must be < 2"):
+        Generalize("sex", hierarchy=inline, level=2)
+    with pytest.raises(HierarchyError, match="does not cover"):
+        Generalize("sex", hierarchy=inline, level=1).fit(pl.DataFrame({"sex": ["X"]}))
+    step = {"op": "generalize", "columns": ["sex"], "params": {"hierarchy": spec, "level": 1}}
+    recipe = Recipe.from_dict({"steps": [step]}, base_dir=tmp_path)
+    before = recipe.id()
+    (tmp_path / "sex.csv").write_text("F;human;*\nM;human;*\n")
+    assert recipe.id() != before
 
 
 def test_generalize_dates() -> None:
@@ -227,6 +259,7 @@ def test_generalize_dates() -> None:
     }
     for period, want in expect.items():
         assert Generalize("d", date=period).fit_apply(df)["d"].to_list() == want
+    assert Generalize("d", date="decade").fit_apply(df)["d"].to_list() == ["2020s", "2020s"]
     ts = pl.DataFrame({"d": [dt.datetime(2024, 5, 1, 13, 0)]})
     assert Generalize("d", date="month").fit_apply(ts)["d"].to_list() == ["2024-05"]
 
@@ -236,9 +269,7 @@ def test_generalize_prefix_and_validation() -> None:
     assert Generalize("zip", keep_prefix=3).fit_apply(df)["zip"].to_list() == [
         "941**", "941", None,
     ]  # fmt: skip
-    assert Generalize("n", keep_prefix=2, mask_char="x").fit_apply(df)["n"].to_list() == [
-        "94xxx", "1", "2",
-    ]  # fmt: skip
+    assert Generalize("n", keep_prefix=2).fit_apply(df)["n"].to_list() == ["94***", "1", "2"]
     with pytest.raises(RecipeError, match="exactly one"):
         Generalize("zip", keep_prefix=3, width=5)
     with pytest.raises(RecipeError, match="strictly increasing"):

@@ -73,7 +73,7 @@ from pydantic_core import PydanticCustomError
 
 from privlab.anonymize._transforms import REGISTRY, build_transform, transform_names
 from privlab.anonymize._transforms_base import Transform, format_validation_error
-from privlab.exceptions import RecipeError
+from privlab.exceptions import HierarchyError, RecipeError
 
 __all__ = [
     "CURRENT_RECIPE_VERSION",
@@ -200,6 +200,8 @@ def _step_model(cls: type[Transform]) -> type[Step]:
 
 _STEP_MODELS = tuple(_step_model(cls) for cls in REGISTRY)
 if TYPE_CHECKING:
+    from privlab.anonymize._models import LDiversity, PrivacyModel, TCloseness
+
     AnyStep = Step
 else:  # one model per registered op, told apart by `op` (precise JSON Schema, typed params)
     AnyStep = Annotated[Union[_STEP_MODELS], Field(discriminator="op")]  # noqa: UP007
@@ -220,11 +222,15 @@ class LSpec(_Strict):
 
     @model_validator(mode="after")
     def _variant(self) -> LSpec:
-        if self.variant == "recursive" and self.c is None:
-            raise ValueError("recursive (c,ℓ)-diversity needs `c`")
-        if self.variant == "distinct" and not float(self.l).is_integer():
-            raise ValueError(f"distinct ℓ-diversity needs a whole number l, got {self.l!r}")
+        self.model()  # the model's own checks (whole l for distinct, c for recursive, ...)
         return self
+
+    def model(self) -> LDiversity:
+        """The privacy model this spec describes."""
+        from privlab.anonymize._models import LDiversity
+
+        l_value: float = int(self.l) if float(self.l).is_integer() else self.l
+        return LDiversity(self.column, l_value, variant=self.variant, c=self.c)
 
 
 class TSpec(_Strict):
@@ -233,6 +239,12 @@ class TSpec(_Strict):
     column: str
     t: float = Field(..., gt=0, le=1)
     ordered: bool | None = None
+
+    def model(self) -> TCloseness:
+        """The privacy model this spec describes."""
+        from privlab.anonymize._models import TCloseness
+
+        return TCloseness(self.column, self.t, ordered=self.ordered)
 
 
 class Resolved(_Strict):
@@ -277,6 +289,13 @@ class PrivacySpec(_Strict):
                 errors.append(
                     f"hierarchies.{name}.type: must be one of {list(HIERARCHY_TYPES)}, got {kind!r}"
                 )
+            elif kind != "arx_csv":  # files are read when the recipe's folder is known
+                from privlab.anonymize._hierarchy import Hierarchy
+
+                try:
+                    Hierarchy.from_spec(spec)
+                except HierarchyError as exc:
+                    errors.append(f"hierarchies.{name}: {exc}")
         for label, target in (("l", self.l), ("t", self.t)):
             if target is not None and target.column in qis:
                 errors.append(
@@ -295,6 +314,24 @@ class PrivacySpec(_Strict):
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, unset optional targets left out."""
         return self.model_dump(mode="json", exclude_none=True)
+
+    def models(self) -> list[PrivacyModel]:
+        """The privacy models (k, ℓ, t) the search must satisfy."""
+        from privlab.anonymize._models import KAnonymity
+
+        out: list[PrivacyModel] = []
+        if self.k is not None:
+            out.append(KAnonymity(self.k))
+        if self.l is not None:
+            out.append(self.l.model())
+        if self.t is not None:
+            out.append(self.t.model())
+        return out
+
+    @property
+    def sensitive(self) -> list[str]:
+        """Sensitive columns named by the ℓ and t targets."""
+        return list(dict.fromkeys(s.column for s in (self.l, self.t) if s is not None))
 
 
 # ----------------------------------------------------------------------------- recipe
@@ -514,23 +551,11 @@ def _allowed_fields(data: Mapping[str, Any]) -> dict[tuple[int | str, ...], list
 
 
 def _hierarchy_hash(spec: Mapping[str, Any], base_dir: Path | None) -> str:
-    """Content hash of one hierarchy spec (the file's content for file-based specs)."""
-    import importlib.util
+    """Content hash of one hierarchy spec (a file's content, not its path)."""
+    from privlab.anonymize._hierarchy import Hierarchy
 
     try:
-        if importlib.util.find_spec("privlab.anonymize._hierarchy") is not None:
-            from privlab.anonymize._hierarchy import Hierarchy  # anon-core
-
-            return str(Hierarchy.from_spec(spec, base_dir=base_dir).content_hash())
-        digest = hashlib.sha256(
-            json.dumps(dict(spec), sort_keys=True, separators=(",", ":")).encode()
-        )
-        if spec.get("type") == "arx_csv":
-            path = Path(str(spec.get("path", "")))
-            if not path.is_absolute() and base_dir is not None:
-                path = base_dir / path
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
-    except OSError as exc:
-        msg = f"hierarchy file {spec.get('path')!r} cannot be read ({exc.strerror})"
+        return Hierarchy.from_spec(spec, base_dir=base_dir).content_hash()
+    except HierarchyError as exc:
+        msg = f"hierarchy {dict(spec)!r} cannot be read: {exc}"
         raise RecipeError(msg, [msg]) from None

@@ -11,7 +11,7 @@ True
 >>> Generalize(["zip"], keep_prefix=3).fit_apply(df)["zip"].to_list()
 ['941**', '100**']
 >>> Generalize(["age"], width=10).fit_apply(df)["age"].to_list()
-['[30, 40)', '[70, 80)']
+['30-39', '70-79']
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from privlab.anonymize._transforms_base import Transform, TransformParams
-from privlab.exceptions import RecipeError, SchemaMismatchError
+from privlab.exceptions import HierarchyError, RecipeError, SchemaMismatchError
 
 __all__ = [
     "REGISTRY",
@@ -59,10 +59,6 @@ def _repl_escape(text: str) -> str:
 def _mask_all(expr: pl.Expr, mask_char: str, keep_chars: str = "") -> pl.Expr:
     pattern = f"[^{_char_class_escape(keep_chars)}\\n]" if keep_chars else "(?s)."
     return expr.str.replace_all(pattern, _repl_escape(mask_char))
-
-
-def _fmt_num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _is_numeric(dtype: pl.DataType) -> bool:
@@ -282,19 +278,18 @@ class Generalize(Transform):
 
     Give exactly one of:
 
-    - ``width`` (and optionally ``origin``): equal-width intervals ``"[30, 40)"``;
-    - ``edges``: interval bounds ``[0, 18, 65]`` → ``"< 0"``, ``"[0, 18)"``,
-      ``"[18, 65)"``, ``">= 65"``;
-    - ``date``: ``week`` (``"2024-W05"``, ISO week), ``month`` (``"2024-03"``),
-      ``quarter`` (``"2024-Q1"``) or ``year`` (``"2024"``);
-    - ``keep_prefix``: keep N leading characters and mask the rest (ZIP
-      ``94107`` → ``941**``);
-    - ``hierarchy`` (a hierarchy spec, as under ``privacy.hierarchies``) and
-      ``level``: the value's ancestor at that level.
+    - ``width``: equal-width intervals (``35-39`` for whole widths, else ``[2.5, 5.0)``);
+    - ``edges``: interval bounds ``[18, 65]`` → ``<18``, ``[18, 65)``, ``>=65``;
+    - ``date``: ``day``, ``week`` (``2024-W05``, ISO week), ``month`` (``2024-03``),
+      ``quarter`` (``2024-Q1``), ``year`` (``2024``) or ``decade`` (``2020s``);
+    - ``keep_prefix``: keep N leading characters, mask the rest (ZIP ``94107`` → ``941**``);
+    - ``hierarchy`` (a hierarchy spec, as under ``privacy.hierarchies``, e.g. an ARX
+      CSV) and ``level``: each value's label at that level.
 
-    The result is a string column (nulls stay null). Generalizing the
-    quasi-identifiers of a privacy target is the search's job (``privacy:``); use
-    this step for columns you want coarsened regardless.
+    Each mode is a one-level :class:`~privlab.anonymize.Hierarchy`, so labels match
+    what the privacy search produces. The result is a string column; nulls stay
+    null. Generalizing the quasi-identifiers of a privacy target is the search's
+    job (``privacy:``); use this step for columns coarsened regardless.
 
     Examples
     --------
@@ -312,11 +307,9 @@ class Generalize(Transform):
         """Parameters of ``generalize`` (exactly one mode)."""
 
         width: float | None = Field(None, gt=0)
-        origin: float = 0.0
         edges: list[float] | None = Field(None, min_length=1)
-        date: Literal["week", "month", "quarter", "year"] | None = None
+        date: Literal["day", "week", "month", "quarter", "year", "decade"] | None = None
         keep_prefix: int | None = Field(None, ge=0)
-        mask_char: str = Field("*", min_length=1, max_length=1)
         hierarchy: dict[str, Any] | None = None
         level: int | None = Field(None, ge=0)
 
@@ -341,7 +334,31 @@ class Generalize(Transform):
                 )
             if (self.hierarchy is None) != (self.level is None):
                 raise ValueError("`hierarchy` and `level` go together")
+            if self.hierarchy is not None and self.hierarchy.get("type") != "arx_csv":
+                from privlab.anonymize._hierarchy import Hierarchy
+
+                try:
+                    height = Hierarchy.from_spec(self.hierarchy).height
+                except HierarchyError as exc:
+                    raise ValueError(str(exc)) from None
+                if self.level is not None and self.level >= height:
+                    raise ValueError(
+                        f"level must be < {height} for this hierarchy, got {self.level}"
+                    )
             return self
+
+        def spec(self) -> tuple[dict[str, Any], int]:
+            """The equivalent hierarchy spec and level."""
+            if self.width is not None:
+                return {"type": "interval", "widths": [self.width]}, 1
+            if self.edges is not None:
+                return {"type": "interval", "edges": [self.edges]}, 1
+            if self.date is not None:
+                return {"type": "date", "levels": [self.date]}, 1
+            if self.keep_prefix is not None:
+                return {"type": "prefix", "keep": [self.keep_prefix]}, 1
+            assert self.hierarchy is not None and self.level is not None
+            return dict(self.hierarchy), self.level
 
     params: Params
 
@@ -352,6 +369,8 @@ class Generalize(Transform):
         self._base_dir = base_dir  # where relative hierarchy files live; not a parameter
 
     def _fit(self, frame: pl.LazyFrame) -> None:
+        from privlab.anonymize._hierarchy import Hierarchy
+
         p = self.params
         schema = frame.collect_schema()
         for column in self.columns:
@@ -360,48 +379,23 @@ class Generalize(Transform):
                 _require(frame, column, _is_numeric(dtype), self.name, "numbers")
             if p.date is not None:
                 _require(frame, column, dtype.is_temporal(), self.name, "dates")
-        if p.hierarchy is not None:
-            from privlab.anonymize._hierarchy import Hierarchy  # anon-core
-
-            self.hierarchies_: dict[str, Any] = {}
-            for column in self.columns:
-                hierarchy = Hierarchy.from_spec(p.hierarchy, base_dir=self._base_dir)
-                values = frame.select(pl.col(column).unique()).collect().to_series()
-                self.hierarchies_[column] = hierarchy.fit(values)
-
-    def _expr(self, column: str, dtype: pl.DataType) -> pl.Expr:
-        p = self.params
-        col = pl.col(column)
-        if p.width is not None:
-            lo = ((col - p.origin) / p.width).floor() * p.width + p.origin
-            hi = lo + p.width
-            if dtype.is_integer() and p.width.is_integer() and float(p.origin).is_integer():
-                lo, hi = lo.cast(pl.Int64), hi.cast(pl.Int64)
-            return pl.format("[{}, {})", lo, hi)
-        if p.edges is not None:
-            e = [_fmt_num(x) for x in p.edges]
-            labels = [f"< {e[0]}"] + [f"[{a}, {b})" for a, b in itertools.pairwise(e)]
-            labels.append(f">= {e[-1]}")
-            return col.cut(p.edges, labels=labels, left_closed=True).cast(pl.String)
-        if p.date is not None:
-            if p.date == "week":
-                return col.dt.strftime("%G-W%V")
-            if p.date == "month":
-                return col.dt.strftime("%Y-%m")
-            if p.date == "quarter":
-                return pl.format("{}-Q{}", col.dt.year(), col.dt.quarter())
-            return col.dt.year().cast(pl.String)
-        if p.keep_prefix is not None:
-            s = col.cast(pl.String)
-            rest = _mask_all(s.str.slice(p.keep_prefix), p.mask_char)
-            return pl.concat_str([s.str.head(p.keep_prefix), rest])
-        assert p.level is not None
-        expr: pl.Expr = self.hierarchies_[column].generalize_expr(column, p.level)
-        return expr
+        spec, self.level_ = p.spec()
+        self.hierarchies_: dict[str, Any] = {}
+        for column in self.columns:
+            hierarchy = Hierarchy.from_spec(spec, base_dir=self._base_dir)
+            if self.level_ >= hierarchy.height:
+                raise HierarchyError(
+                    f"level {self.level_} is outside the hierarchy of {column!r} "
+                    f"(levels 0..{hierarchy.height - 1})"
+                )
+            values = frame.select(pl.col(column).drop_nulls().unique()).collect().to_series()
+            self.hierarchies_[column] = hierarchy.fit(values)
 
     def _apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
-        schema = frame.collect_schema()
-        return frame.with_columns(self._expr(c, schema[c]).alias(c) for c in self.columns)
+        return frame.with_columns(
+            self.hierarchies_[c].generalize_expr(c, self.level_).cast(pl.String).alias(c)
+            for c in self.columns
+        )
 
 
 # ------------------------------------------------------------------ top/bottom coding
