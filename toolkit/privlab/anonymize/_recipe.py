@@ -216,7 +216,7 @@ class LSpec(_Strict):
     """ℓ-diversity of a sensitive column: ``{column, l, variant, c}``."""
 
     column: str
-    l: float = Field(..., ge=1)  # noqa: E741 - the model's own name
+    l: float = Field(..., ge=1)
     variant: Literal["distinct", "entropy", "recursive"] = "distinct"
     c: float | None = Field(None, gt=0)
 
@@ -259,7 +259,7 @@ class PrivacySpec(_Strict):
     quasi_identifiers: list[str] = Field(..., min_length=1)
     hierarchies: dict[str, dict[str, Any]] = Field(default_factory=dict)
     k: int | None = Field(None, ge=2)
-    l: LSpec | None = None  # noqa: E741
+    l: LSpec | None = None
     t: TSpec | None = None
     max_suppression: float = Field(0.0, ge=0, le=1)
     suppression: Literal["mask", "drop"] = "mask"

@@ -357,7 +357,8 @@ class Generalize(Transform):
                 return {"type": "date", "levels": [self.date]}, 1
             if self.keep_prefix is not None:
                 return {"type": "prefix", "keep": [self.keep_prefix]}, 1
-            assert self.hierarchy is not None and self.level is not None
+            assert self.hierarchy is not None
+            assert self.level is not None
             return dict(self.hierarchy), self.level
 
     params: Params
