@@ -158,10 +158,16 @@ def test_date_shift_is_keyed_stable_and_handles_datetimes_and_nulls() -> None:
     assert one["t"][0] != other["t"][0]
 
 
-def test_date_shift_needs_temporal_columns() -> None:
-    df = pl.DataFrame({"pid": [1], "d": ["2024-01-01"]})
-    with pytest.raises(SchemaMismatchError, match="to_date"):
+def test_date_shift_needs_dates_or_iso_text() -> None:
+    df = pl.DataFrame({"pid": [1, 1], "d": ["2024-01-01", "01/02/2024"]})
+    with pytest.raises(SchemaMismatchError, match="to_datetime"):
         DateShift("d", subject="pid", max_days=3, key=KEY).fit(df)
+    iso = pl.DataFrame({"pid": [1, 1, 2], "d": ["2024-01-01", "2024-03-01", None]})
+    out = DateShift("d", subject="pid", max_days=3, key=KEY).fit_apply(iso)
+    assert out["d"].dtype == pl.String
+    days = out["d"].str.to_date().diff().dt.total_days().to_list()
+    assert days[1] == 60  # 2024 is a leap year: Jan 1 -> Mar 1 is 60 days
+    assert out["d"][2] is None
 
 
 # --------------------------------------------------------------------- redact_text

@@ -20,7 +20,16 @@ from privlab._config import config_context, get_config, set_config
 from privlab._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from privlab.anonymize import Hierarchy, KAnonymity, LDiversity, TCloseness, search
+    from privlab.anonymize import (
+        Hierarchy,
+        KAnonymity,
+        LDiversity,
+        Recipe,
+        Release,
+        TCloseness,
+        anonymize,
+        search,
+    )
     from privlab.io import fingerprint, read, write
     from privlab.risk import assess_risk
     from privlab.store import Store, open_store
@@ -33,9 +42,12 @@ _LAZY: dict[str, str] = {
     "Hierarchy": "privlab.anonymize",
     "KAnonymity": "privlab.anonymize",
     "LDiversity": "privlab.anonymize",
+    "Recipe": "privlab.anonymize",
+    "Release": "privlab.anonymize",
     "Store": "privlab.store",
     "Synthetic": "privlab.synth",
     "TCloseness": "privlab.anonymize",
+    "anonymize": "privlab.anonymize",
     "assess_risk": "privlab.risk",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
@@ -50,10 +62,13 @@ __all__ = [
     "Hierarchy",
     "KAnonymity",
     "LDiversity",
+    "Recipe",
+    "Release",
     "Store",
     "Synthetic",
     "TCloseness",
     "__version__",
+    "anonymize",
     "assess_risk",
     "config_context",
     "fingerprint",

@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+from privlab.anonymize._anonymize import anonymize
 from privlab.anonymize._hierarchy import (
     Hierarchy,
     date_hierarchy,
@@ -30,6 +31,7 @@ from privlab.anonymize._recipe import (
     TSpec,
     migrate_recipe,
 )
+from privlab.anonymize._release import AnonymizationReport, Release
 from privlab.anonymize._search import SearchResult, search
 from privlab.anonymize._transforms import (
     REGISTRY,
@@ -52,6 +54,7 @@ __all__ = [
     "CURRENT_RECIPE_VERSION",
     "REGISTRY",
     "AddNoise",
+    "AnonymizationReport",
     "Condition",
     "DateShift",
     "Drop",
@@ -67,6 +70,7 @@ __all__ = [
     "Pseudonymize",
     "Recipe",
     "RedactText",
+    "Release",
     "Resolved",
     "Round",
     "SearchResult",
@@ -77,6 +81,7 @@ __all__ = [
     "TopBottomCode",
     "Transform",
     "TransformParams",
+    "anonymize",
     "build_transform",
     "date_hierarchy",
     "get_transform",
@@ -87,3 +92,8 @@ __all__ = [
     "suppress_hierarchy",
     "transform_names",
 ]
+
+from privlab._callable import make_callable
+
+# `pv.anonymize(...)` keeps working once this subpackage is imported (which shadows it).
+make_callable(__name__, anonymize)

@@ -216,7 +216,7 @@ class LSpec(_Strict):
     """ℓ-diversity of a sensitive column: ``{column, l, variant, c}``."""
 
     column: str
-    l: float = Field(..., ge=1)
+    l: int | float = Field(..., ge=1)
     variant: Literal["distinct", "entropy", "recursive"] = "distinct"
     c: float | None = Field(None, gt=0)
 
@@ -262,7 +262,7 @@ class PrivacySpec(_Strict):
     l: LSpec | None = None
     t: TSpec | None = None
     max_suppression: float = Field(0.0, ge=0, le=1)
-    suppression: Literal["mask", "drop"] = "mask"
+    suppression: Literal["mask", "drop"] = "drop"
     metric: str = "loss"
     resolved: Resolved | None = None
 

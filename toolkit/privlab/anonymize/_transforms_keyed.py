@@ -69,6 +69,7 @@ __all__ = [
 #: Environment variable read for a key when a step names no other.
 DEFAULT_KEY_ENV = "PRIVLAB_PSEUDONYM_KEY"
 _MIN_KEY_BYTES = 16
+_ISO_DATE = "%Y-%m-%d"
 
 
 def resolve_key(
@@ -262,7 +263,8 @@ class DateShift(_Keyed):
     column, so intervals between one subject's dates are preserved exactly while
     absolute dates are hidden. The shift depends only on key, ``domain`` and the
     subject id, so it is the same across tables and runs. Rows with a null
-    subject get null dates (they cannot be shifted consistently).
+    subject get null dates (they cannot be shifted consistently). Date columns
+    read from CSV as ISO text (``2024-01-31``) are shifted and stay ISO text.
 
     Examples
     --------
@@ -289,11 +291,16 @@ class DateShift(_Keyed):
 
     def _fit(self, frame: pl.LazyFrame) -> None:
         schema = frame.collect_schema()
+        self.text_columns_: list[str] = []
         for column in self.columns:
-            if not schema[column].is_temporal() or schema[column] in (pl.Time, pl.Duration):
+            dtype = schema[column]
+            if dtype == pl.String and self._iso_dates(frame, column):
+                self.text_columns_.append(column)
+            elif not dtype.is_temporal() or dtype in (pl.Time, pl.Duration):
                 raise SchemaMismatchError(
-                    f"'date_shift' needs a Date or Datetime column, got {column!r} of dtype "
-                    f"{schema[column]}; parse it first (e.g. pl.col({column!r}).str.to_date())"
+                    f"'date_shift' needs a Date or Datetime column (or ISO 'YYYY-MM-DD' text), "
+                    f"got {column!r} of dtype {dtype}; parse it first "
+                    f"(e.g. pl.col({column!r}).str.to_datetime(format=...))"
                 )
         key = self._resolved_key()
         subjects = _distinct_strings(frame, [self.params.subject])
@@ -306,15 +313,27 @@ class DateShift(_Keyed):
             {"subject": subjects, "days": shifts}, schema={"subject": pl.String, "days": pl.Int64}
         )
 
+    @staticmethod
+    def _iso_dates(frame: pl.LazyFrame, column: str) -> bool:
+        col = pl.col(column)
+        parsed = col.str.to_date(_ISO_DATE, strict=False)
+        bad = frame.select((col.is_not_null() & parsed.is_null()).sum()).collect().item()
+        return bool(bad == 0)
+
     def _apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
-        days = (
-            pl.col(self.params.subject)
+        days = pl.duration(
+            days=pl.col(self.params.subject)
             .cast(pl.String)
             .replace_strict(self.shifts_["subject"], self.shifts_["days"], return_dtype=pl.Int64)
         )
-        return frame.with_columns(
-            (pl.col(c) + pl.duration(days=days)).alias(c) for c in self.columns
-        )
+
+        def one(column: str) -> pl.Expr:
+            if column in self.text_columns_:  # ISO text in, ISO text out
+                shifted = pl.col(column).str.to_date(_ISO_DATE) + days
+                return shifted.dt.strftime(_ISO_DATE).alias(column)
+            return (pl.col(column) + days).alias(column)
+
+        return frame.with_columns(one(c) for c in self.columns)
 
 
 # ------------------------------------------------------------------------ redact_text
