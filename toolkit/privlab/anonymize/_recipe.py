@@ -498,8 +498,9 @@ class Recipe(BaseModel):
         schema = Recipe.model_json_schema(mode="validation")
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "privlab recipe",
             **schema,
+            "title": "privlab recipe",
+            "description": "An anonymization recipe: steps, then privacy targets for the search.",
         }
 
     # -- resolution --------------------------------------------------------------------

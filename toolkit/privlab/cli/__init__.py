@@ -45,9 +45,16 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so each command module stays independent.
-    from privlab.cli import _demo, _info, _synth
+    from privlab.cli import _anonymize, _demo, _info, _recipe, _risk, _synth
 
-    for command in (_demo.demo, _info.info, _synth.synth):
+    for command in (
+        _anonymize.anonymize,
+        _demo.demo,
+        _info.info,
+        _recipe.recipe,
+        _risk.risk,
+        _synth.synth,
+    ):
         main.add_command(command)
 
 
