@@ -1,5 +1,6 @@
 """ipywidgets front ends over privlab's modules (views only; logic lives elsewhere)."""
 
+from privlab.widgets._recipe_builder import RecipeBuilder
 from privlab.widgets._synth_widget import SynthWidget
 
-__all__ = ["SynthWidget"]
+__all__ = ["RecipeBuilder", "SynthWidget"]
