@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         anonymize,
         search,
     )
+    from privlab.dp import DPSession
     from privlab.io import fingerprint, read, write
     from privlab.risk import assess_risk
     from privlab.store import Store, open_store
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 # Public name -> module that defines it. Loaded on first attribute access
 # (PEP 562) so `import privlab` does not pull polars extensions, OpenDP or SDV.
 _LAZY: dict[str, str] = {
+    "DPSession": "privlab.dp",
     "Hierarchy": "privlab.anonymize",
     "KAnonymity": "privlab.anonymize",
     "LDiversity": "privlab.anonymize",
@@ -59,6 +61,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "DPSession",
     "Hierarchy",
     "KAnonymity",
     "LDiversity",

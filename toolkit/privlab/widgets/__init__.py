@@ -1,6 +1,7 @@
 """ipywidgets front ends over privlab's modules (views only; logic lives elsewhere)."""
 
+from privlab.widgets._dp_widgets import budget_meter, epsilon_explorer
 from privlab.widgets._recipe_builder import RecipeBuilder
 from privlab.widgets._synth_widget import SynthWidget
 
-__all__ = ["RecipeBuilder", "SynthWidget"]
+__all__ = ["RecipeBuilder", "SynthWidget", "budget_meter", "epsilon_explorer"]

@@ -1,0 +1,142 @@
+"""Charts for differential privacy: the error-vs-ε curve and budget spending.
+
+Both are pure functions of frames privlab.dp already returns; neither
+spends budget nor touches data.
+
+Examples
+--------
+>>> import polars as pl
+>>> from privlab.viz import epsilon_curve_chart
+>>> curve = pl.DataFrame({"statistic": ["count()"] * 3, "epsilon": [0.1, 1.0, 10.0],
+...                       "half_width": [30.0, 3.0, 0.3], "confidence": [0.95] * 3})
+>>> spec = epsilon_curve_chart(curve, target=3.0).to_dict()
+>>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["scale"]["type"]
+('line', 'log')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+__all__ = ["budget_chart", "epsilon_curve_chart"]
+
+_CURVE_COLUMNS = {"statistic", "epsilon", "half_width", "confidence"}
+
+
+def epsilon_curve_chart(
+    curve: pl.DataFrame,
+    *,
+    target: float | None = None,
+    epsilon: float | None = None,
+    title: str | None = None,
+) -> Any:
+    """Half-width of the confidence interval against ε (log–log), one line per statistic.
+
+    Parameters
+    ----------
+    curve:
+        Output of :meth:`privlab.dp.DPSession.error_curve` (columns
+        ``statistic``, ``epsilon``, ``half_width``, ``confidence``); several
+        curves may be concatenated.
+    target:
+        Draw a horizontal rule at this accuracy (e.g. from ``epsilon_for``).
+    epsilon:
+        Draw a vertical rule at this ε (e.g. the ε explorer's slider).
+    title:
+        Chart title; default names the confidence level.
+
+    Returns
+    -------
+    altair.LayerChart
+        Not displayed; render it in a notebook or save it.
+    """
+    import altair as alt
+
+    missing = _CURVE_COLUMNS - set(curve.columns)
+    if missing:
+        raise ValueError(
+            f"curve frame lacks columns {sorted(missing)}; pass DPSession.error_curve(...)"
+        )
+    data = curve.select(sorted(_CURVE_COLUMNS)).filter(pl.col("half_width").is_finite())
+    conf = curve["confidence"][0] if curve.height else 0.95
+    line = (
+        alt.Chart(alt.Data(values=data.to_dicts()))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epsilon:Q", scale=alt.Scale(type="log"), title="ε (privacy loss)"),
+            y=alt.Y("half_width:Q", scale=alt.Scale(type="log"), title="± half-width"),
+            color=alt.Color("statistic:N", title="statistic"),
+            tooltip=["statistic:N", "epsilon:Q", "half_width:Q"],
+        )
+    )
+    layers: list[Any] = [line]
+    if target is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=[{"target": float(target)}]))
+            .mark_rule(strokeDash=[4, 4], color="gray")
+            .encode(y="target:Q")
+        )
+    if epsilon is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=[{"epsilon": float(epsilon)}]))
+            .mark_rule(color="firebrick")
+            .encode(x="epsilon:Q")
+        )
+    return alt.layer(*layers).properties(
+        title=title or f"Error vs ε ({conf:.0%} interval half-width; nothing spent)",
+        width=420,
+        height=260,
+    )
+
+
+def budget_chart(entries: pl.DataFrame, *, total: float | None = None) -> Any:
+    """Cumulative ε spent over time, with the budget as a rule.
+
+    Parameters
+    ----------
+    entries:
+        :func:`privlab.dp.ledger` output (``created_at``, ``epsilon``,
+        ``status``, ``statistic``); cancelled rows are ignored.
+    total:
+        The dataset's total ε budget.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime, UTC
+    >>> entries = pl.DataFrame({"created_at": [datetime(2024, 1, 1, tzinfo=UTC)],
+    ...                         "epsilon": [0.5], "status": ["spent"], "statistic": ["count()"]})
+    >>> budget_chart(entries, total=1.0).to_dict()["layer"][0]["mark"]["type"]
+    'line'
+    """
+    import altair as alt
+
+    data = (
+        entries.filter(pl.col("status") != "cancelled")
+        .sort("created_at")
+        .select(
+            pl.col("created_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ").alias("time"),
+            pl.col("statistic"),
+            pl.col("epsilon"),
+            pl.col("epsilon").cum_sum().alias("cumulative"),
+        )
+    )
+    line = (
+        alt.Chart(alt.Data(values=data.to_dicts()))
+        .mark_line(interpolate="step-after", point=True)
+        .encode(
+            x=alt.X("time:T", title="time"),
+            y=alt.Y("cumulative:Q", title="ε spent (cumulative)"),
+            tooltip=["time:T", "statistic:N", "epsilon:Q", "cumulative:Q"],
+        )
+    )
+    layers: list[Any] = [line]
+    if total is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=[{"total": float(total)}]))
+            .mark_rule(color="firebrick", strokeDash=[4, 4])
+            .encode(y="total:Q")
+        )
+    return alt.layer(*layers).properties(title="Privacy budget spent", width=420, height=200)
