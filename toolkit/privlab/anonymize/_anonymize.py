@@ -157,7 +157,7 @@ def anonymize(
             {"step": index, "op": step.op, "columns": list(step.columns),
              "rows_in": rows_in, "rows_out": current.height}
         )  # fmt: skip
-        if transform.keyed:
+        if transform.keyed and getattr(transform, "uses_key", True):
             keys.append({"step": index, "op": step.op, **_key_reference(step.params, key)})
 
     released = current

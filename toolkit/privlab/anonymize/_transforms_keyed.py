@@ -189,6 +189,11 @@ class _Keyed(Transform):
         self._key = key
         self._base_dir = base_dir
 
+    @property
+    def uses_key(self) -> bool:
+        """Whether this configuration reads a key at all."""
+        return True
+
     def _resolved_key(self) -> bytes:
         return resolve_key(
             self._key,
@@ -428,6 +433,11 @@ class RedactText(_Keyed):
             return self
 
     params: Params
+
+    @property
+    def uses_key(self) -> bool:
+        """Only pseudonym replacement needs a key; placeholders do not."""
+        return self.params.replacement == "pseudonym"
 
     def _patterns(self) -> list[tuple[str, str]]:
         p = self.params
