@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import privlab as pv
+import privlab.exceptions as pv_errors
 from privlab.anonymize import Recipe
 from privlab.exceptions import (
     ColumnNotFoundError,
@@ -291,6 +293,9 @@ def test_write_refuses_the_source(tmp_path: Path) -> None:
     release = pv.anonymize(path, {"steps": [{"op": "drop", "columns": ["name"]}]})
     with pytest.raises(OverwriteSourceError):
         release.write(path)
+    scanned = pv.anonymize(pl.scan_csv(path), {"steps": [{"op": "drop", "columns": ["name"]}]})
+    with pytest.raises(OverwriteSourceError):
+        scanned.write(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["people.csv"]
 
 
@@ -336,3 +341,39 @@ def test_release_meets_declared_targets_or_raises(
     suppressed = release.report.privacy["suppressed"]
     _check_released(release.frame, spec, suppressed)
     assert suppressed <= privacy["max_suppression"] * len(a) + 1e-9
+
+
+STEP_CHOICES = [
+    {"op": "mask", "columns": ["s"], "params": {"keep_last": 1}},
+    {"op": "pseudonymize", "columns": ["s"]},
+    {"op": "round", "columns": ["x"], "params": {"base": 5}},
+    {"op": "suppress", "columns": ["x"],
+     "params": {"where": [{"column": "x", "op": "gt", "value": 50}]}},
+    {"op": "suppress", "params": {"scope": "records",
+                                  "where": [{"column": "s", "op": "eq", "value": "a"}]}},
+    {"op": "add_noise", "columns": ["x"], "params": {"scale": 1, "seed": 1}},
+    {"op": "generalize", "columns": ["x"], "params": {"width": 10}},
+    {"op": "top_bottom_code", "columns": ["x"], "params": {"upper_quantile": 0.9}},
+    {"op": "microaggregate", "columns": ["x"], "params": {"k": 2}},
+]  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    xs=st.lists(st.integers(0, 100), min_size=2, max_size=30),
+    steps=st.lists(st.sampled_from(STEP_CHOICES), max_size=4),
+    as_pandas=st.booleans(),
+)
+def test_input_is_never_mutated(
+    xs: list[int], steps: list[dict[str, Any]], as_pandas: bool
+) -> None:
+    df = pl.DataFrame({"x": xs, "s": [["a", "bb", "ccc"][i % 3] for i in range(len(xs))]})
+    data: Any = df.to_pandas() if as_pandas else df
+    before = data.copy() if as_pandas else df.clone()
+    # a step may fail (e.g. rounding a column an earlier step turned into text)
+    with contextlib.suppress(pv_errors.PrivlabError):
+        pv.anonymize(data, {"steps": steps}, key=KEY)
+    if as_pandas:
+        pd.testing.assert_frame_equal(data, before)
+    else:
+        assert_frame_equal(data, before)

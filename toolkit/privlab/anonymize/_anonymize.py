@@ -136,10 +136,16 @@ def anonymize(
     """
     from privlab.io import fingerprint, read
 
+    from privlab.io import _plan_sources
+
     recipe = _as_recipe(recipe)
     kind = _input_kind(data)
-    source = Path(data) if isinstance(data, str | os.PathLike) else None
-    original = read(data, **read_kwargs).collect() if source is not None else read(data).collect()
+    is_path = isinstance(data, str | os.PathLike)
+    lazy = read(data, **read_kwargs) if is_path else read(data)
+    sources = [Path(data)] if is_path else []
+    if isinstance(data, pl.LazyFrame):
+        sources += _plan_sources(data)  # never write the release over a file it scans
+    original = lazy.collect()
     input_fp = fingerprint(original)
     if _ROW in original.columns:
         raise InputError(f"column name {_ROW!r} is reserved by privlab; rename it")
@@ -231,7 +237,7 @@ def anonymize(
         manifest=manifest,
         resolved_recipe=resolved,
         search_result=result,
-        source=source,
+        sources=sources,
     )
 
 

@@ -104,7 +104,7 @@ class Release:
         manifest: dict[str, Any],
         resolved_recipe: Recipe,
         search_result: SearchResult | None = None,
-        source: Path | None = None,
+        sources: list[Path] | None = None,
     ) -> None:
         self._frame = frame
         self._input_kind = input_kind
@@ -112,7 +112,7 @@ class Release:
         self.manifest = manifest
         self.resolved_recipe = resolved_recipe
         self.search_result = search_result
-        self._source = source
+        self._sources = list(sources or [])  # files the input was read from
 
     @property
     def data(self) -> Any:
@@ -139,9 +139,16 @@ class Release:
         pathlib.Path
             The data file.
         """
-        from privlab.io import write
+        from privlab.exceptions import OverwriteSourceError
+        from privlab.io import _same_file, write
 
         target = Path(path)
+        for source in self._sources:
+            if target.exists() and _same_file(target, source):
+                raise OverwriteSourceError(
+                    f"refusing to write the release over its source {str(source)!r}; "
+                    "choose another output path"
+                )
         manifest_path = target.with_name(target.name + ".manifest.json")
         tmp = manifest_path.with_name(f".{manifest_path.name}.{uuid.uuid4().hex}.tmp")
         text = json.dumps(self.manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -157,7 +164,7 @@ class Release:
                 "check that the folder exists and is writable"
             ) from None
         try:
-            written = write(self._frame, target, source=self._source)
+            written = write(self._frame, target)
             os.replace(tmp, manifest_path)
         except BaseException:
             tmp.unlink(missing_ok=True)
