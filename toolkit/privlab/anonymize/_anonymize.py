@@ -134,9 +134,7 @@ def anonymize(
     carry no QI value) and reports their number as ``suppressed``, and the
     report's ``k_including_suppressed`` shows k when they are counted as a class.
     """
-    from privlab.io import fingerprint, read
-
-    from privlab.io import _plan_sources
+    from privlab.io import _plan_sources, fingerprint, read
 
     recipe = _as_recipe(recipe)
     kind = _input_kind(data)
