@@ -1,4 +1,4 @@
-"""privlab.store: migrations, dataset identity, budgets, concurrency."""
+"""privlab.store: migrations, dataset identity, budgets, transactions, concurrency."""
 
 from __future__ import annotations
 
@@ -16,7 +16,17 @@ from privlab.store import Store, open_store
 
 
 def fp(content: str, rows: int = 10, schema: str = "s1") -> SimpleNamespace:
-    return SimpleNamespace(content_hash=content, schema_hash=schema, rows=rows)
+    return SimpleNamespace(
+        content_hash=content, schema_hash=schema, rows=rows, schema=[("age", "Int64")]
+    )
+
+
+def tables(store: Store) -> set[str]:
+    with store.read() as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+# -- file, WAL, locks ----------------------------------------------------------------------
 
 
 def test_store_lives_under_privlab_home_in_wal_mode(privlab_home: Path) -> None:
@@ -24,7 +34,54 @@ def test_store_lives_under_privlab_home_in_wal_mode(privlab_home: Path) -> None:
     assert store.path == privlab_home / "privlab.sqlite"
     with store.read() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.schema_version("core") == 1
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    # the mode is persistent in the file: a plain connection sees it too
+    raw = sqlite3.connect(store.path)
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        raw.close()
+    assert store.schema_versions() == {"core": 2}
+    assert {"datasets", "dataset_names", "dataset_versions", "schema_versions"} <= tables(store)
+
+
+def test_open_store_creates_a_missing_home(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "a" / "b")
+    assert store.path.is_file()
+    with pv.config_context(home=tmp_path / "c"):
+        assert open_store().path == tmp_path / "c" / "privlab.sqlite"
+
+
+def test_a_reader_sees_a_snapshot_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    writer, other = Store(tmp_path / "s.sqlite"), Store(tmp_path / "s.sqlite", timeout=0.05)
+    owner = writer.resolve_dataset("d").owner
+    with writer.transaction() as conn:
+        conn.execute("UPDATE datasets SET owner = 'new'")
+        assert other.get_dataset("d").owner == owner  # not blocked, sees committed state
+        with pytest.raises(StoreError, match="busy: another process held its write lock"):
+            other.set_budget("d", epsilon=2.0)
+    assert other.get_dataset("d").owner == "new"
+
+
+def test_read_is_read_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"), store.read() as conn:
+        conn.execute("DELETE FROM datasets")
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "privlab.sqlite").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match=r"not a usable privlab store.*move it aside"):
+        open_store(tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="cannot create the store folder"):
+        open_store(tmp_path / "file" / "sub")
+    with pytest.raises(StoreError, match="must be a file"):
+        Store(":memory:")
+
+
+# -- schema versions and migrations --------------------------------------------------------
 
 
 def test_migrations_apply_once_and_are_idempotent(tmp_path: Path) -> None:
@@ -32,57 +89,129 @@ def test_migrations_apply_once_and_are_idempotent(tmp_path: Path) -> None:
 
     def second(conn: sqlite3.Connection) -> None:
         calls.append(1)
-        conn.execute("ALTER TABLE t ADD COLUMN extra TEXT")
+        conn.execute("ALTER TABLE comp_t ADD COLUMN extra TEXT")
 
-    migrations = ["CREATE TABLE t (id INTEGER PRIMARY KEY)", second]
+    migrations = ["CREATE TABLE comp_t (id INTEGER PRIMARY KEY)", second]
     store = Store(tmp_path / "s.sqlite")
+    store.ensure_schema("comp", migrations)
     store.ensure_schema("comp", migrations)
     Store(tmp_path / "s.sqlite").ensure_schema("comp", migrations)  # a restart
     assert calls == [1]
     assert store.schema_version("comp") == 2
-    # upgrading later adds only the new step
-    Store(tmp_path / "s.sqlite").ensure_schema("comp", [*migrations, "CREATE TABLE u (x)"])
-    assert store.schema_version("comp") == 3
-    assert store.schema_version("core") == 1
+    # upgrading later (even through the same Store object) adds only the new step
+    store.ensure_schema("comp", [*migrations, "CREATE TABLE comp_u (x)"])
+    assert calls == [1]
+    assert store.schema_versions() == {"comp": 3, "core": 2}
+    assert {"comp_t", "comp_u"} <= tables(store)
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    Store(tmp_path / "s.sqlite").ensure_schema("comp", ["CREATE TABLE a (x)", "CREATE TABLE b (x)"])
-    with pytest.raises(StoreSchemaError, match="newer privlab"):
-        Store(tmp_path / "s.sqlite").ensure_schema("comp", ["CREATE TABLE a (x)"])
+def test_newer_recorded_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    Store(path).ensure_schema("comp", ["CREATE TABLE a (x)", "CREATE TABLE b (x)"])
+    with pytest.raises(StoreSchemaError, match=r"'comp' at schema version 2.*newer privlab"):
+        Store(path).ensure_schema("comp", ["CREATE TABLE a (x)"])
+    with Store(path).transaction() as conn:  # as if a future privlab had migrated core
+        conn.execute("UPDATE schema_versions SET version = 99 WHERE component = 'core'")
+    with pytest.raises(StoreSchemaError, match="upgrade privlab"):
+        Store(path)
 
 
-def test_failed_migration_leaves_nothing_behind(tmp_path: Path) -> None:
+def test_a_second_component_does_not_disturb_the_first(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
-    with pytest.raises(sqlite3.OperationalError):
-        store.ensure_schema("bad", ["CREATE TABLE ok (x)", "THIS IS NOT SQL"])
-    assert store.schema_version("bad") == 0
+    ledger = ["CREATE TABLE dp_spend (eps REAL)", "INSERT INTO dp_spend VALUES (0.5)"]
+    store.ensure_schema("dp_ledger", ledger)
+    store.ensure_schema("audit", ["CREATE TABLE audit_events (body TEXT)"])
+    with pytest.raises(StoreError, match="migration 2 of component 'catalog' failed"):
+        store.ensure_schema("catalog", ["CREATE TABLE catalog_r (x)", "NOT SQL"])
+    assert store.schema_versions() == {"audit": 1, "core": 2, "dp_ledger": 2}
+    assert "catalog_r" not in tables(store)  # the failed component kept nothing
     with store.read() as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    assert "ok" not in tables
+        assert conn.execute("SELECT eps FROM dp_spend").fetchall() == [(0.5,)]
+    store.ensure_schema("dp_ledger", ledger)  # still current: the insert is not repeated
+    with store.read() as conn:
+        assert conn.execute("SELECT count(*) FROM dp_spend").fetchone()[0] == 1
+
+
+def test_sql_scripts_may_hold_triggers_and_semicolons_in_literals(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.ensure_schema(
+        "audit",
+        [
+            """
+            CREATE TABLE audit_log (id INTEGER PRIMARY KEY, body TEXT);
+            -- append-only; updates are refused
+            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+            BEGIN
+                SELECT RAISE(ABORT, 'audit_log is append-only; add a new event');
+            END;
+            INSERT INTO audit_log (body) VALUES ('a;b');
+            """
+        ],
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.transaction() as conn:
+        conn.execute("UPDATE audit_log SET body = 'x'")
+    with store.read() as conn:
+        assert conn.execute("SELECT body FROM audit_log").fetchall() == [("a;b",)]
+
+
+def test_migrations_must_keep_foreign_keys_and_the_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    orphan = [
+        "CREATE TABLE dp_r (dataset_id INTEGER NOT NULL REFERENCES datasets(id))",
+        "INSERT INTO dp_r VALUES (42)",
+    ]
+    with pytest.raises(StoreError, match=r"pointing at nothing.*dp_r"):
+        store.ensure_schema("dp", orphan)
+
+    def commits(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE x_t (x)")
+        conn.commit()
+
+    with pytest.raises(StoreError, match="ended the transaction"):
+        store.ensure_schema("x", [commits])
+    assert store.schema_versions() == {"core": 2}
+    assert "dp_r" not in tables(store)
+
+
+# -- transactions ----------------------------------------------------------------------------
 
 
 def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
-    store.ensure_schema("c", ["CREATE TABLE t (x INTEGER)"])
+    store.ensure_schema("c", ["CREATE TABLE c_t (x INTEGER)"])
 
     def insert_then_fail() -> None:
         with store.transaction() as conn:
-            conn.execute("INSERT INTO t VALUES (1)")
+            conn.execute("INSERT INTO c_t VALUES (1)")
             raise RuntimeError("boom")
 
-    with pytest.raises(RuntimeError):
+    def commit_inside() -> None:
+        with store.transaction(immediate=False) as conn:
+            conn.execute("INSERT INTO c_t VALUES (3)")
+            conn.commit()
+
+    with pytest.raises(RuntimeError, match="boom"):
         insert_then_fail()
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO c_t VALUES (2)")
     with store.read() as conn:
-        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+        assert conn.execute("SELECT x FROM c_t").fetchall() == [(2,)]
+    with pytest.raises(StoreError, match="committed or rolled back inside"):
+        commit_inside()
+
+
+# -- datasets --------------------------------------------------------------------------------
 
 
 def test_first_use_registers_with_config_budget() -> None:
     with pv.config_context(default_epsilon=2.0, default_delta=1e-7, user="ana"):
         ds = open_store().resolve_dataset("patients", fp("c1"))
     assert (ds.epsilon_budget, ds.delta_budget, ds.owner) == (2.0, 1e-7, "ana")
+    assert (ds.name, ds.aliases) == ("patients", ("patients",))
     assert ds.versions[0].content_hash == "c1"
-    assert ds.versions[0].rows == 10
+    assert (ds.versions[0].rows, ds.versions[0].schema) == (10, (("age", "Int64"),))
+    assert ds.latest_version == ds.versions[0]
+    assert open_store().resolve_dataset("other", owner="bo").owner == "bo"
 
 
 def test_same_content_under_another_name_is_the_same_dataset() -> None:
@@ -92,84 +221,209 @@ def test_same_content_under_another_name_is_the_same_dataset() -> None:
     b = store.resolve_dataset("renamed_copy", fp("c1"))
     assert b.id == a.id
     assert b.epsilon_budget == 0.5  # renaming never resets the budget
-    assert set(b.aliases) == {"patients", "renamed_copy"}
+    assert b.aliases == ("patients", "renamed_copy")
     assert store.get_dataset("renamed_copy").name == "patients"
+    assert len(b.versions) == 1
+    assert len(store.list_datasets()) == 1
 
 
 def test_known_name_with_new_content_adds_a_version_sharing_the_budget() -> None:
     store = open_store()
     a = store.resolve_dataset("patients", fp("c1"))
     store.set_budget("patients", epsilon=0.25)
-    b = store.resolve_dataset("patients", fp("c2", rows=11))
+    b = store.resolve_dataset("patients", fp("c2", rows=11, schema="s2"))
     assert b.id == a.id
     assert [v.content_hash for v in b.versions] == ["c1", "c2"]
+    assert b.latest_version == b.versions[-1]
+    assert b.versions[-1].schema_hash == "s2"
     assert b.epsilon_budget == 0.25
-    assert store.find_by_fingerprint("c2") == b
+    assert store.find_by_fingerprint(fp("c2")) == b == store.find_by_fingerprint("c2")
+    assert store.find_by_fingerprint("c3") is None
+    assert store.resolve_dataset("patients", fp("c1")) == b  # resolving again changes nothing
     assert len(store.list_datasets()) == 1
 
 
-def test_budget_survives_a_restart(privlab_home: Path) -> None:
-    open_store().resolve_dataset("claims", fp("x"))
+def test_content_of_one_dataset_under_another_dataset_s_name_is_refused() -> None:
+    store = open_store()
+    store.resolve_dataset("a", fp("ca"))
+    store.resolve_dataset("b", fp("cb"))
+    with pytest.raises(StoreError, match=r"'b' belongs to dataset 'b'.*registered as dataset 'a'"):
+        store.resolve_dataset("b", fp("ca"))  # would spend a's content against b's budget
+    assert [v.content_hash for v in store.get_dataset("b").versions] == ["cb"]
+
+
+def test_budget_and_identity_survive_a_restart(privlab_home: Path) -> None:
+    first = open_store().resolve_dataset("claims", fp("x"))
     open_store().set_budget("claims", epsilon=4.0, delta=1e-5)
-    reopened = Store(privlab_home / "privlab.sqlite").get_dataset("claims")
-    assert (reopened.epsilon_budget, reopened.delta_budget) == (4.0, 1e-5)
+    reopened = Store(privlab_home / "privlab.sqlite")
+    again = reopened.resolve_dataset("claims_renamed", fp("x"))
+    assert again.id == first.id
+    assert (again.epsilon_budget, again.delta_budget) == (4.0, 1e-5)
+    assert reopened.get_dataset(first.id) == again
+
+
+def test_a_real_fingerprint_is_accepted_and_no_value_is_stored(privlab_home: Path) -> None:
+    import polars as pl  # here, not at the top: spawned workers import this module
+
+    frame = pl.DataFrame({"full_name": ["Zebulon Quixotic-Value"], "ssn": ["987-65-4321"]})
+    store = open_store()
+    ds = store.resolve_dataset("people", pv.fingerprint(frame))
+    assert ds.versions[0].schema == (("full_name", "String"), ("ssn", "String"))
+    assert store.resolve_dataset("people_copy", pv.fingerprint(frame.clone())).id == ds.id
+    stored = b"".join(p.read_bytes() for p in privlab_home.iterdir() if p.is_file())
+    assert b"full_name" in stored  # column names are kept (schema drift needs them) ...
+    for value in (b"Zebulon", b"Quixotic", b"987-65-4321"):  # ... values never
+        assert value not in stored
 
 
 def test_unknown_dataset_names_known_ones_and_suggests() -> None:
     store = open_store()
+    with pytest.raises(DatasetNotFoundError, match=r"known names are \[\]; register one"):
+        store.get_dataset("patients")
     store.resolve_dataset("patients")
-    with pytest.raises(DatasetNotFoundError, match=r"known names are \['patients'\].*'patients'\?"):
+    with pytest.raises(DatasetNotFoundError) as info:
         store.get_dataset("patient")
-    with pytest.raises(DatasetNotFoundError):
+    assert isinstance(info.value, KeyError)
+    assert str(info.value) == (
+        f"no dataset 'patient' in the store {store.path}; known names are ['patients']"
+        " — did you mean 'patients'?"
+    )
+    with pytest.raises(DatasetNotFoundError, match="no dataset 999"):
         store.get_dataset(999)
+    with pytest.raises(DatasetNotFoundError, match="did you mean"):
+        store.set_budget("patientz", epsilon=1.0)
 
 
-@pytest.mark.parametrize("bad", [-1.0, float("nan")])
-def test_bad_budget_is_refused(bad: float) -> None:
+def test_long_name_lists_are_cut_short() -> None:
     store = open_store()
-    store.resolve_dataset("d")
-    with pytest.raises(StoreError, match="budget must be a number >= 0"):
-        store.set_budget("d", epsilon=bad)
+    for i in range(25):
+        store.resolve_dataset(f"t{i:02d}")
+    with pytest.raises(DatasetNotFoundError, match=r"'t19', … and 5 more\]"):
+        store.get_dataset("nope")
 
 
-def test_attrs_merge_and_alias_conflicts() -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epsilon": -1.0}, "epsilon budget must be a finite number >= 0, got -1.0"),
+        ({"epsilon": float("nan")}, "epsilon budget must be"),
+        ({"epsilon": float("inf")}, "epsilon budget must be"),
+        ({"epsilon": True}, "epsilon budget must be"),
+        ({"epsilon": "1"}, "epsilon budget must be"),
+        ({"delta": 1.0}, r"delta budget must be a number in \[0, 1\), got 1.0"),
+        ({}, "needs epsilon= and/or delta="),
+    ],
+)
+def test_bad_budget_is_refused_and_changes_nothing(kwargs: dict[str, object], match: str) -> None:
+    store = open_store()
+    before = store.resolve_dataset("d")
+    with pytest.raises(StoreError, match=match):
+        store.set_budget("d", **kwargs)  # type: ignore[arg-type]
+    assert store.get_dataset("d") == before
+
+
+def test_set_budget_by_id_and_zero_budgets() -> None:
+    store = open_store()
+    ds = store.resolve_dataset("d")
+    after = store.set_budget(ds.id, epsilon=0, delta=0)
+    assert (after.epsilon_budget, after.delta_budget) == (0.0, 0.0)
+
+
+def test_attrs_merge_and_alias_rules() -> None:
     store = open_store()
     store.resolve_dataset("a")
     store.resolve_dataset("b")
     ds = store.update_attrs("a", department="cardiology", purpose="research")
     ds = store.update_attrs("a", purpose=None, retention_days=30)
     assert ds.attrs == {"department": "cardiology", "retention_days": 30}
-    with pytest.raises(StoreError, match="already belongs to another dataset"):
+    assert hash(ds) == hash(store.get_dataset("a"))  # frozen snapshots are hashable
+    with pytest.raises(StoreError, match="JSON-serializable"):
+        store.update_attrs("a", when=dt.date(2024, 1, 1))
+    with pytest.raises(StoreError, match="JSON-serializable"):
+        store.update_attrs("a", score=float("nan"))
+    assert store.get_dataset("a").attrs == ds.attrs
+    assert store.add_alias("a", "a2").aliases == ("a", "a2")
+    assert store.add_alias("a", "a2").aliases == ("a", "a2")  # idempotent
+    with pytest.raises(StoreError, match="'b' already belongs to dataset 'b'"):
         store.add_alias("a", "b")
-    with pytest.raises(StoreError, match="non-empty string"):
-        store.resolve_dataset("  ")
+
+
+@pytest.mark.parametrize("bad", ["", "  ", " padded", None])
+def test_bad_names_are_refused(bad: object) -> None:
+    with pytest.raises(StoreError, match="non-empty string without surrounding spaces"):
+        open_store().resolve_dataset(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        SimpleNamespace(content_hash="", schema_hash="s", rows=1),
+        SimpleNamespace(content_hash="c", schema_hash="s", rows=-1),
+        SimpleNamespace(content_hash="c", rows=1),
+        "not a fingerprint",
+    ],
+)
+def test_bad_fingerprints_are_refused(bad: object) -> None:
+    store = open_store()
+    with pytest.raises(StoreError, match=r"make one with privlab\.io\.fingerprint"):
+        store.resolve_dataset("d", bad)  # type: ignore[arg-type]
+    assert store.list_datasets() == []
 
 
 def test_injected_clock_stamps_records(tmp_path: Path) -> None:
-    fixed = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-    store = Store(tmp_path / "s.sqlite", clock=lambda: fixed)
+    now = [dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)]
+    store = Store(tmp_path / "s.sqlite", clock=lambda: now[0])
     ds = store.resolve_dataset("t", fp("h"))
-    assert ds.created_at.startswith("2030-01-02T03:04:05")
+    assert ds.created_at == ds.updated_at == "2030-01-02T03:04:05.000000Z"
     assert ds.versions[0].first_seen == ds.created_at
+    now[0] = dt.datetime(2030, 1, 2, 5, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    later = store.resolve_dataset("t", fp("h2"))
+    assert later.updated_at == "2030-01-02T03:04:05.000000Z"  # converted to UTC
+    now[0] = dt.datetime(2031, 6, 1)  # naive: taken as UTC
+    assert store.set_budget("t", epsilon=2).updated_at == "2031-06-01T00:00:00.000000Z"
+    assert store.get_dataset("t").created_at == "2030-01-02T03:04:05.000000Z"
+    assert store.schema_versions()["core"] == 2
 
 
-def _register(path: str, name: str, content: str, barrier: object) -> int:
-    barrier.wait()  # type: ignore[attr-defined]
-    return Store(path).resolve_dataset(name, fp(content)).id
+# -- several processes -----------------------------------------------------------------------
+
+_INCREMENTS = 15
 
 
-def test_concurrent_registration_yields_one_dataset(tmp_path: Path) -> None:
-    path = str(tmp_path / "s.sqlite")
-    Store(path)  # create the schema once, as any first user would
+def _race(path: str, name: str, barrier: mp.synchronize.Barrier, out: mp.Queue[int]) -> None:
+    """Open a fresh store, register, migrate and read-modify-write, all at the same moment."""
+    barrier.wait(timeout=60)
+    store = Store(path)
+    ds = store.resolve_dataset(name, fp("same-content"))
+    store.ensure_schema(
+        "counter", ["CREATE TABLE counter (n INTEGER)", "INSERT INTO counter VALUES (0)"]
+    )
+    for _ in range(_INCREMENTS):
+        with store.transaction() as conn:
+            (n,) = conn.execute("SELECT n FROM counter").fetchone()
+            conn.execute("UPDATE counter SET n = ?", (n + 1,))
+    out.put(ds.id)
+
+
+def test_concurrent_processes_register_one_dataset_and_never_lose_a_write(tmp_path: Path) -> None:
+    path = str(tmp_path / "fresh" / "privlab.sqlite")  # nobody has created it yet
     ctx = mp.get_context("spawn")
-    n = 4
-    with ctx.Manager() as manager:
-        barrier = manager.Barrier(n)
-        with ctx.Pool(n) as pool:
-            ids = pool.starmap(
-                _register, [(path, f"name{i % 2}", "same-content", barrier) for i in range(n)]
-            )
+    n = 3
+    barrier, out = ctx.Barrier(n), ctx.Queue()
+    workers = [
+        ctx.Process(target=_race, args=(path, f"name{i % 2}", barrier, out)) for i in range(n)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    ids = [out.get(timeout=5) for _ in workers]
     assert len(set(ids)) == 1
-    datasets = Store(path).list_datasets()
-    assert len(datasets) == 1
-    assert set(datasets[0].aliases) == {"name0", "name1"}
+    store = Store(path)
+    (dataset,) = store.list_datasets()
+    assert dataset.aliases == ("name0", "name1")
+    assert [v.content_hash for v in dataset.versions] == ["same-content"]
+    assert store.schema_versions() == {"core": 2, "counter": 2}
+    with store.read() as conn:
+        assert conn.execute("SELECT n FROM counter").fetchall() == [(n * _INCREMENTS,)]

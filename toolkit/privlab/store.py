@@ -3,37 +3,93 @@
 Everything privlab must remember between Python processes lives here: datasets
 and their privacy budgets (this module), the DP ledger (:mod:`privlab.dp`), the
 catalog's releases and the audit log (:mod:`privlab.governance`). Nothing else in
-privlab opens SQLite directly; those modules add their tables through
-:meth:`Store.ensure_schema` and run their statements through
-:meth:`Store.transaction` / :meth:`Store.read`.
+privlab opens SQLite directly: those modules add their tables with
+:meth:`Store.ensure_schema` and run their statements inside
+:meth:`Store.transaction` (writers) or :meth:`Store.read` (readers).
 
-The file is ``<PRIVLAB_HOME>/privlab.sqlite`` in WAL mode (readers never block the
-writer), with a busy timeout so concurrent processes wait instead of failing, and
-foreign keys on. Write transactions are short ``BEGIN IMMEDIATE`` blocks: callers
-never hold the write lock while user work (a query, a synthesis) runs.
+The file is ``<PRIVLAB_HOME>/privlab.sqlite`` (:func:`open_store`; the folder is
+created when missing). No raw data value is ever stored: only names, content
+hashes, column names and dtypes, row counts, budgets and metadata.
 
-Table layout (component ``core``; other components document their own tables)
+Concurrency
+-----------
+- WAL journal: readers see a consistent snapshot and never block the writer,
+  and the writer never blocks readers.
+- One writer at a time across threads and processes. :meth:`Store.transaction`
+  starts with ``BEGIN IMMEDIATE``, taking the write lock *before* the first read,
+  so a read-check-write (reserve ε against the remaining budget, append to a
+  hash chain) cannot interleave with another process's. A writer that finds the
+  lock taken waits up to ``timeout`` seconds (``busy_timeout``), then fails with
+  :class:`~privlab.exceptions.StoreError`.
+- Every operation opens its own short-lived connection and closes it, so a
+  :class:`Store` holds no lock between calls and can be shared by threads or
+  pickled to worker processes (multiprocessing, fork or spawn; the clock must
+  then be picklable — the default is). Keep write
+  transactions short: never run user work (a DP release, a synthesis) inside one
+  — reserve in one transaction, work, then confirm or release in another.
+- A transaction commits as a whole or not at all, also when the process is
+  killed mid-write; ``synchronous=FULL`` is set, so a committed spend survives
+  a power cut too.
+
+Schema versions, per component
+------------------------------
+Each feature owns a *component* (``core`` — this module; later ``dp_ledger``,
+``catalog``, ``audit``) with its own ordered list of migrations, so parallel
+features add tables without colliding on one global version number.
+:meth:`Store.ensure_schema` applies the missing ones in one transaction and
+records the version in ``schema_versions``; a store whose recorded version is
+newer than the running code knows raises
+:class:`~privlab.exceptions.StoreSchemaError`. Rules for components: append
+migrations, never edit a released one; prefix your tables with the component's
+name (``dp_…``, ``catalog_…``, ``audit_…``); document your tables in your own
+module's docstring; refer to a dataset by ``datasets.id`` (read its budget from
+``datasets`` inside your own transaction), and let history tables (ledger, audit)
+reference it without ``ON DELETE CASCADE``, so history can never vanish with a
+dataset. Migrations run with foreign keys off (so a table can be rebuilt) and
+are checked with ``PRAGMA foreign_key_check`` before they commit.
+
+Table layout of ``core`` (other components document their own tables)
 
 =====================  ===================================================================
 table                  columns
 =====================  ===================================================================
 ``schema_versions``    component TEXT PK, version INTEGER, applied_at TEXT
 ``datasets``           id INTEGER PK, name TEXT UNIQUE (canonical name), owner TEXT,
-                       epsilon_budget REAL, delta_budget REAL, created_at TEXT,
-                       updated_at TEXT, attrs TEXT (JSON object for later features:
-                       department, purpose, classification, retention …)
-``dataset_names``      name TEXT PK, dataset_id → datasets.id (every name, canonical too)
+                       epsilon_budget REAL (total ε), delta_budget REAL (total δ),
+                       created_at TEXT, updated_at TEXT, attrs TEXT (a JSON object for
+                       later features: department, purpose, classification, retention …)
+``dataset_names``      name TEXT PK, dataset_id → datasets.id (every name of a dataset,
+                       the canonical one included)
 ``dataset_versions``   content_hash TEXT PK, dataset_id → datasets.id, schema_hash TEXT,
-                       rows INTEGER, first_seen TEXT
+                       rows INTEGER, first_seen TEXT, schema TEXT (JSON ``[[column,
+                       dtype], …]`` or NULL; added by core migration 2)
 =====================  ===================================================================
 
-Identity rules: a dataset is known by any of its names *and* by the content
-fingerprint of every version seen. The same content under a new name resolves to
-the same dataset (the name becomes an alias), so renaming a file never resets its
-privacy budget. A known name with new content adds a version to the same dataset:
-the budget is shared, not reset — the conservative choice, since an edited copy
-of a table still describes the same people. No raw data value is ever stored:
-only names, hashes, row counts, budgets and metadata. Times are UTC ISO-8601.
+Identity rules
+--------------
+A dataset is known by any of its names *and* by the content hash of every
+version seen; a content hash belongs to exactly one dataset, so one table's
+privacy budget is never counted twice.
+
+- First use of a name with unknown content registers a new dataset with the
+  default budgets from config (``default_epsilon``, ``default_delta``).
+- The same content under a new name resolves to the same dataset and the name
+  becomes an alias: renaming or copying a file never resets its budget.
+- A known name with new content adds a version to the same dataset. The budget
+  is shared, not reset — the conservative choice, since an edited table still
+  describes the same people.
+- A name of one dataset with content registered to another is refused
+  (:class:`~privlab.exceptions.StoreError`) rather than letting that content be
+  spent against a second budget.
+
+Fingerprints are exact: a copy with one row changed is new content, and under
+a new name it is a new dataset with a fresh budget. The store cannot see that
+two different tables describe the same people.
+
+Times are UTC ISO-8601 strings with microseconds and a ``Z``
+(``2030-01-02T03:04:05.000000Z``), so they sort chronologically as text. The
+clock is injectable (``Store(path, clock=...)``) for tests of retention and
+per-period budgets.
 
 Examples
 --------
@@ -42,7 +98,8 @@ Examples
 >>> ds = store.resolve_dataset("patients")
 >>> ds.name, ds.epsilon_budget == pv.get_config()["default_epsilon"]
 ('patients', True)
->>> store.add_alias("patients", "patients_2024")
+>>> store.add_alias("patients", "patients_2024").aliases
+('patients', 'patients_2024')
 >>> store.get_dataset("patients_2024").id == ds.id
 True
 """
@@ -53,7 +110,10 @@ import contextlib
 import datetime as _dt
 import difflib
 import json
+import math
+import numbers
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,14 +122,30 @@ from typing import Any, Protocol
 from privlab._config import get_config
 from privlab.exceptions import DatasetNotFoundError, StoreError, StoreSchemaError
 
-__all__ = ["Dataset", "DatasetVersion", "FingerprintLike", "Store", "open_store"]
+__all__ = [
+    "FILENAME",
+    "Dataset",
+    "DatasetVersion",
+    "FingerprintLike",
+    "Migration",
+    "Store",
+    "open_store",
+]
 
 FILENAME = "privlab.sqlite"
+
+#: One migration step: an SQL script (statements separated by ``;``, triggers
+#: allowed) or a callable that runs statements on the connection it is given.
 Migration = str | Callable[[sqlite3.Connection], None]
+
+_MAX_NAMES_SHOWN = 20
 
 
 class FingerprintLike(Protocol):
-    """What the store needs of a content fingerprint (see :func:`privlab.io.fingerprint`)."""
+    """What the store needs of a content fingerprint (:func:`privlab.io.fingerprint`).
+
+    Any object with these attributes will do; ``schema`` may also be missing.
+    """
 
     @property
     def schema_hash(self) -> str: ...
@@ -77,21 +153,32 @@ class FingerprintLike(Protocol):
     def rows(self) -> int: ...
     @property
     def content_hash(self) -> str: ...
+    @property
+    def schema(self) -> Sequence[tuple[str, str]]: ...
 
 
 @dataclass(frozen=True)
 class DatasetVersion:
-    """One content version of a dataset: hashes and a row count, never values."""
+    """One content version of a dataset: hashes, a row count and the column types.
+
+    ``schema`` lists ``(column, dtype)`` pairs (no values), or is ``None`` when
+    the fingerprint did not carry it.
+    """
 
     content_hash: str
     schema_hash: str
     rows: int
     first_seen: str
+    schema: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A registered dataset and its privacy budget."""
+    """A registered dataset and its total privacy budget (a snapshot; re-read to refresh).
+
+    ``aliases`` holds every name of the dataset, the canonical ``name`` included,
+    sorted. ``versions`` are in the order they were first seen.
+    """
 
     id: int
     name: str
@@ -101,8 +188,13 @@ class Dataset:
     delta_budget: float
     created_at: str
     updated_at: str
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict, hash=False)
     versions: tuple[DatasetVersion, ...] = ()
+
+    @property
+    def latest_version(self) -> DatasetVersion | None:
+        """The most recently first-seen version, or ``None`` when no content was seen."""
+        return self.versions[-1] if self.versions else None
 
 
 _CORE_MIGRATIONS: list[Migration] = [
@@ -131,6 +223,9 @@ _CORE_MIGRATIONS: list[Migration] = [
     CREATE INDEX dataset_names_by_dataset ON dataset_names(dataset_id);
     CREATE INDEX dataset_versions_by_dataset ON dataset_versions(dataset_id);
     """,
+    # 2: column names and dtypes per version, so the catalog can tell new or
+    # retyped columns from a changed schema hash (names and types, never values).
+    "ALTER TABLE dataset_versions ADD COLUMN schema TEXT",
 ]
 
 
@@ -141,25 +236,37 @@ def _utcnow() -> _dt.datetime:
 class Store:
     """The privlab store: one SQLite file, short transactions, per-component schemas.
 
+    Opening a store switches the file to WAL mode and brings the ``core``
+    component up to date; it takes the write lock only when something must change.
+
     Parameters
     ----------
     path:
-        The SQLite file. Its folder is created when missing.
+        The SQLite file (not ``:memory:`` — every operation opens its own
+        connection). Its folder is created when missing.
     clock:
-        Returns the current time as an aware datetime; inject a fake clock in
-        tests (retention, per-period budgets). Defaults to UTC now.
+        Returns the current time as a datetime (naive values are taken as UTC);
+        inject a fake clock in tests of retention or per-period budgets.
     timeout:
-        Seconds a writer waits for another process's lock before failing.
+        Seconds a writer waits for another's lock before failing with
+        :class:`~privlab.exceptions.StoreError`.
+
+    Raises
+    ------
+    StoreError
+        The folder cannot be created or the file is not an SQLite database.
+    StoreSchemaError
+        The file was written by a newer privlab.
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> store = Store(pathlib.Path(tempfile.mkdtemp()) / "s.sqlite")
-    >>> store.ensure_schema("notes", ["CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"])
+    >>> import privlab as pv
+    >>> store = Store(pv.get_config()["home"] / "notes.sqlite")
+    >>> store.ensure_schema("notes", ["CREATE TABLE notes_text (id INTEGER PRIMARY KEY, body)"])
     >>> with store.transaction() as conn:
-    ...     _ = conn.execute("INSERT INTO notes (body) VALUES ('hello')")
+    ...     _ = conn.execute("INSERT INTO notes_text (body) VALUES ('hello')")
     >>> with store.read() as conn:
-    ...     conn.execute("SELECT count(*) FROM notes").fetchone()[0]
+    ...     conn.execute("SELECT count(*) FROM notes_text").fetchone()[0]
     1
     """
 
@@ -172,127 +279,310 @@ class Store:
     ) -> None:
         self.path = Path(path)
         self.clock = clock or _utcnow
-        self.timeout = timeout
+        self.timeout = float(timeout)
+        self._known: dict[str, int] = {}
+        if str(path) == ":memory:":
+            raise StoreError(
+                "the privlab store must be a file, got ':memory:'; pass a path such as "
+                "tmp_path / 'privlab.sqlite'"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the store folder {self.path.parent}: {exc}") from exc
-        self._known: set[str] = set()
-        with self._connect() as conn:
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":  # pragma: no cover - e.g. some network filesystems
-                raise StoreError(f"could not switch {self.path} to WAL mode (got {mode!r})")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_versions ("
-                "component TEXT PRIMARY KEY, version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
-            )
+        self._enable_wal()
         self.ensure_schema("core", _CORE_MIGRATIONS)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
+    def _enable_wal(self) -> None:
+        """Switch the file to WAL (persistent), retrying while other processes open it too.
+
+        SQLite answers ``database is locked`` at once, without waiting, when two
+        connections try to change the journal mode of a fresh file together.
+        """
+        deadline = time.monotonic() + self.timeout
+        delay = 0.002
+        while True:
+            try:
+                with self._connect() as conn:
+                    mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+                    if mode != "wal":
+                        mode = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise self._unusable(exc) from exc
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"the privlab store {self.path} stayed locked for {self.timeout:g} s "
+                        "while opening; retry, or look for a stuck process"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
+                continue
+            except sqlite3.DatabaseError as exc:
+                raise self._unusable(exc) from exc
+            if mode != "wal":  # pragma: no cover - e.g. some network filesystems
+                raise StoreError(
+                    f"could not switch {self.path} to WAL mode (got {mode!r}); "
+                    "put PRIVLAB_HOME on a local disk"
+                )
+            return
+
+    def _unusable(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(
+            f"{self.path} is not a usable privlab store ({exc}); move it aside to start "
+            "a new one, or point PRIVLAB_HOME elsewhere"
+        )
+
     # -- connections -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(
+        self, *, foreign_keys: bool = True, query_only: bool = False
+    ) -> Iterator[sqlite3.Connection]:
         try:
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the privlab store {self.path}: {exc}") from exc
         try:
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+            conn.execute("PRAGMA synchronous = FULL")
+            if query_only:
+                conn.execute("PRAGMA query_only = ON")
             yield conn
         finally:
             conn.close()
+
+    def _begin(self, conn: sqlite3.Connection, statement: str) -> None:
+        try:
+            conn.execute(statement)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(
+                    f"the privlab store {self.path} is busy: another process held its write "
+                    f"lock for more than {self.timeout:g} s; retry, or look for a stuck process"
+                ) from exc
+            raise
+
+    @contextlib.contextmanager
+    def _write(self, conn: sqlite3.Connection, immediate: bool) -> Iterator[sqlite3.Connection]:
+        self._begin(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if not conn.in_transaction:
+            raise StoreError(
+                "the store transaction was committed or rolled back inside its `with` block; "
+                "let Store.transaction() end it (and don't use executescript, which commits)"
+            )
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"could not commit to the privlab store {self.path}: {exc}") from exc
 
     @contextlib.contextmanager
     def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
         """A short write transaction: commit on success, roll back on any error.
 
-        ``BEGIN IMMEDIATE`` takes the write lock up front, so a read-then-write
-        (reserve a budget, append to a hash chain) cannot interleave with another
-        process. Keep the block short: never run user work inside it.
+        Parameters
+        ----------
+        immediate:
+            ``True`` (default) starts with ``BEGIN IMMEDIATE``: the write lock is
+            taken up front, so what the block reads cannot change before it
+            writes — use it for every read-check-write. ``False`` starts a deferred
+            transaction that takes the lock at its first write; upgrading from a
+            read can then fail at once with ``database is locked``.
+
+        Yields
+        ------
+        sqlite3.Connection
+            Use ``execute``; don't ``commit``, ``rollback`` or ``executescript``.
+            Keep the block short: never run user work inside it.
+
+        Raises
+        ------
+        StoreError
+            The write lock was not free within ``timeout`` seconds, or the commit
+            failed. Exceptions raised in the block propagate after the rollback.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> _ = store.resolve_dataset("visits")
+        >>> try:
+        ...     with store.transaction() as conn:
+        ...         _ = conn.execute("UPDATE datasets SET epsilon_budget = 9")
+        ...         raise RuntimeError("the work failed")
+        ... except RuntimeError:
+        ...     pass
+        >>> store.get_dataset("visits").epsilon_budget == pv.get_config()["default_epsilon"]
+        True
         """
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
+        with self._connect() as conn, self._write(conn, immediate):
+            yield conn
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A read-only snapshot (a deferred transaction that is rolled back)."""
-        with self._connect() as conn:
+        """A read-only snapshot: a deferred transaction on a ``query_only`` connection.
+
+        Everything read inside the block sees the same committed state; writes
+        raise ``sqlite3.OperationalError``. Readers never wait for the writer.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> with pv.open_store().read() as conn:
+        ...     conn.execute("SELECT count(*) FROM datasets").fetchone()[0]
+        0
+        """
+        with self._connect(query_only=True) as conn:
             conn.execute("BEGIN")
             try:
                 yield conn
             finally:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
 
     def now(self) -> str:
-        """The store clock's current time as UTC ISO-8601 (seconds precision, ``Z``)."""
-        stamp = self.clock().astimezone(_dt.UTC)
-        return stamp.isoformat(timespec="microseconds").replace("+00:00", "Z")
+        """The store clock's current time: UTC ISO-8601 with microseconds and ``Z``.
+
+        Examples
+        --------
+        >>> import datetime as dt, privlab as pv
+        >>> fixed = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+        >>> Store(pv.get_config()["home"] / "t.sqlite", clock=lambda: fixed).now()
+        '2030-01-02T03:04:05.000000Z'
+        """
+        stamp = self.clock()
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=_dt.UTC)
+        return stamp.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     # -- schema --------------------------------------------------------------------------
 
     def ensure_schema(self, component: str, migrations: Sequence[Migration]) -> None:
-        """Bring *component*'s tables up to ``len(migrations)``; idempotent.
+        """Bring *component*'s tables up to version ``len(migrations)``; idempotent.
+
+        The missing migrations run in one transaction (all or none), with
+        foreign keys off and a ``PRAGMA foreign_key_check`` before commit. Two
+        processes calling this at once apply each migration once. When the
+        component is already current, no write lock is taken.
 
         Parameters
         ----------
         component:
             A name owned by one module (``core``, ``dp_ledger``, ``catalog``, ``audit``).
         migrations:
-            Ordered SQL scripts or callables; migration *i* moves the component
-            from version *i* to *i + 1*. Never edit a released migration: append.
+            Ordered SQL scripts or callables; migration *i* (0-based) moves the
+            component from version *i* to *i + 1*. Append new ones; never edit a
+            released one. A callable gets the connection and must not commit.
 
         Raises
         ------
         StoreSchemaError
             When the store records a newer version than *migrations* knows.
+        StoreError
+            When a migration fails (nothing of it is kept) or breaks a foreign key.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> steps = ["CREATE TABLE demo_items (id INTEGER PRIMARY KEY)"]
+        >>> store.ensure_schema("demo", steps)
+        >>> store.ensure_schema("demo", [*steps, "ALTER TABLE demo_items ADD COLUMN label TEXT"])
+        >>> store.schema_versions()
+        {'core': 2, 'demo': 2}
         """
-        if component in self._known:
-            return
+        if not isinstance(component, str) or not component.strip():
+            raise StoreError(f"a schema component must be a non-empty string, got {component!r}")
         target = len(migrations)
-        with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT version FROM schema_versions WHERE component = ?", (component,)
-            ).fetchone()
-            current = 0 if row is None else int(row[0])
-            if current > target:
-                raise StoreSchemaError(
-                    f"the store {self.path} holds component {component!r} at schema version "
-                    f"{current}, but this privlab knows only up to {target}: it was written "
-                    "by a newer privlab; upgrade privlab to use it"
-                )
-            for migration in migrations[current:]:
-                if callable(migration):
-                    migration(conn)
-                else:
-                    for statement in _split_sql(migration):
-                        conn.execute(statement)
-            if current < target:
+        if self._known.get(component) == target:
+            return
+        current = self.schema_version(component)
+        self._check_not_newer(component, current, target)
+        if current < target:
+            with self._connect(foreign_keys=False) as conn, self._write(conn, immediate=True):
                 conn.execute(
-                    "INSERT INTO schema_versions (component, version, applied_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version, "
-                    "applied_at = excluded.applied_at",
-                    (component, target, self.now()),
+                    "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, "
+                    "version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
                 )
-        self._known.add(component)
+                current = _recorded_version(conn, component)  # another process may have won
+                self._check_not_newer(component, current, target)
+                for number in range(current + 1, target + 1):
+                    self._apply(conn, component, number, migrations[number - 1])
+                if current < target:
+                    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"migrations {current + 1}..{target} of component {component!r} "
+                            f"leave rows pointing at nothing (table, rowid, parent): "
+                            f"{[tuple(r[:3]) for r in broken[:5]]!r}; fix the migration"
+                        )
+                    conn.execute(
+                        "INSERT INTO schema_versions (component, version, applied_at) "
+                        "VALUES (?, ?, ?) ON CONFLICT(component) DO UPDATE SET "
+                        "version = excluded.version, applied_at = excluded.applied_at",
+                        (component, target, self.now()),
+                    )
+        self._known[component] = target
+
+    def _check_not_newer(self, component: str, current: int, target: int) -> None:
+        if current > target:
+            raise StoreSchemaError(
+                f"the store {self.path} holds component {component!r} at schema version "
+                f"{current}, but this privlab knows only up to {target}: it was written by a "
+                "newer privlab; upgrade privlab (pip install -U privlab) to use this store"
+            )
+
+    def _apply(
+        self, conn: sqlite3.Connection, component: str, number: int, migration: Migration
+    ) -> None:
+        try:
+            if callable(migration):
+                migration(conn)
+            else:
+                for statement in _split_sql(migration):
+                    conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"migration {number} of component {component!r} failed: {exc}; nothing was kept"
+            ) from exc
+        if not conn.in_transaction:
+            raise StoreError(
+                f"migration {number} of component {component!r} ended the transaction "
+                "(commit or executescript); run plain statements with conn.execute"
+            )
 
     def schema_version(self, component: str) -> int:
-        """The recorded schema version of *component* (0 when it has no tables yet)."""
+        """The recorded schema version of *component* (0 when it has no tables yet).
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> store.schema_version("core"), store.schema_version("not_yet")
+        (2, 0)
+        """
         with self.read() as conn:
-            row = conn.execute(
-                "SELECT version FROM schema_versions WHERE component = ?", (component,)
-            ).fetchone()
-        return 0 if row is None else int(row[0])
+            return _recorded_version(conn, component)
+
+    def schema_versions(self) -> dict[str, int]:
+        """Every component's recorded schema version, by component name."""
+        with self.read() as conn:
+            rows = conn.execute(
+                "SELECT component, version FROM schema_versions ORDER BY component"
+            ).fetchall()
+        return {str(component): int(version) for component, version in rows}
 
     # -- datasets ------------------------------------------------------------------------
 
@@ -305,128 +595,160 @@ class Store:
     ) -> Dataset:
         """Return the dataset known by *name* or *fingerprint*, registering it on first use.
 
-        Resolution, in one write transaction (two processes registering the same
-        thing at once end with one dataset):
+        Resolution runs in one write transaction, so processes registering the
+        same thing at once end with one dataset:
 
-        1. *name* is known → that dataset; a new *fingerprint* becomes a new version.
-        2. else *fingerprint* is known → that dataset; *name* becomes an alias.
-        3. else a new dataset with the default budgets from config.
+        1. *name* and the content are both unknown → a new dataset with the
+           default budgets from config; *name* becomes its canonical name.
+        2. the content is known, *name* is not → that dataset; *name* becomes an alias.
+        3. *name* is known → that dataset; unknown content becomes a new version
+           (the budget is shared, not reset).
+        4. *name* and the content are known but belong to different datasets → refused.
 
         Parameters
         ----------
         name:
             Any name for the dataset (file stem, catalog name).
         fingerprint:
-            Content fingerprint from :func:`privlab.io.fingerprint`.
+            Content fingerprint from :func:`privlab.io.fingerprint` (anything with
+            ``content_hash``, ``schema_hash``, ``rows`` and optionally ``schema``).
         owner:
-            Recorded on registration; defaults to the configured user.
+            Recorded when the dataset is registered; defaults to the configured
+            user. Ignored for a known dataset.
+
+        Raises
+        ------
+        StoreError
+            Case 4, an empty name or a malformed fingerprint.
 
         Examples
         --------
         >>> import privlab as pv
         >>> from types import SimpleNamespace as FP
         >>> store = pv.open_store()
-        >>> a = store.resolve_dataset("visits", FP(content_hash="c1", schema_hash="s", rows=3))
-        >>> b = store.resolve_dataset("visits_copy", FP(content_hash="c1", schema_hash="s", rows=3))
+        >>> v1 = FP(content_hash="c1", schema_hash="s", rows=3, schema=[("age", "Int64")])
+        >>> a = store.resolve_dataset("visits", v1)
+        >>> b = store.resolve_dataset("visits_copy", v1)      # same content: an alias
         >>> a.id == b.id, b.aliases
         (True, ('visits', 'visits_copy'))
+        >>> v2 = FP(content_hash="c2", schema_hash="s", rows=4, schema=[("age", "Int64")])
+        >>> c = store.resolve_dataset("visits", v2)            # new content: a version
+        >>> c.id == a.id, [v.rows for v in c.versions]
+        (True, [3, 4])
         """
         _check_name(name)
+        version = _version_values(fingerprint) if fingerprint is not None else None
         cfg = get_config()
+        budgets = (cfg["default_epsilon"], cfg["default_delta"])
         with self.transaction() as conn:
-            dataset_id = _id_by_name(conn, name)
-            if dataset_id is None and fingerprint is not None:
-                row = conn.execute(
-                    "SELECT dataset_id FROM dataset_versions WHERE content_hash = ?",
-                    (fingerprint.content_hash,),
-                ).fetchone()
-                dataset_id = None if row is None else int(row[0])
-                if dataset_id is not None:
-                    conn.execute(
-                        "INSERT INTO dataset_names (name, dataset_id) VALUES (?, ?)",
-                        (name, dataset_id),
-                    )
+            by_name = _id_by_name(conn, name)
+            content_hash = "" if version is None else version[0]
+            by_content = None if version is None else _id_by_content(conn, content_hash)
+            if by_name is not None and by_content is not None and by_name != by_content:
+                raise StoreError(
+                    f"the name {name!r} belongs to dataset {_canonical(conn, by_name)!r}, but "
+                    f"this content (hash {content_hash[:12]}…) is registered as dataset "
+                    f"{_canonical(conn, by_content)!r}: one content has one privacy budget. "
+                    f"Use the name {_canonical(conn, by_content)!r} for this data, or register "
+                    "the data under a new name"
+                )
+            dataset_id = by_name if by_name is not None else by_content
+            now = self.now()
             if dataset_id is None:
-                now = self.now()
                 cursor = conn.execute(
                     "INSERT INTO datasets (name, owner, epsilon_budget, delta_budget, "
                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        name,
-                        owner or cfg["user"],
-                        cfg["default_epsilon"],
-                        cfg["default_delta"],
-                        now,
-                        now,
-                    ),
+                    (name, owner or cfg["user"], *budgets, now, now),
                 )
                 dataset_id = int(cursor.lastrowid or 0)
                 conn.execute(
                     "INSERT INTO dataset_names (name, dataset_id) VALUES (?, ?)",
                     (name, dataset_id),
                 )
-            if fingerprint is not None:
+            elif by_name is None:
+                conn.execute(
+                    "INSERT INTO dataset_names (name, dataset_id) VALUES (?, ?)",
+                    (name, dataset_id),
+                )
+                _touch(conn, dataset_id, now)
+            if version is not None and by_content is None:
                 conn.execute(
                     "INSERT INTO dataset_versions "
-                    "(content_hash, dataset_id, schema_hash, rows, first_seen) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(content_hash) DO NOTHING",
-                    (
-                        fingerprint.content_hash,
-                        dataset_id,
-                        fingerprint.schema_hash,
-                        int(fingerprint.rows),
-                        self.now(),
-                    ),
+                    "(content_hash, dataset_id, schema_hash, rows, first_seen, schema) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (version[0], dataset_id, version[1], version[2], now, version[3]),
                 )
+                _touch(conn, dataset_id, now)
             return _load(conn, dataset_id)
 
     def get_dataset(self, name_or_id: str | int) -> Dataset:
-        """Return a registered dataset by any of its names, or by id.
+        """Return a registered dataset by any of its names, or by its integer id.
 
         Raises
         ------
         DatasetNotFoundError
             Listing the known names and the closest match.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> _ = store.resolve_dataset("patients")
+        >>> store.get_dataset("patient")
+        Traceback (most recent call last):
+        ...
+        privlab.exceptions.DatasetNotFoundError: no dataset 'patient' ... did you mean 'patients'?
         """
         with self.read() as conn:
-            if isinstance(name_or_id, int) and not isinstance(name_or_id, bool):
-                found = conn.execute(
-                    "SELECT id FROM datasets WHERE id = ?", (name_or_id,)
-                ).fetchone()
-                dataset_id = None if found is None else int(found[0])
-            else:
-                dataset_id = _id_by_name(conn, str(name_or_id))
-            if dataset_id is None:
-                names = [r[0] for r in conn.execute("SELECT name FROM dataset_names ORDER BY name")]
-                msg = (
-                    f"no dataset {name_or_id!r} in the store {self.path}; known names are {names!r}"
-                )
-                close = difflib.get_close_matches(str(name_or_id), names, n=1)
-                if close:
-                    msg += f" — did you mean {close[0]!r}?"
-                elif not names:
-                    msg += " (register one with store.resolve_dataset(name, fingerprint))"
-                raise DatasetNotFoundError(msg)
-            return _load(conn, dataset_id)
+            return _load(conn, self._lookup(conn, name_or_id))
 
-    def find_by_fingerprint(self, content_hash: str) -> Dataset | None:
-        """The dataset that has a version with this content hash, if any."""
+    def find_by_fingerprint(self, fingerprint: FingerprintLike | str) -> Dataset | None:
+        """The dataset that has a version with this content (a fingerprint or its hash).
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> from types import SimpleNamespace as FP
+        >>> store = pv.open_store()
+        >>> _ = store.resolve_dataset("claims", FP(content_hash="h1", schema_hash="s", rows=1))
+        >>> store.find_by_fingerprint("h1").name, store.find_by_fingerprint("h2")
+        ('claims', None)
+        """
+        content_hash = fingerprint if isinstance(fingerprint, str) else fingerprint.content_hash
         with self.read() as conn:
-            row = conn.execute(
-                "SELECT dataset_id FROM dataset_versions WHERE content_hash = ?", (content_hash,)
-            ).fetchone()
-            return None if row is None else _load(conn, int(row[0]))
+            dataset_id = _id_by_content(conn, content_hash)
+            return None if dataset_id is None else _load(conn, dataset_id)
 
     def list_datasets(self) -> list[Dataset]:
-        """Every registered dataset, by canonical name."""
+        """Every registered dataset, by canonical name.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> for name in ["b", "a"]:
+        ...     _ = store.resolve_dataset(name)
+        >>> [ds.name for ds in store.list_datasets()]
+        ['a', 'b']
+        """
         with self.read() as conn:
             ids = [int(r[0]) for r in conn.execute("SELECT id FROM datasets ORDER BY name")]
             return [_load(conn, i) for i in ids]
 
     def set_budget(
-        self, name: str, *, epsilon: float | None = None, delta: float | None = None
+        self, name: str | int, *, epsilon: float | None = None, delta: float | None = None
     ) -> Dataset:
-        """Set the dataset's total privacy budget (the one budget the DP ledger spends).
+        """Set the dataset's total privacy budget — the one budget the DP ledger spends.
+
+        The store does not know what was spent; lowering a budget below the
+        spent amount is for the ledger to report.
+
+        Parameters
+        ----------
+        name:
+            Any name of the dataset, or its id.
+        epsilon, delta:
+            New totals: ε a finite number >= 0, δ in [0, 1). ``None`` keeps the current one.
 
         Examples
         --------
@@ -436,86 +758,218 @@ class Store:
         >>> store.set_budget("claims", epsilon=3.0).epsilon_budget
         3.0
         """
-        for label, value in (("epsilon", epsilon), ("delta", delta)):
-            if value is not None and (isinstance(value, bool) or not float(value) >= 0):
-                raise StoreError(f"{label} budget must be a number >= 0, got {value!r}")
-        dataset = self.get_dataset(name)
+        if epsilon is None and delta is None:
+            raise StoreError("set_budget needs epsilon= and/or delta=, got neither")
+        eps = None if epsilon is None else _check_number("epsilon", epsilon, upper=math.inf)
+        dlt = None if delta is None else _check_number("delta", delta, upper=1.0)
         with self.transaction() as conn:
-            if epsilon is not None:
+            dataset_id = self._lookup(conn, name)
+            if eps is not None:
                 conn.execute(
-                    "UPDATE datasets SET epsilon_budget = ?, updated_at = ? WHERE id = ?",
-                    (float(epsilon), self.now(), dataset.id),
+                    "UPDATE datasets SET epsilon_budget = ? WHERE id = ?", (eps, dataset_id)
                 )
-            if delta is not None:
-                conn.execute(
-                    "UPDATE datasets SET delta_budget = ?, updated_at = ? WHERE id = ?",
-                    (float(delta), self.now(), dataset.id),
-                )
-            return _load(conn, dataset.id)
+            if dlt is not None:
+                conn.execute("UPDATE datasets SET delta_budget = ? WHERE id = ?", (dlt, dataset_id))
+            _touch(conn, dataset_id, self.now())
+            return _load(conn, dataset_id)
 
-    def update_attrs(self, name: str, **attrs: Any) -> Dataset:
-        """Merge JSON-serializable *attrs* into the dataset's ``attrs`` (``None`` deletes a key)."""
-        dataset = self.get_dataset(name)
+    def update_attrs(self, name: str | int, **attrs: Any) -> Dataset:
+        """Merge JSON-serializable *attrs* into the dataset's ``attrs``; ``None`` deletes a key.
+
+        For later features' metadata (department, purpose, classification,
+        retention …) — never raw data values or secrets.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> _ = store.resolve_dataset("staff")
+        >>> store.update_attrs("staff", department="HR", purpose="payroll").attrs
+        {'department': 'HR', 'purpose': 'payroll'}
+        >>> store.update_attrs("staff", purpose=None).attrs
+        {'department': 'HR'}
+        """
         with self.transaction() as conn:
-            row = conn.execute("SELECT attrs FROM datasets WHERE id = ?", (dataset.id,)).fetchone()
+            dataset_id = self._lookup(conn, name)
+            row = conn.execute("SELECT attrs FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
             merged = {**json.loads(row[0]), **attrs}
-            merged = {k: v for k, v in merged.items() if v is not None}
+            merged = {key: value for key, value in merged.items() if value is not None}
             try:
-                text = json.dumps(merged, sort_keys=True)
-            except TypeError as exc:
-                raise StoreError(f"dataset attrs must be JSON-serializable: {exc}") from exc
-            conn.execute(
-                "UPDATE datasets SET attrs = ?, updated_at = ? WHERE id = ?",
-                (text, self.now(), dataset.id),
-            )
-            return _load(conn, dataset.id)
-
-    def add_alias(self, name: str, alias: str) -> None:
-        """Make *alias* another name of the dataset known as *name*."""
-        _check_name(alias)
-        dataset = self.get_dataset(name)
-        with self.transaction() as conn:
-            existing = _id_by_name(conn, alias)
-            if existing is not None and existing != dataset.id:
+                text = json.dumps(merged, sort_keys=True, allow_nan=False)
+            except (TypeError, ValueError) as exc:
                 raise StoreError(
-                    f"the name {alias!r} already belongs to another dataset; pick another alias"
+                    f"dataset attrs must be JSON-serializable (str, finite numbers, bool, "
+                    f"lists, dicts): {exc}"
+                ) from exc
+            conn.execute("UPDATE datasets SET attrs = ? WHERE id = ?", (text, dataset_id))
+            _touch(conn, dataset_id, self.now())
+            return _load(conn, dataset_id)
+
+    def add_alias(self, name: str | int, alias: str) -> Dataset:
+        """Make *alias* another name of the dataset known as *name*; returns the dataset.
+
+        Raises
+        ------
+        StoreError
+            When *alias* already names another dataset.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> _ = store.resolve_dataset("hr")
+        >>> store.add_alias("hr", "people").aliases
+        ('hr', 'people')
+        """
+        _check_name(alias)
+        with self.transaction() as conn:
+            dataset_id = self._lookup(conn, name)
+            existing = _id_by_name(conn, alias)
+            if existing is not None and existing != dataset_id:
+                raise StoreError(
+                    f"the name {alias!r} already belongs to dataset "
+                    f"{_canonical(conn, existing)!r}; pick another alias"
                 )
-            conn.execute(
-                "INSERT INTO dataset_names (name, dataset_id) VALUES (?, ?) "
-                "ON CONFLICT(name) DO NOTHING",
-                (alias, dataset.id),
-            )
+            if existing is None:
+                conn.execute(
+                    "INSERT INTO dataset_names (name, dataset_id) VALUES (?, ?)",
+                    (alias, dataset_id),
+                )
+                _touch(conn, dataset_id, self.now())
+            return _load(conn, dataset_id)
+
+    def _lookup(self, conn: sqlite3.Connection, name_or_id: str | int) -> int:
+        if isinstance(name_or_id, int) and not isinstance(name_or_id, bool):
+            row = conn.execute("SELECT id FROM datasets WHERE id = ?", (name_or_id,)).fetchone()
+            dataset_id = None if row is None else int(row[0])
+        else:
+            dataset_id = _id_by_name(conn, str(name_or_id))
+        if dataset_id is not None:
+            return dataset_id
+        names = [r[0] for r in conn.execute("SELECT name FROM dataset_names ORDER BY name")]
+        shown = repr(names[:_MAX_NAMES_SHOWN])
+        if len(names) > _MAX_NAMES_SHOWN:
+            shown = f"{shown[:-1]}, … and {len(names) - _MAX_NAMES_SHOWN} more]"
+        msg = f"no dataset {name_or_id!r} in the store {self.path}; known names are {shown}"
+        close = difflib.get_close_matches(str(name_or_id), names, n=1)
+        if close:
+            msg += f" — did you mean {close[0]!r}?"
+        elif not names:
+            msg += "; register one with store.resolve_dataset(name, fingerprint)"
+        raise DatasetNotFoundError(msg)
 
 
-def open_store(home: str | Path | None = None) -> Store:
-    """Open (creating when needed) the store under *home* or ``PRIVLAB_HOME``.
+def open_store(
+    home: str | Path | None = None,
+    *,
+    clock: Callable[[], _dt.datetime] | None = None,
+    timeout: float = 30.0,
+) -> Store:
+    """Open (creating when needed) the store ``privlab.sqlite`` under *home* or ``PRIVLAB_HOME``.
+
+    Cheap enough to call per operation; see :class:`Store` for the parameters.
 
     Examples
     --------
     >>> import privlab as pv
-    >>> pv.open_store().path.name
-    'privlab.sqlite'
+    >>> store = pv.open_store()
+    >>> store.path == pv.get_config()["home"] / "privlab.sqlite"
+    True
     """
-    folder = Path(home) if home is not None else Path(get_config()["home"])
-    return Store(folder / FILENAME)
+    folder = Path(home).expanduser() if home is not None else Path(get_config()["home"])
+    return Store(folder / FILENAME, clock=clock, timeout=timeout)
 
 
 # -- helpers -----------------------------------------------------------------------------
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (our scripts hold no ';' in literals)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a script into complete statements (``;`` inside triggers or literals is kept)."""
+    statements: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \t\r\n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \t\r\n;"):  # pragma: no cover - the loop always ends on a ';'
+        raise StoreError(f"incomplete SQL statement in a migration: {buffer.strip()!r}")
+    return statements
 
 
-def _check_name(name: str) -> None:
-    if not isinstance(name, str) or not name.strip():
-        raise StoreError(f"a dataset name must be a non-empty string, got {name!r}")
+def _check_name(name: object) -> None:
+    if not isinstance(name, str) or not name.strip() or name != name.strip():
+        raise StoreError(
+            f"a dataset name must be a non-empty string without surrounding spaces, got {name!r}"
+        )
+
+
+def _check_number(label: str, value: object, *, upper: float) -> float:
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    if not (math.isfinite(number) and 0 <= number < upper):
+        bound = "a finite number >= 0" if upper == math.inf else f"a number in [0, {upper:g})"
+        raise StoreError(f"the {label} budget must be {bound}, got {value!r}")
+    return number
+
+
+def _version_values(fingerprint: FingerprintLike) -> tuple[str, str, int, str | None]:
+    """``(content_hash, schema_hash, rows, schema JSON)`` of a fingerprint, checked."""
+    content_hash = getattr(fingerprint, "content_hash", None)
+    schema_hash = getattr(fingerprint, "schema_hash", None)
+    rows = getattr(fingerprint, "rows", None)
+    if not (
+        isinstance(content_hash, str)
+        and content_hash
+        and isinstance(schema_hash, str)
+        and isinstance(rows, numbers.Integral)
+        and not isinstance(rows, bool)
+        and int(rows) >= 0
+    ):
+        raise StoreError(
+            "a fingerprint needs content_hash (non-empty str), schema_hash (str) and rows "
+            f"(int >= 0), got {fingerprint!r}; make one with privlab.io.fingerprint(data)"
+        )
+    schema = getattr(fingerprint, "schema", None)
+    schema_json = None
+    if schema is not None:
+        schema_json = json.dumps([[str(col), str(dtype)] for col, dtype in schema])
+    return content_hash, schema_hash, int(rows), schema_json
+
+
+def _recorded_version(conn: sqlite3.Connection, component: str) -> int:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_versions'"
+    ).fetchone()
+    if exists is None:
+        return 0
+    row = conn.execute(
+        "SELECT version FROM schema_versions WHERE component = ?", (component,)
+    ).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def _id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
     row = conn.execute("SELECT dataset_id FROM dataset_names WHERE name = ?", (name,)).fetchone()
     return None if row is None else int(row[0])
+
+
+def _id_by_content(conn: sqlite3.Connection, content_hash: str) -> int | None:
+    row = conn.execute(
+        "SELECT dataset_id FROM dataset_versions WHERE content_hash = ?", (content_hash,)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _canonical(conn: sqlite3.Connection, dataset_id: int) -> str:
+    row = conn.execute("SELECT name FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+    return str(row[0])
+
+
+def _touch(conn: sqlite3.Connection, dataset_id: int, now: str) -> None:
+    conn.execute("UPDATE datasets SET updated_at = ? WHERE id = ?", (now, dataset_id))
 
 
 def _load(conn: sqlite3.Connection, dataset_id: int) -> Dataset:
@@ -533,10 +987,16 @@ def _load(conn: sqlite3.Connection, dataset_id: int) -> Dataset:
         )
     )
     versions = tuple(
-        DatasetVersion(content_hash=r[0], schema_hash=r[1], rows=int(r[2]), first_seen=r[3])
+        DatasetVersion(
+            content_hash=r[0],
+            schema_hash=r[1],
+            rows=int(r[2]),
+            first_seen=r[3],
+            schema=None if r[4] is None else tuple((c, t) for c, t in json.loads(r[4])),
+        )
         for r in conn.execute(
-            "SELECT content_hash, schema_hash, rows, first_seen FROM dataset_versions "
-            "WHERE dataset_id = ? ORDER BY first_seen, content_hash",
+            "SELECT content_hash, schema_hash, rows, first_seen, schema FROM dataset_versions "
+            "WHERE dataset_id = ? ORDER BY rowid",
             (dataset_id,),
         )
     )

@@ -45,12 +45,16 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so each command module stays independent.
-    from privlab.cli import _anonymize, _demo, _dp, _info, _recipe, _risk, _synth
+    from privlab.cli import _anonymize, _demo, _dp, _governance, _info, _recipe, _risk, _synth
 
     for command in (
         _anonymize.anonymize,
         _demo.demo,
         _dp.dp,
+        _governance.audit,
+        _governance.catalog,
+        _governance.check,
+        _governance.retention,
         _info.info,
         _recipe.recipe,
         _risk.risk,

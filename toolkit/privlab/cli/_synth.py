@@ -42,6 +42,11 @@ from privlab.io import read, write
     show_default=True,
     help="Run the singling-out, linkability and inference attacks for --report.",
 )
+@click.option(
+    "--dataset",
+    default=None,
+    help="Catalog name of the source dataset (default: the file name without extension).",
+)
 def synth(
     file: str,
     sep: str | None,
@@ -55,6 +60,7 @@ def synth(
     holdout: float | None,
     epochs: int | None,
     attacks: bool,
+    dataset: str | None,
 ) -> None:
     """Generate synthetic rows that look like FILE and write them to OUT."""
     from privlab.synth import synthesize
@@ -63,15 +69,25 @@ def synth(
     if report is not None and holdout is None:
         holdout = 0.2  # a report needs real rows the model never saw
     result = synthesize(data, model=model, rows=rows, seed=seed, holdout=holdout, epochs=epochs)
-    write(result.data, out, source=file)
     summary = None
     if report is not None:
         summary = result.evaluate(attacks=attacks).to_dict()
         summary["manifest"] = result.manifest()
-        path = Path(report)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(summary, indent=2, default=str) + "\n")
-        tmp.replace(path)
+
+    def write_release() -> list[Path]:
+        written = [write(result.data, out, source=file)]
+        if summary is not None and report is not None:
+            path = Path(report)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+            tmp.replace(path)
+            written.append(path)
+        return written
+
+    from privlab.governance._hooks import govern_synthetic
+
+    # policy-checked, registered and audited before anything is written
+    govern_synthetic(result, dataset=dataset or Path(file).stem, write=write_release, data=data)
     rows_out = result.rows["synthetic"]
     click.echo(f"{out}: {sum(rows_out.values()):,} synthetic rows ({model}, seed {result.seed})")
     if summary is not None:

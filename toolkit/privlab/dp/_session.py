@@ -527,22 +527,40 @@ class DPSession:
         spec, cal = self._prepare(resolved, losses)
         t1 = time.perf_counter()
         per_query = self._attribute(losses, cal)
-        reservation = self._ledger.reserve(
-            self.dataset,
-            [(q, e, d) for q, (e, d) in zip(resolved, per_query, strict=True)],
+        stamps: dict[str, float] = {}
+
+        def spend_and_run() -> Any:
+            reservation = self._ledger.reserve(
+                self.dataset,
+                [(q, e, d) for q, (e, d) in zip(resolved, per_query, strict=True)],
+            )
+            stamps["t2"] = time.perf_counter()
+            try:
+                ctx = self._context_for(cal.epsilon, cal.delta)
+                once = ctx(cal.measurement)
+                self._spend_context(cal.epsilon, cal.delta)
+                out = once.collect()
+            except BaseException:
+                self._ledger.cancel(reservation)
+                raise
+            stamps["t3"] = time.perf_counter()
+            self._ledger.confirm(reservation)
+            stamps["t4"] = time.perf_counter()
+            return out
+
+        from privlab.governance._hooks import govern_dp
+
+        # Governance gates the release (approval, ε per period) before anything
+        # is reserved, then registers and audits it.
+        released = govern_dp(
+            self.dataset.name,
+            epsilon=cal.epsilon,
+            delta=cal.delta,
+            queries=resolved,
+            spent_in_last=lambda window: self._ledger.loss_in_last(self.dataset, window)[0],
+            run=spend_and_run,
         )
-        t2 = time.perf_counter()
-        try:
-            ctx = self._context_for(cal.epsilon, cal.delta)
-            once = ctx(cal.measurement)
-            self._spend_context(cal.epsilon, cal.delta)
-            released = once.collect()
-        except BaseException:
-            self._ledger.cancel(reservation)
-            raise
-        t3 = time.perf_counter()
-        self._ledger.confirm(reservation)
-        t4 = time.perf_counter()
+        t2, t3, t4 = stamps["t2"], stamps["t3"], stamps["t4"]
         acc = self._summary(cal, alpha_v)
         result = answers(
             spec, released, acc, alpha=alpha_v, max_rows=self.max_rows, losses=per_query

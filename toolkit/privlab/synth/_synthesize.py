@@ -196,12 +196,60 @@ class Synthetic:
             out["evaluation"] = self.report.summary()
         return out
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the release: ``<table>.parquet``, ``metadata.json``, ``manifest.json``
-        and (if evaluated) ``report.json``. No model and no pickle is written.
+    def save(
+        self,
+        folder: str | Path,
+        *,
+        dataset: str | None = None,
+        retention_days: int | None = None,
+        allowed_roles: tuple[str, ...] = ("owner", "steward", "analyst"),
+        override: bool = False,
+    ) -> Path:
+        """Release: ``<table>.parquet``, ``metadata.json``, ``manifest.json`` and
+        (if evaluated) ``report.json``. No model and no pickle is written.
+
+        The release goes through governance first (:mod:`privlab.governance`): it
+        is checked against the active policy (attack risk and identifier replay
+        come from :meth:`evaluate`; evaluate before saving), registered in the
+        catalog under *dataset* (default: a name derived from the input's
+        fingerprint) and audited. In governed mode a violation writes nothing.
 
         Returns the folder.
         """
+        from privlab.governance._hooks import govern_synthetic
+
+        name = dataset or self._dataset_name()
+        files: list[Path] = []
+
+        def write() -> list[Path]:
+            files.extend(self._write(Path(folder)))
+            return files
+
+        govern_synthetic(
+            self,
+            dataset=name,
+            write=write,
+            retention_days=retention_days,
+            allowed_roles=allowed_roles,
+            override=override,
+        )
+        return Path(folder)
+
+    def _dataset_name(self) -> str:
+        """Register the real input in the store under a content-derived name."""
+        from privlab.io import fingerprint
+        from privlab.store import open_store
+
+        real = _all_rows(self._real, self._holdout)
+        first = next(iter(real.values()))
+        fp = fingerprint(first)
+        store = open_store()
+        known = store.find_by_fingerprint(fp)
+        if known is not None:
+            return str(known.name)
+        return str(store.resolve_dataset(f"synth-source-{fp.content_hash[:12]}", fp).name)
+
+    def _write(self, folder: Path) -> list[Path]:
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         for name, table in self._tables.items():
@@ -210,9 +258,12 @@ class Synthetic:
             tmp.replace(out / f"{name}.parquet")
         _write_json(out / "metadata.json", self.metadata.to_dict())
         _write_json(out / "manifest.json", self.manifest())
+        written = [out / f"{name}.parquet" for name in self._tables]
+        written += [out / "metadata.json", out / "manifest.json"]
         if self.report is not None:
             _write_json(out / "report.json", self.report.to_dict())
-        return out
+            written.append(out / "report.json")
+        return written
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{n}: {t.height}×{t.width}" for n, t in self._tables.items())

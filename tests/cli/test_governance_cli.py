@@ -1,0 +1,71 @@
+"""`privlab catalog | check | audit | retention` through click's runner."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner
+
+from privlab.cli import main
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_catalog_register_approve_list(tmp_path: Path) -> None:
+    path = tmp_path / "visits.csv"
+    pl.DataFrame({"age": [30, 31, 32], "dept": ["a", "a", "b"]}).write_csv(path)
+    code, out = run(
+        "catalog", "register", str(path), "--name", "visits", "--department", "clinic",
+        "--purpose", "audit", "--no-profile",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "status pending" in out
+    code, out = run("catalog", "approve", "visits")
+    assert code == 2
+    assert "has not been profiled" in out
+    code, out = run("catalog", "list", "--format", "json")
+    assert json.loads(out)[0]["status"] == "pending"
+
+
+def test_policy_install_and_check_a_file(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("policy_version: 1\nname: p\nrules:\n  min_k: 3\n")
+    data = tmp_path / "release.csv"
+    pl.DataFrame({"zip": ["021", "021", "021", "941"]}).write_csv(data)
+    code, out = run("check", str(data), "--policy", str(policy), "--qi", "zip", "--format", "json")
+    assert code == 1
+    assert json.loads(out)["violations"][0]["rule"] == "min_k"
+    code, out = run("catalog", "policy", "install", str(policy))
+    assert code == 0
+    assert "mode governed" in out
+    code, out = run("catalog", "policy", "template", "hipaa_safe_harbor")
+    assert "not legal advice" in out.lower()
+
+
+def test_audit_verify_detects_tampering(privlab_home: Path) -> None:
+    from privlab.governance import AuditLog
+
+    log = AuditLog()
+    log.append("access", dataset="d")
+    log.append("access", dataset="d")
+    code, out = run("audit", "verify")
+    assert code == 0, out
+    conn = sqlite3.connect(privlab_home / "privlab.sqlite", isolation_level=None)
+    conn.execute("UPDATE audit_log SET principal = 'nobody' WHERE seq = 1")
+    code, out = run("audit", "verify")
+    assert code == 1
+    assert "record 1 was modified" in out
+    code, out = run("audit", "log", "--dataset", "d")
+    assert out.count("access") == 2
+
+
+def test_retention_sweep_dry_run() -> None:
+    code, out = run("retention", "sweep", "--dry-run")
+    assert code == 0
+    assert "would purge 0 release(s)" in out

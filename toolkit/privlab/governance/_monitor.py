@@ -1,0 +1,181 @@
+"""Monitoring: flag suspicious patterns in the audit log; a governance dashboard chart.
+
+Three patterns, each a known way to extract what a single release would not give:
+
+- **many DP queries on small groups** by one principal on one dataset within a day
+  (many fine-grained group-by answers average noise away);
+- **repeated releases of overlapping subsets** of one dataset whose row counts
+  differ by only a few records (differencing: subtract two aggregates to learn one
+  person);
+- **bulk access at unusual hours**: many loads by one principal outside 07:00–20:00 UTC.
+
+Examples
+--------
+>>> from privlab.governance import AuditLog, audit_report
+>>> audit_report(AuditLog())
+[]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from privlab.governance._audit import AuditEvent, AuditLog
+
+__all__ = ["Finding", "audit_report", "governance_dashboard"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One suspicious pattern."""
+
+    pattern: str
+    principal: str | None
+    dataset: str | None
+    count: int
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _time(event: AuditEvent) -> dt.datetime:
+    return dt.datetime.fromisoformat(event.ts.replace("Z", "+00:00"))
+
+
+def audit_report(
+    log: AuditLog,
+    *,
+    dp_queries_per_day: int = 20,
+    small_group_rows: int = 50,
+    differencing_rows: int = 5,
+    night_accesses: int = 10,
+    work_hours: tuple[int, int] = (7, 20),
+) -> list[Finding]:
+    """Scan the whole log and return every finding."""
+    events = log.events()
+    findings: list[Finding] = []
+    # 1. many DP queries with group-bys on small groups, per principal, dataset and day
+    buckets: dict[tuple[str, str | None, dt.date], int] = defaultdict(int)
+    for e in events:
+        if e.event != "dp_query":
+            continue
+        grouped = bool(e.details.get("by"))
+        smallest = e.details.get("min_group_rows")
+        small = smallest is None or smallest <= small_group_rows
+        if grouped and small:
+            buckets[(e.principal, e.dataset, _time(e).date())] += int(e.details.get("queries", 1))
+    for (who, ds, day), n in sorted(buckets.items(), key=lambda kv: (kv[0][2], kv[0][0])):
+        if n >= dp_queries_per_day:
+            findings.append(
+                Finding(
+                    "dp_small_groups",
+                    who,
+                    ds,
+                    n,
+                    f"{who} ran {n} DP group-by queries on small groups of {ds!r} on {day}",
+                )
+            )
+    # 2. releases of nearly the same rows (differencing)
+    by_dataset: dict[str | None, list[AuditEvent]] = defaultdict(list)
+    for e in events:
+        if e.event == "release" and e.details.get("rows") is not None:
+            by_dataset[e.dataset].append(e)
+    for ds, rel in by_dataset.items():
+        for a, b in itertools.pairwise(rel):
+            gap = abs(int(a.details["rows"]) - int(b.details["rows"]))
+            if 0 < gap <= differencing_rows and a.details.get("kind") == b.details.get("kind"):
+                findings.append(
+                    Finding(
+                        "differencing",
+                        b.principal,
+                        ds,
+                        gap,
+                        f"releases {a.release} and {b.release} of {ds!r} differ by {gap} "
+                        "row(s): subtracting them may single out those records",
+                    )
+                )
+    # 3. bulk access outside working hours
+    night: dict[tuple[str, dt.date], int] = defaultdict(int)
+    start, end = work_hours
+    for e in events:
+        if e.event == "access":
+            t = _time(e)
+            if not start <= t.hour < end:
+                night[(e.principal, t.date())] += 1
+    for (who, day), n in sorted(night.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if n >= night_accesses:
+            findings.append(
+                Finding(
+                    "unusual_hours",
+                    who,
+                    None,
+                    n,
+                    f"{who} loaded {n} releases outside {start:02d}:00–{end:02d}:00 UTC on {day}",
+                )
+            )
+    return findings
+
+
+def governance_dashboard(gov: Any) -> Any:
+    """An Altair dashboard: datasets by status, releases passing policy, access activity.
+
+    Returns an un-displayed ``alt.VConcatChart``.
+    """
+    import altair as alt
+    import polars as pl
+
+    datasets = (
+        pl.DataFrame({"status": [d.status for d in gov.datasets()] or ["none"]})
+        .group_by("status")
+        .len()
+    )
+    releases = (
+        pl.DataFrame(
+            {
+                "kind": [r.kind for r in gov.releases()] or ["none"],
+                "policy": [
+                    "passed" if r.policy.get("passed") else "violated" for r in gov.releases()
+                ]
+                or ["none"],
+            }
+        )
+        .group_by("kind", "policy")
+        .len()
+    )
+    activity = (
+        pl.DataFrame(
+            {
+                "event": [e.event for e in gov.audit.events()] or ["none"],
+            }
+        )
+        .group_by("event")
+        .len()
+    )
+    status = (
+        alt.Chart(datasets.to_pandas() if False else alt.Data(values=datasets.to_dicts()))
+        .mark_bar()
+        .encode(x=alt.X("len:Q", title="datasets"), y=alt.Y("status:N", title=None))
+        .properties(title="Datasets by approval status", width=300, height=80)
+    )
+    rel = (
+        alt.Chart(alt.Data(values=releases.to_dicts()))
+        .mark_bar()
+        .encode(
+            x=alt.X("len:Q", title="releases"),
+            y=alt.Y("kind:N", title=None),
+            color=alt.Color("policy:N", title="policy check"),
+        )
+        .properties(title="Releases and policy checks", width=300, height=80)
+    )
+    act = (
+        alt.Chart(alt.Data(values=activity.to_dicts()))
+        .mark_bar()
+        .encode(x=alt.X("len:Q", title="events"), y=alt.Y("event:N", sort="-x", title=None))
+        .properties(title="Audit activity", width=300, height=160)
+    )
+    return alt.vconcat(status, rel, act)

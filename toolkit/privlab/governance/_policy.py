@@ -1,0 +1,338 @@
+"""Policies as code: versioned, hashed YAML rules checked on every release.
+
+A policy file::
+
+    policy_version: 1
+    name: hospital-research
+    description: Releases to the research department
+    rules:
+      no_direct_identifiers: true
+      min_k: 5
+      min_l: 2
+      max_t: 0.3
+      max_epsilon_per_period: {epsilon: 2.0, days: 30}
+      synthetic_max_attack_risk: 0.2
+      no_pii_replay: true
+      max_retention_days: 365
+      require_purpose: true
+
+Rules apply to the release kinds they make sense for (``min_k`` to anonymized
+microdata, ``max_epsilon_per_period`` to DP answers, ``synthetic_max_attack_risk``
+to synthetic data, …). A rule that applies but whose figure was not measured is
+a violation, never a silent pass: a privacy model is only reported as met if it
+was checked on the released data. :func:`evaluate_policy` collects *every*
+violation.
+
+Templates (starting points, **not legal advice**): ``hipaa_safe_harbor`` and
+``gdpr_minded``, see :func:`policy_template`.
+
+Examples
+--------
+>>> from privlab.governance import Policy, evaluate_policy
+>>> policy = Policy.from_dict({"policy_version": 1, "name": "p", "rules": {"min_k": 5}})
+>>> result = evaluate_policy(policy, {"kind": "anonymized", "risk": {"k": 3}})
+>>> result.passed, result.violations[0].rule
+(False, 'min_k')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from privlab.exceptions import PolicyViolationError, RecipeError
+
+__all__ = [
+    "BASELINE",
+    "Policy",
+    "PolicyResult",
+    "Violation",
+    "evaluate_policy",
+    "policy_template",
+]
+
+POLICY_VERSION = 1
+Kind = Literal["anonymized", "dp", "synthetic"]
+
+
+class _EpsilonPeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    epsilon: float = Field(gt=0)
+    days: int = Field(gt=0)
+
+
+class Rules(BaseModel):
+    """The rule set; every field optional (absent = not enforced)."""
+
+    model_config = ConfigDict(extra="forbid")
+    no_direct_identifiers: bool | None = None
+    min_k: int | None = Field(default=None, ge=1)
+    min_l: float | None = Field(default=None, ge=1)
+    max_t: float | None = Field(default=None, ge=0, le=1)
+    max_epsilon_per_period: _EpsilonPeriod | None = None
+    synthetic_max_attack_risk: float | None = Field(default=None, ge=0, le=1)
+    no_pii_replay: bool | None = None
+    max_retention_days: int | None = Field(default=None, ge=1)
+    require_purpose: bool | None = None
+
+
+class Policy(BaseModel):
+    """A versioned policy; its id is the sha256 of its canonical JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+    policy_version: int = POLICY_VERSION
+    name: str
+    description: str | None = None
+    rules: Rules = Field(default_factory=Rules)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+        """Validate a mapping; every problem is reported at once with its path."""
+        if not isinstance(data, Mapping):
+            raise RecipeError(f"a policy must be a mapping, got {type(data).__name__}")
+        version = data.get("policy_version", POLICY_VERSION)
+        if isinstance(version, int) and version > POLICY_VERSION:
+            raise RecipeError(
+                f"policy_version {version} is newer than this privlab understands "
+                f"({POLICY_VERSION}); upgrade privlab"
+            )
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            errors = [
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            ]
+            raise RecipeError(
+                f"invalid policy ({len(errors)} problem(s)):\n  " + "\n  ".join(errors), errors
+            ) from None
+
+    @classmethod
+    def from_yaml(cls, source: str | Path) -> Policy:
+        """Read a policy from a YAML file path or YAML text."""
+        text = Path(source).read_text() if _is_path(source) else str(source)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise RecipeError(f"the policy is not valid YAML: {exc}") from None
+        return cls.from_dict(data or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    @property
+    def id(self) -> str:
+        """sha256 of the canonical JSON of the policy."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _is_path(source: str | Path) -> bool:
+    if isinstance(source, Path):
+        return True
+    return "\n" not in source and source.endswith((".yaml", ".yml")) and Path(source).exists()
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which, what was required, what was measured."""
+
+    rule: str
+    message: str
+    required: Any = None
+    measured: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "required": self.required,
+            "measured": self.measured,
+        }
+
+
+@dataclass
+class PolicyResult:
+    """Every rule checked on one release."""
+
+    policy: str
+    policy_id: str
+    violations: list[Violation] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "policy_id": self.policy_id,
+            "passed": self.passed,
+            "checked": self.checked,
+            "violations": [v.to_dict() for v in self.violations],
+        }
+
+    def raise_for_violations(self) -> None:
+        if self.violations:
+            lines = "\n  ".join(f"{v.rule}: {v.message}" for v in self.violations)
+            raise PolicyViolationError(
+                f"the release breaks policy {self.policy!r} ({len(self.violations)} rule(s)):"
+                f"\n  {lines}",
+                self.violations,
+            )
+
+
+def evaluate_policy(policy: Policy, facts: Mapping[str, Any]) -> PolicyResult:
+    """Check every applicable rule of *policy* against a release's *facts*.
+
+    Parameters
+    ----------
+    facts:
+        ``kind`` (anonymized | dp | synthetic) and the measured figures:
+        ``columns`` ({name: role} of released columns), ``risk`` ({k, l, t}),
+        ``epsilon_in_period`` (ε spent on the dataset in the rule's window,
+        this release included), ``attack_risk`` (largest attack risk of a
+        synthetic release), ``pii_replay`` (real identifier values found in it),
+        ``retention_days``, ``purpose``.
+    """
+    rules = policy.rules
+    kind = facts.get("kind")
+    result = PolicyResult(policy=policy.name, policy_id=policy.id)
+    risk = facts.get("risk") or {}
+
+    def fail(rule: str, message: str, required: Any = None, measured: Any = None) -> None:
+        result.violations.append(Violation(rule, message, required, measured))
+
+    def check(rule: str) -> None:
+        result.checked.append(rule)
+
+    microdata = kind in ("anonymized", "synthetic")
+    if rules.no_direct_identifiers and microdata:
+        check("no_direct_identifiers")
+        columns = facts.get("columns")
+        if columns is None:
+            fail("no_direct_identifiers", "column roles of the release were not recorded")
+        else:
+            direct = sorted(c for c, r in columns.items() if r == "direct_identifier")
+            if direct:
+                fail(
+                    "no_direct_identifiers",
+                    f"the release contains direct identifier column(s) {direct}; drop, "
+                    "pseudonymize or generate them",
+                    required=[],
+                    measured=direct,
+                )
+    if kind == "anonymized":
+        for rule, key, op in (
+            ("min_k", "k", "min"),
+            ("min_l", "l", "min"),
+            ("max_t", "t", "max"),
+        ):
+            bound = getattr(rules, rule)
+            if bound is None:
+                continue
+            check(rule)
+            value = risk.get(key)
+            if isinstance(value, Mapping):  # ℓ reported per variant: use distinct ℓ
+                value = value.get("distinct")
+            if value is None:
+                fail(rule, f"{key} was not measured on the released data", bound, None)
+            elif (op == "min" and value < bound) or (op == "max" and value > bound):
+                word = "at least" if op == "min" else "at most"
+                fail(rule, f"{key} must be {word} {bound}, measured {value}", bound, value)
+    if rules.max_epsilon_per_period is not None and kind == "dp":
+        check("max_epsilon_per_period")
+        spent = facts.get("epsilon_in_period")
+        cap = rules.max_epsilon_per_period
+        if spent is None:
+            fail("max_epsilon_per_period", "the ε spent in the period is unknown", cap.epsilon)
+        elif spent > cap.epsilon + 1e-12:
+            fail(
+                "max_epsilon_per_period",
+                f"ε spent on this dataset in the last {cap.days} days would be {spent:g}, "
+                f"above {cap.epsilon:g}",
+                cap.epsilon,
+                spent,
+            )
+    if rules.synthetic_max_attack_risk is not None and kind == "synthetic":
+        check("synthetic_max_attack_risk")
+        measured = facts.get("attack_risk")
+        bound = rules.synthetic_max_attack_risk
+        if measured is None:
+            fail(
+                "synthetic_max_attack_risk",
+                "attack risk was not measured (run Synthetic.evaluate())",
+                bound,
+            )
+        elif measured > bound:
+            fail(
+                "synthetic_max_attack_risk",
+                f"attack risk {measured:.3f} is above {bound}",
+                bound,
+                measured,
+            )
+    if rules.no_pii_replay and kind == "synthetic":
+        check("no_pii_replay")
+        replay = facts.get("pii_replay")
+        if replay is None:
+            fail("no_pii_replay", "identifier replay was not measured")
+        elif replay > 0:
+            fail("no_pii_replay", f"{replay} real identifier value(s) replayed", 0, replay)
+    if rules.max_retention_days is not None:
+        check("max_retention_days")
+        days = facts.get("retention_days")
+        if days is None:
+            fail(
+                "max_retention_days",
+                "the release has no retention period; give retention_days",
+                rules.max_retention_days,
+            )
+        elif days > rules.max_retention_days:
+            fail(
+                "max_retention_days",
+                f"retention of {days} days exceeds {rules.max_retention_days}",
+                rules.max_retention_days,
+                days,
+            )
+    if rules.require_purpose:
+        check("require_purpose")
+        if not facts.get("purpose"):
+            fail("require_purpose", "no purpose recorded for the dataset or release")
+    return result
+
+
+#: The policy every release is checked against in personal mode (violations warn).
+BASELINE = Policy(
+    name="privlab-baseline",
+    description="Built-in baseline: no direct identifiers in microdata, k >= 2, "
+    "synthetic data must not replay real identifiers.",
+    rules=Rules(no_direct_identifiers=True, min_k=2, no_pii_replay=True),
+)
+
+
+def policy_template(name: str) -> Policy:
+    """A shipped template: ``"hipaa_safe_harbor"`` or ``"gdpr_minded"``.
+
+    Templates are starting points for your own policy, **not legal advice**.
+
+    Examples
+    --------
+    >>> policy_template("gdpr_minded").rules.require_purpose
+    True
+    """
+    files = {"hipaa_safe_harbor": "hipaa_safe_harbor.yaml", "gdpr_minded": "gdpr_minded.yaml"}
+    if name not in files:
+        raise RecipeError(f"unknown policy template {name!r}; templates are {sorted(files)}")
+    text = resources.files("privlab.governance").joinpath("templates", files[name]).read_text()
+    return Policy.from_yaml(text)

@@ -1,0 +1,322 @@
+"""``write``: atomic writes that never overwrite the data's own source."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import gzip
+import json
+import os
+import re
+import stat
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, TypeAlias, cast
+
+import polars as pl
+
+from privlab.exceptions import (
+    OutputError,
+    OverwriteSourceError,
+    PrivlabError,
+    UnsupportedFormatError,
+)
+from privlab.io._formats import FileFormat, file_format
+from privlab.io._read import from_pandas, is_pandas_frame, materialized_source
+
+Frame: TypeAlias = "pl.LazyFrame | pl.DataFrame"
+Writer: TypeAlias = "Callable[[Frame, Path, FileFormat], None]"
+
+_SCAN_LINE = re.compile(r"SCAN \[(.*)\]\s*$")
+
+
+# -- writers: one per format; each writes the whole table to `tmp` ---------------------
+@contextlib.contextmanager
+def _gzip_open(path: Path) -> Iterator[IO[bytes]]:
+    """A gzip stream with no file name or time in its header: reproducible bytes."""
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+        yield cast(IO[bytes], gz)  # GzipFile is a binary file object; typeshed disagrees
+
+
+def _write_csv(frame: Frame, tmp: Path, fmt: FileFormat) -> None:
+    sep = "\t" if fmt.extension == ".tsv" else ","
+    if fmt.gzip:
+        data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        with _gzip_open(tmp) as handle:
+            data.write_csv(handle, separator=sep)
+    elif isinstance(frame, pl.LazyFrame):
+        frame.sink_csv(tmp, separator=sep)
+    else:
+        frame.write_csv(tmp, separator=sep)
+
+
+def _write_parquet(frame: Frame, tmp: Path, fmt: FileFormat) -> None:
+    if isinstance(frame, pl.LazyFrame):
+        frame.sink_parquet(tmp)
+    else:
+        frame.write_parquet(tmp)
+
+
+def _write_ndjson(frame: Frame, tmp: Path, fmt: FileFormat) -> None:
+    if fmt.gzip:
+        data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        with _gzip_open(tmp) as handle:
+            data.write_ndjson(handle)
+    elif isinstance(frame, pl.LazyFrame):
+        frame.sink_ndjson(tmp)
+    else:
+        frame.write_ndjson(tmp)
+
+
+def _write_ipc(frame: Frame, tmp: Path, fmt: FileFormat) -> None:
+    if isinstance(frame, pl.LazyFrame):
+        frame.sink_ipc(tmp)
+    else:
+        frame.write_ipc(tmp)
+
+
+#: format -> writer. Module-level so tests can swap one in to simulate a failure.
+WRITERS: dict[str, Writer] = {
+    "csv": _write_csv,
+    "ipc": _write_ipc,
+    "ndjson": _write_ndjson,
+    "parquet": _write_parquet,
+}
+
+
+# -- where did the data come from? ---------------------------------------------------------
+def _paths_in_json(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Paths" and isinstance(value, list):
+                for entry in value:
+                    if isinstance(entry, dict):
+                        yield from (v for v in entry.values() if isinstance(v, str))
+                    elif isinstance(entry, str):
+                        yield entry
+            else:
+                yield from _paths_in_json(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _paths_in_json(value)
+
+
+def scan_sources(frame: pl.LazyFrame) -> list[str]:
+    """File paths (or glob patterns) the plan of *frame* scans.
+
+    Reads the unoptimized plan from ``explain``, which is cheap; only for a
+    multi-file scan (which ``explain`` lists ambiguously, or abbreviates as
+    "… 2 other sources") or a plan it cannot build is the plan serialized to
+    JSON (costly when the plan also holds in-memory data).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> scan_sources(pl.scan_csv("/data/a.csv").join(pl.LazyFrame({"x": [1]}), how="cross"))
+    ['/data/a.csv']
+    """
+    try:
+        plan = frame.explain(optimized=False)
+    except Exception:
+        plan = None
+    if plan is not None:
+        found = [m.group(1) for m in map(_SCAN_LINE.search, plan.splitlines()) if m]
+        # One path per scan is unambiguous; a list ("a, b" or "a, ... 2 other
+        # sources") is not, as a file name may itself contain ", ".
+        if not any(", " in path for path in found):
+            return found
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # polars marks JSON serialization unstable
+            text = frame.serialize(format="json")
+    except Exception:  # e.g. a plan with Python UDFs; `source=` remains the guard
+        return []
+    return list(dict.fromkeys(_paths_in_json(json.loads(text))))
+
+
+def _same_file(a: str | Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_not_source(data: Any, target: Path, source: str | os.PathLike[str] | None) -> None:
+    if not target.exists():
+        return  # nothing there to overwrite
+    candidates: list[tuple[str, str]] = []
+    if source is not None:
+        candidates.append((os.fspath(source), "the source= argument"))
+    if isinstance(data, pl.LazyFrame):
+        remembered = materialized_source(data)
+        if remembered is not None:
+            candidates.append((str(remembered), "the file it was read from"))
+        for path in scan_sources(data):
+            matches = glob.glob(path) if glob.has_magic(path) and not os.path.exists(path) else []
+            for each in matches or [path]:
+                candidates.append((each, "a file its query plan scans"))
+    for path, why in candidates:
+        if _same_file(path, target):
+            suggestion = target.with_name(f"{_stem(target)}.out{''.join(target.suffixes)}")
+            raise OverwriteSourceError(
+                f"refusing to overwrite {str(target)!r}: it is {why} ({path!r}), and "
+                f"privlab never modifies its inputs; write elsewhere, e.g. {str(suggestion)!r}"
+            )
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    return name[: -len("".join(path.suffixes))] if path.suffixes else name
+
+
+# -- atomic replace ------------------------------------------------------------------------
+def _new_file_mode() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _fsync(path: Path, *, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if directory:
+            return  # some platforms cannot open directories; the rename is still atomic
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+def _check_destination(target: Path, name: str) -> Path:
+    parent = target.absolute().parent
+    if not parent.exists():
+        raise OutputError(
+            f"cannot write {name!r}: the folder {str(parent)!r} does not exist; create it "
+            "first (privlab does not create folders implicitly)"
+        )
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {name!r}: {str(parent)!r} is not a folder")
+    if target.is_dir():
+        raise OutputError(f"cannot write {name!r}: it is a directory; give a file name")
+    return parent
+
+
+def _as_frame(frame: object) -> Frame:
+    if isinstance(frame, pl.LazyFrame | pl.DataFrame):
+        return frame
+    if is_pandas_frame(frame):
+        return from_pandas(frame)
+    raise UnsupportedFormatError(
+        "write() takes a polars LazyFrame/DataFrame or a pandas DataFrame, "
+        f"got {type(frame).__name__}"
+    )
+
+
+def _check_csv_types(data: Frame, name: str) -> None:
+    schema = data.collect_schema()
+    nested = [c for c, t in schema.items() if t.is_nested() or t == pl.Object]
+    if nested:
+        raise UnsupportedFormatError(
+            f"cannot write {name!r} as CSV: columns {nested!r} hold nested values "
+            f"({', '.join(str(schema[c]) for c in nested)}); write Parquet or Arrow IPC "
+            "instead, or flatten them first"
+        )
+
+
+def write(
+    frame: pl.LazyFrame | pl.DataFrame | Any,
+    path: str | os.PathLike[str],
+    *,
+    source: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write a table to *path* atomically, in the format its extension names.
+
+    Parameters
+    ----------
+    frame:
+        A polars LazyFrame (streamed to disk where polars can) or DataFrame, or
+        a pandas DataFrame.
+    path:
+        Target file: ``.csv``/``.tsv``/``.txt`` (optionally ``.gz``),
+        ``.parquet``/``.pq``, ``.ndjson``/``.jsonl`` (optionally ``.gz``),
+        ``.arrow``/``.ipc``/``.feather``. Its folder must exist.
+    source:
+        The file the data came from, if the frame's plan does not show it
+        (e.g. it was collected); *path* may not be that file.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path written.
+
+    Raises
+    ------
+    UnsupportedFormatError
+        Unknown extension, unsupported object, or nested columns for CSV.
+    OverwriteSourceError
+        *path* is *source*, a file the LazyFrame's plan scans, or the file
+        :func:`privlab.read` loaded the frame from.
+    OutputError
+        The folder is missing, or writing failed.
+
+    Notes
+    -----
+    The table goes to a hidden temporary file in the target's folder, which is
+    flushed to disk (fsync) and then renamed over *path* (``os.replace``). On
+    any error the temporary file is removed, so *path* keeps its old content,
+    or stays absent. A replaced file keeps its permission bits.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import polars as pl
+    >>> import privlab as pv
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> out = pv.write(pl.DataFrame({"age": [39, 28]}), folder / "ages.parquet")
+    >>> pv.read(out).collect()["age"].to_list()
+    [39, 28]
+    >>> pv.write(pv.read(out), out)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    privlab.exceptions.OverwriteSourceError: refusing to overwrite '...ages.parquet': ...
+    """
+    name = os.fspath(path)
+    target = Path(name)
+    fmt = file_format(target)
+    data = _as_frame(frame)
+    parent = _check_destination(target, name)
+    _check_not_source(data, target, source)
+    if fmt.kind == "csv":
+        _check_csv_types(data, name)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _new_file_mode()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        WRITERS[fmt.kind](data, tmp, fmt)
+        _fsync(tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, PrivlabError):
+            raise OutputError(f"could not write {name!r}: {exc}") from exc
+        raise
+    _fsync(parent, directory=True)
+    return target.absolute()
