@@ -134,15 +134,13 @@ def anonymize(
     carry no QI value) and reports their number as ``suppressed``, and the
     report's ``k_including_suppressed`` shows k when they are counted as a class.
     """
-    from privlab.io import _plan_sources, fingerprint, read
+    from privlab.io import fingerprint, read
 
     recipe = _as_recipe(recipe)
     kind = _input_kind(data)
     is_path = isinstance(data, str | os.PathLike)
     lazy = read(data, **read_kwargs) if is_path else read(data)
-    sources = [Path(data)] if is_path else []
-    if isinstance(data, pl.LazyFrame):
-        sources += _plan_sources(data)  # never write the release over a file it scans
+    sources = _input_files(data, lazy)  # the release is never written over one of them
     original = lazy.collect()
     input_fp = fingerprint(original)
     if _ROW in original.columns:
@@ -240,6 +238,23 @@ def anonymize(
 
 
 # ----------------------------------------------------------------------------- helpers
+def _input_files(data: Any, lazy: pl.LazyFrame) -> list[Path]:
+    """Files the input came from: the path given, or what a LazyFrame's plan scans."""
+    from privlab.io._read import materialized_source
+    from privlab.io._write import scan_sources
+
+    found: list[Path] = []
+    if isinstance(data, str | os.PathLike):
+        found.append(Path(data))
+    for frame in (data, lazy):
+        if isinstance(frame, pl.LazyFrame):
+            remembered = materialized_source(frame)
+            if remembered is not None:
+                found.append(Path(remembered))
+            found += [Path(p) for p in scan_sources(frame)]
+    return list(dict.fromkeys(found))
+
+
 def _key_reference(params: Any, key: bytes | str | None) -> dict[str, Any]:
     """Where a keyed step's key came from — a name or a path, never the key."""
     if key is not None:

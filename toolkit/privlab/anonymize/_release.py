@@ -140,14 +140,14 @@ class Release:
             The data file.
         """
         from privlab.exceptions import OverwriteSourceError
-        from privlab.io import _same_file, write
+        from privlab.io import write
 
         target = Path(path)
         for source in self._sources:
             if target.exists() and _same_file(target, source):
                 raise OverwriteSourceError(
                     f"refusing to write the release over its source {str(source)!r}; "
-                    "choose another output path"
+                    "privlab never modifies its inputs — choose another output path"
                 )
         manifest_path = target.with_name(target.name + ".manifest.json")
         tmp = manifest_path.with_name(f".{manifest_path.name}.{uuid.uuid4().hex}.tmp")
@@ -175,3 +175,10 @@ class Release:
         privacy = self.report.privacy
         met = "" if privacy is None else f", met={privacy['met']}"
         return f"Release({self._frame.height}×{self._frame.width}{met})"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
