@@ -255,22 +255,35 @@ def test_manifest_fields_and_lineage() -> None:
     assert m["input_fingerprint"]["rows"] == 60
     assert m["output_fingerprint"]["rows"] == release.frame.height
     assert m["input_fingerprint"]["content_hash"] != m["output_fingerprint"]["content_hash"]
-    lineage = {c["source"]: c for c in m["lineage"]["columns"]}
-    assert lineage["name"]["output"] is None
-    assert [o["op"] for o in lineage["name"]["operations"]] == ["drop"]
-    assert lineage["pid"]["operations"][0]["op"] == "pseudonymize"
-    age_ops = [o for o in lineage["age"]["operations"] if o["op"] == "generalize"]
-    assert age_ops[0]["step"] == "privacy"
-    assert age_ops[0]["level"] == m["resolved_recipe"]["privacy"]["resolved"]["levels"]["age"]
-    assert lineage["dx"]["output"] == "dx"
+    lineage = m["lineage"]
+    assert "name" not in lineage
+    (dropped,) = m["dropped_columns"]
+    assert dropped["source"] == "name"
+    assert dropped["operations"] == ["drop"]
+    assert lineage["pid"]["operations"] == ["pseudonymize(prefix=P-)"]
+    assert lineage["pid"]["sources"] == ["pid"]
+    level = m["resolved_recipe"]["privacy"]["resolved"]["levels"]["age"]
+    assert lineage["age"]["operations"][0] == f"generalize(level {level}, interval hierarchy)"
+    assert lineage["age"]["details"][0]["step"] == "privacy"
+    assert lineage["dx"]["operations"] == (
+        [f"suppress({release.report.privacy['suppressed']} records, privacy)"]  # type: ignore[index]
+        if release.report.privacy["suppressed"]  # type: ignore[index]
+        else []
+    )
+    from privlab.governance import openlineage_event
+
+    event = openlineage_event({**m, "dataset": "people"}, release_id="r1")
+    fields = event["outputs"][0]["facets"]["columnLineage"]["fields"]
+    assert fields["pid"]["transformationDescription"] == "pseudonymize(prefix=P-)"
     json.dumps(m)  # serializable
 
 
 def test_noise_lineage_says_not_dp() -> None:
     recipe = {"steps": [{"op": "add_noise", "columns": ["age"], "params": {"scale": 1, "seed": 0}}]}
     release = pv.anonymize(_people(), recipe)
-    (entry,) = [c for c in release.manifest["lineage"]["columns"] if c["source"] == "age"]
-    assert "NOT differential privacy" in entry["operations"][0]["description"]
+    entry = release.manifest["lineage"]["age"]
+    assert "NOT differential privacy" in entry["details"][0]["description"]
+    assert entry["operations"] == ["add_noise(scale=1.0, seed=0)"]
 
 
 # ------------------------------------------------------------------------------ write
@@ -377,3 +390,46 @@ def test_input_is_never_mutated(
         pd.testing.assert_frame_equal(data, before)
     else:
         assert_frame_equal(data, before)
+
+
+# ------------------------------------------------------------------------- governance
+ROLES = {"pid": "direct_identifier", "name": "direct_identifier", "age": "quasi_identifier",
+         "sex": "quasi_identifier", "zip": "quasi_identifier", "dx": "sensitive"}  # fmt: skip
+
+
+def test_write_registers_and_audits_the_release(tmp_path: Path) -> None:
+    from privlab.governance import Governance
+
+    release = pv.anonymize(_people(), RECIPE, key=KEY)
+    Governance().register_dataset("people", _people(), purpose="research", profile=ROLES)
+    release.write(tmp_path / "out.parquet", dataset="people")
+    gov = Governance()
+    (record,) = gov.releases("people")
+    assert record.kind == "anonymized"
+    assert record.recipe_id == release.manifest["recipe_id"]
+    assert record.manifest["facts"]["columns"]["pid"] == "pseudonymized"
+    assert record.manifest["facts"]["risk"]["k"] >= 4
+    assert record.policy["passed"] is True
+    assert [e.event for e in gov.audit.events(dataset="people")][-1] == "release"
+    assert KEY not in Path(gov.store.path).read_bytes().decode(errors="ignore")
+
+
+def test_governed_policy_blocks_and_writes_nothing(tmp_path: Path) -> None:
+    from privlab.exceptions import PolicyViolationError
+    from privlab.governance import Governance, Policy
+
+    gov = Governance()
+    gov.register_dataset("people", _people(), purpose="research", profile=ROLES)
+    gov.approve("people")
+    gov.install_policy(Policy.from_dict({"name": "strict", "rules": {"min_k": 50}}))
+    release = pv.anonymize(_people(), RECIPE, key=KEY)
+    with pytest.raises(PolicyViolationError, match="k must be at least 50"):
+        release.write(tmp_path / "out.parquet", dataset="people")
+    assert list(tmp_path.iterdir()) == []
+    kept_identifier = pv.anonymize(_people(), {**RECIPE, "steps": []})
+    gov.install_policy(Policy.from_dict({"name": "ids", "rules": {"no_direct_identifiers": True}}))
+    with pytest.raises(
+        PolicyViolationError, match=r"direct identifier column\(s\) \['name', 'pid'\]"
+    ):
+        kept_identifier.write(tmp_path / "out.parquet", dataset="people")
+    assert list(tmp_path.iterdir()) == []

@@ -209,6 +209,7 @@ def anonymize(
 
     output_fp = fingerprint(released)
     lineage = tracker.columns(released.schema)
+    by_output, dropped = tracker.manifest_lineage(released.schema)
     report = AnonymizationReport(
         risk=risk,
         utility=utility_report,
@@ -225,6 +226,7 @@ def anonymize(
         output_fp=output_fp.to_dict(),
         report=report,
         keys=keys,
+        lineage=(by_output, dropped),
     )
     return Release(
         released,
@@ -234,6 +236,7 @@ def anonymize(
         resolved_recipe=resolved,
         search_result=result,
         sources=sources,
+        source_frame=original,
     )
 
 
@@ -490,6 +493,7 @@ def _manifest(
     output_fp: dict[str, Any],
     report: AnonymizationReport,
     keys: list[dict[str, Any]],
+    lineage: tuple[dict[str, Any], list[dict[str, Any]]],
 ) -> dict[str, Any]:
     from privlab._version import __version__
 
@@ -507,7 +511,8 @@ def _manifest(
         "output_fingerprint": output_fp,
         "keys": keys,
         "steps": report.steps,
-        "lineage": {"columns": report.lineage},
+        "lineage": lineage[0],
+        "dropped_columns": lineage[1],
         "privacy": report.privacy,
         "risk": None
         if risk is None

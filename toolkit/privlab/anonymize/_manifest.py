@@ -32,7 +32,7 @@ import polars as pl
 
 from privlab.anonymize._transforms_base import Transform
 
-__all__ = ["MANIFEST_VERSION", "LineageTracker", "describe", "utc_now"]
+__all__ = ["MANIFEST_VERSION", "LineageTracker", "describe", "op_label", "utc_now"]
 
 MANIFEST_VERSION = 1
 
@@ -134,6 +134,60 @@ class LineageTracker:
                 item["output_dtype"] = str(output_schema[entry["output"]])
             out.append(item)
         return out
+
+    def manifest_lineage(
+        self, output_schema: Mapping[str, pl.DataType]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Lineage keyed by output column, plus the dropped columns.
+
+        Each output column maps to ``{"sources", "operations", "details",
+        "source_dtype", "output_dtype"}``: the input columns its values depend on,
+        a short label per operation in order, and the operations in full (the shape
+        :func:`privlab.governance.openlineage_event` reads).
+        """
+        lineage: dict[str, Any] = {}
+        dropped: list[dict[str, Any]] = []
+        for entry in self.columns(output_schema):
+            ops = entry["operations"]
+            sources = [entry["source"]]
+            for op in ops:
+                sources += [c for c in op.get("reads", []) if c not in sources]
+            item = {
+                "sources": sources,
+                "operations": [op_label(op) for op in ops],
+                "details": ops,
+                "source_dtype": entry["source_dtype"],
+            }
+            if entry["output"] is None:
+                dropped.append({"source": entry["source"], **item})
+            else:
+                lineage[entry["output"]] = {**item, "output_dtype": entry["output_dtype"]}
+        return lineage, dropped
+
+
+def op_label(op: Mapping[str, Any]) -> str:
+    """A short, value-free label for one lineage operation, e.g. ``round(base=5)``.
+
+    Examples
+    --------
+    >>> op_label({"step": 2, "op": "mask", "params": {"keep_last": 4}})
+    'mask(keep_last=4)'
+    >>> op_label({"step": "privacy", "op": "generalize", "level": 2, "hierarchy": "prefix"})
+    'generalize(level 2, prefix hierarchy)'
+    """
+    if op.get("step") == "privacy":
+        if op["op"] == "generalize":
+            return f"generalize(level {op['level']}, {op['hierarchy']} hierarchy)"
+        return f"suppress({op['records']} records, privacy)"
+    if op.get("rows"):
+        return f"{op['op']}(records)"
+    params = op.get("params") or {}
+    shown = [
+        f"{k}={v}"
+        for k, v in params.items()
+        if isinstance(v, str | int | float | bool) and k not in ("key_env", "key_file")
+    ]
+    return f"{op['op']}({', '.join(shown)})" if shown else str(op["op"])
 
 
 def utc_now() -> str:

@@ -32,6 +32,11 @@ from privlab.cli._options import read_kwargs, read_options
     help="File holding the secret key for pseudonyms / date shifts (never stored anywhere).",
 )
 @click.option(
+    "--dataset",
+    default=None,
+    help="Catalog name of the source dataset (default: FILE's stem).",
+)
+@click.option(
     "--resolved",
     "resolved_path",
     type=click.Path(dir_okay=False),
@@ -46,11 +51,14 @@ def anonymize(
     recipe_path: str,
     out: str,
     key_file: str | None,
+    dataset: str | None,
     resolved_path: str | None,
 ) -> None:
     """Anonymize FILE with a recipe and write OUT plus OUT.manifest.json.
 
-    When the privacy target cannot be met, the command exits with status 2 and
+    The release is checked against the governance policy and registered in the
+    catalog before anything is written. When the privacy target cannot be met (or
+    a governed policy blocks the release), the command exits with status 2 and
     writes nothing.
     """
     from privlab.anonymize import Recipe, anonymize
@@ -59,7 +67,7 @@ def anonymize(
     recipe = Recipe.from_yaml(Path(recipe_path))
     key = resolve_key(None, key_file=key_file, key_env=None) if key_file else None
     release = anonymize(file, recipe, key=key, **read_kwargs(sep, encoding, null_values))
-    written = release.write(out)
+    written = release.write(out, dataset=dataset or Path(file).stem)
     if resolved_path is not None:
         target = Path(resolved_path)
         tmp = target.with_name(f".{target.name}.tmp")
