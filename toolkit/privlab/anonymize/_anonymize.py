@@ -195,7 +195,15 @@ def anonymize(
             )
         from privlab.utility import utility
 
-        utility_report = utility(current, released, spec.quasi_identifiers, hierarchies=hierarchies)
+        # What the privacy stage cost, on the columns it touched (the QIs) and the
+        # sensitive ones it must keep useful; the other columns only lose suppressed rows.
+        measured = [*spec.quasi_identifiers, *spec.sensitive]
+        utility_report = utility(
+            current.select(measured),
+            released.select(measured),
+            spec.quasi_identifiers,
+            hierarchies=hierarchies,
+        )
         privacy_report["loss"] = utility_report.loss
         if not recipe.is_resolved:
             resolved = recipe.resolve(result.levels)

@@ -46,8 +46,9 @@ class AnonymizationReport:
         Risk of the released data on the quasi-identifiers (``None`` without a
         privacy section): k, ℓ, t, prosecutor risk, uniques, class sizes.
     utility:
-        Information loss against the data after the steps (ARX Loss, discernibility,
-        suppression rate, per-column distances); ``None`` without a privacy section.
+        What the privacy stage cost, against the data after the steps: ARX Loss,
+        discernibility, suppression rate, and per-column distances of the QIs and
+        sensitive columns; ``None`` without a privacy section.
     privacy:
         Declared targets, the values verified on the released data and ``met``.
     search:
@@ -218,7 +219,10 @@ class Release:
         privacy = self.report.privacy
         if privacy is not None:
             achieved = privacy["achieved"]
-            facts["risk"] = {"k": achieved.get("k"), "l": achieved.get("l"), "t": achieved.get("t")}
+            k = achieved.get("k")
+            if self.report.risk is not None:  # in mask mode: '*' records counted as a class
+                k = min(k, self.report.risk.k) if k is not None else self.report.risk.k
+            facts["risk"] = {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}
         return facts
 
     @staticmethod
