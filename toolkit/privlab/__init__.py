@@ -20,7 +20,16 @@ from privlab._config import config_context, get_config, set_config
 from privlab._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from privlab.anonymize import Hierarchy, KAnonymity, LDiversity, TCloseness, search
+    from privlab.anonymize import (
+        Hierarchy,
+        KAnonymity,
+        LDiversity,
+        Recipe,
+        Release,
+        TCloseness,
+        anonymize,
+        search,
+    )
     from privlab.dp import DPSession
     from privlab.governance import Governance
     from privlab.io import fingerprint, read, write
@@ -39,11 +48,14 @@ _LAZY: dict[str, str] = {
     "Hierarchy": "privlab.anonymize",
     "KAnonymity": "privlab.anonymize",
     "LDiversity": "privlab.anonymize",
+    "Recipe": "privlab.anonymize",
+    "Release": "privlab.anonymize",
     "Report": "privlab.report",
     "Store": "privlab.store",
     "Synthetic": "privlab.synth",
     "TCloseness": "privlab.anonymize",
     "Tradeoff": "privlab.tradeoff",
+    "anonymize": "privlab.anonymize",
     "assess_risk": "privlab.risk",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
@@ -62,12 +74,15 @@ __all__ = [
     "Hierarchy",
     "KAnonymity",
     "LDiversity",
+    "Recipe",
+    "Release",
     "Report",
     "Store",
     "Synthetic",
     "TCloseness",
     "Tradeoff",
     "__version__",
+    "anonymize",
     "assess_risk",
     "config_context",
     "fingerprint",

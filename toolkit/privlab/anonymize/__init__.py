@@ -1,12 +1,18 @@
-"""Anonymization: hierarchies, privacy models and the optimal generalization search.
+"""Anonymization: transforms, recipes, hierarchies, privacy models and the optimal search.
 
 Examples
 --------
->>> from privlab.anonymize import KAnonymity, search
+>>> from privlab.anonymize import KAnonymity, Recipe
 >>> KAnonymity(3).describe()
 '3-anonymity'
+>>> recipe = Recipe.from_dict({"steps": [{"op": "drop", "columns": ["ssn"]}]})
+>>> recipe.steps[0].op
+'drop'
 """
 
+from __future__ import annotations
+
+from privlab.anonymize._anonymize import anonymize
 from privlab.anonymize._hierarchy import (
     Hierarchy,
     date_hierarchy,
@@ -15,18 +21,79 @@ from privlab.anonymize._hierarchy import (
     suppress_hierarchy,
 )
 from privlab.anonymize._models import KAnonymity, LDiversity, PrivacyModel, TCloseness
+from privlab.anonymize._recipe import (
+    CURRENT_RECIPE_VERSION,
+    LSpec,
+    PrivacySpec,
+    Recipe,
+    Resolved,
+    Step,
+    TSpec,
+    migrate_recipe,
+)
+from privlab.anonymize._release import AnonymizationReport, Release
 from privlab.anonymize._search import SearchResult, search
+from privlab.anonymize._transforms import (
+    REGISTRY,
+    Condition,
+    Drop,
+    Generalize,
+    Mask,
+    Round,
+    Suppress,
+    TopBottomCode,
+    build_transform,
+    get_transform,
+    transform_names,
+)
+from privlab.anonymize._transforms_base import Transform, TransformParams
+from privlab.anonymize._transforms_keyed import DateShift, Pseudonymize, RedactText
+from privlab.anonymize._transforms_stats import AddNoise, Microaggregate
 
 __all__ = [
+    "CURRENT_RECIPE_VERSION",
+    "REGISTRY",
+    "AddNoise",
+    "AnonymizationReport",
+    "Condition",
+    "DateShift",
+    "Drop",
+    "Generalize",
     "Hierarchy",
     "KAnonymity",
     "LDiversity",
+    "LSpec",
+    "Mask",
+    "Microaggregate",
     "PrivacyModel",
+    "PrivacySpec",
+    "Pseudonymize",
+    "Recipe",
+    "RedactText",
+    "Release",
+    "Resolved",
+    "Round",
     "SearchResult",
+    "Step",
+    "Suppress",
     "TCloseness",
+    "TSpec",
+    "TopBottomCode",
+    "Transform",
+    "TransformParams",
+    "anonymize",
+    "build_transform",
     "date_hierarchy",
+    "get_transform",
     "interval_hierarchy",
+    "migrate_recipe",
     "prefix_hierarchy",
     "search",
     "suppress_hierarchy",
+    "transform_names",
 ]
+
+from privlab._callable import make_callable
+
+# `pv.anonymize(...)` keeps working once this subpackage is imported (which shadows it).
+make_callable(__name__, anonymize)

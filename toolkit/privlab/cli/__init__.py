@@ -45,9 +45,20 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so each command module stays independent.
-    from privlab.cli import _demo, _dp, _governance, _info, _report, _synth
+    from privlab.cli import (
+        _anonymize,
+        _demo,
+        _dp,
+        _governance,
+        _info,
+        _recipe,
+        _report,
+        _risk,
+        _synth,
+    )
 
     for command in (
+        _anonymize.anonymize,
         _demo.demo,
         _dp.dp,
         _governance.audit,
@@ -55,7 +66,9 @@ def _register() -> None:
         _governance.check,
         _governance.retention,
         _info.info,
+        _recipe.recipe,
         _report.report,
+        _risk.risk,
         _synth.synth,
     ):
         main.add_command(command)

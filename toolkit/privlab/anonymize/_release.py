@@ -1,0 +1,297 @@
+"""The result of :func:`privlab.anonymize`: released data, its report and its manifest.
+
+Examples
+--------
+>>> import polars as pl, privlab as pv
+>>> release = pv.anonymize(
+...     pl.DataFrame({"ssn": ["1", "2"], "age": [30, 40]}),
+...     {"steps": [{"op": "drop", "columns": ["ssn"]}]},
+... )
+>>> release.data.columns, release.manifest["kind"]
+(['age'], 'anonymized')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import polars as pl
+
+from privlab.exceptions import OutputError
+
+if TYPE_CHECKING:
+    from privlab.anonymize._recipe import Recipe
+    from privlab.anonymize._search import SearchResult
+    from privlab.risk import RiskReport
+    from privlab.utility import UtilityReport
+
+__all__ = ["AnonymizationReport", "Release"]
+
+InputKind = Literal["polars", "lazy", "pandas"]
+
+
+@dataclass
+class AnonymizationReport:
+    """What a release achieved and cost.
+
+    Attributes
+    ----------
+    risk:
+        Risk of the released data on the quasi-identifiers (``None`` without a
+        privacy section): k, ℓ, t, prosecutor risk, uniques, class sizes.
+    utility:
+        What the privacy stage cost, against the data after the steps: ARX Loss,
+        discernibility, suppression rate, and per-column distances of the QIs and
+        sensitive columns; ``None`` without a privacy section.
+    privacy:
+        Declared targets, the values verified on the released data and ``met``.
+    search:
+        The search's summary: chosen levels, loss, suppressed records, statistics.
+    steps:
+        Per step: op, columns, rows before and after.
+    lineage:
+        Per input column: ``source → operations → output``.
+    """
+
+    risk: RiskReport | None
+    utility: UtilityReport | None
+    privacy: dict[str, Any] | None
+    search: dict[str, Any] | None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    lineage: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures; holds no value from the data."""
+        return {
+            "risk": None if self.risk is None else self.risk.to_dict(),
+            "utility": None if self.utility is None else self.utility.to_dict(),
+            "privacy": self.privacy,
+            "search": self.search,
+            "steps": self.steps,
+            "lineage": self.lineage,
+        }
+
+
+class Release:
+    """Anonymized data with its report and manifest (built by :func:`privlab.anonymize`).
+
+    Attributes
+    ----------
+    report:
+        :class:`AnonymizationReport` — risk, utility, privacy verification, lineage.
+    manifest:
+        JSON-ready dict for governance: recipe id, resolved recipe, input and output
+        fingerprints, privlab version, lineage, creation time. Never a secret or a
+        value from the data.
+    resolved_recipe:
+        The recipe with the chosen generalization levels fixed; anonymizing the
+        next batch with it replays this release without a search.
+    search_result:
+        The search's full result (every evaluated node, for trade-off charts), or
+        ``None`` when no search ran.
+    """
+
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        *,
+        input_kind: InputKind,
+        report: AnonymizationReport,
+        manifest: dict[str, Any],
+        resolved_recipe: Recipe,
+        search_result: SearchResult | None = None,
+        sources: list[Path] | None = None,
+        source_frame: pl.DataFrame | None = None,
+    ) -> None:
+        self._frame = frame
+        self._input_kind = input_kind
+        self.report = report
+        self.manifest = manifest
+        self.resolved_recipe = resolved_recipe
+        self.search_result = search_result
+        self._sources = list(sources or [])  # files the input was read from
+        self._source_frame = source_frame  # the input, for governance's schema check
+        self.release_record: Any = None
+
+    @property
+    def data(self) -> Any:
+        """The released table, as the type handed in (polars eager/lazy, or pandas)."""
+        if self._input_kind == "lazy":
+            return self._frame.lazy()
+        if self._input_kind == "pandas":
+            return self._frame.to_pandas()
+        return self._frame
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The released table as a polars DataFrame, whatever the input type."""
+        return self._frame
+
+    def write(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        dataset: str | None = None,
+        retention_days: int | None = None,
+        allowed_roles: Sequence[str] = ("owner", "steward", "analyst"),
+        override: bool = False,
+    ) -> Path:
+        """Write the data atomically to *path* and the manifest to ``<path>.manifest.json``.
+
+        The release goes through governance first (:mod:`privlab.governance`): the
+        source dataset is checked (approved, schema unchanged — in governed mode),
+        the release's facts (column roles, the k / ℓ / t verified on it) are checked
+        against the active policy, and only then are the files written; the
+        release is registered in the catalog with the recipe id and audited
+        (``release_record``). In governed mode a violation raises
+        :class:`~privlab.exceptions.PolicyViolationError` and writes nothing.
+
+        Parameters
+        ----------
+        path:
+            The data file (``.parquet``, ``.csv``, ``.ndjson``, ``.arrow``).
+        dataset:
+            Catalog name of the source dataset; default: the dataset the store
+            knows with this content, else ``anonymize-source-<hash>``.
+        retention_days, allowed_roles, override:
+            Passed to the catalog (expiry, who may load it, owner override).
+
+        Returns
+        -------
+        pathlib.Path
+            The data file.
+        """
+        from privlab.governance._hooks import govern_anonymized
+
+        target = Path(path)
+        self._check_not_source(target)
+        name = dataset or self._dataset_name()
+        self.manifest = {**self.manifest, "dataset": name}
+        files: list[Path] = []
+
+        def write_files() -> list[Path]:
+            files.extend(self._write_files(target))
+            return files
+
+        self.release_record = govern_anonymized(
+            name,
+            facts=self.governance_facts(name),
+            write=write_files,
+            manifest=self.manifest,
+            recipe_id=self.manifest.get("recipe_id"),
+            data=self._source_frame,
+            retention_days=retention_days,
+            allowed_roles=allowed_roles,
+            override=override,
+        )
+        return files[0]
+
+    def governance_facts(self, dataset: str | None = None) -> dict[str, Any]:
+        """What the policy gate checks: released rows, column roles, verified k / ℓ / t.
+
+        Column roles come from the catalog entry of *dataset* (its profile); a
+        column that a step pseudonymized reports the role ``pseudonymized``, one
+        masked, redacted, generalized or blanked reports ``masked`` — so a direct
+        identifier replaced by a pseudonym no longer counts as one. Without a
+        profiled catalog entry no roles are reported (the policy says so).
+        """
+        facts: dict[str, Any] = {"rows": self._frame.height}
+        roles = self._catalog_roles(dataset) if dataset else None
+        if roles is not None:
+            lineage = self.manifest.get("lineage") or {}
+            columns: dict[str, str] = {}
+            for column, info in lineage.items():
+                ops = [d.get("op") for d in info.get("details", [])]
+                role = roles.get(info["sources"][0], "other")
+                if role == "direct_identifier" and "pseudonymize" in ops:
+                    role = "pseudonymized"
+                elif role == "direct_identifier" and {"mask", "redact_text", "generalize",
+                                                      "suppress"} & set(ops):  # fmt: skip
+                    role = "masked"
+                columns[column] = role
+            facts["columns"] = columns
+        privacy = self.report.privacy
+        if privacy is not None:
+            achieved = privacy["achieved"]
+            k = achieved.get("k")
+            if self.report.risk is not None:  # in mask mode: '*' records counted as a class
+                k = min(k, self.report.risk.k) if k is not None else self.report.risk.k
+            facts["risk"] = {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}
+        return facts
+
+    @staticmethod
+    def _catalog_roles(dataset: str) -> dict[str, str] | None:
+        from privlab.governance import Governance
+
+        try:
+            roles = Governance().dataset(dataset).roles
+        except KeyError:  # not registered yet: governance registers it (unprofiled)
+            return None
+        return None if roles is None else dict(roles)
+
+    def _dataset_name(self) -> str:
+        """The store's name for the input (registered on first use, content-derived)."""
+        from privlab.io import fingerprint
+        from privlab.store import open_store
+
+        source = self._source_frame if self._source_frame is not None else self._frame
+        fp = fingerprint(source)
+        store = open_store()
+        known = store.find_by_fingerprint(fp)
+        if known is not None:
+            return str(known.name)
+        return str(store.resolve_dataset(f"anonymize-source-{fp.content_hash[:12]}", fp).name)
+
+    def _check_not_source(self, target: Path) -> None:
+        from privlab.exceptions import OverwriteSourceError
+
+        for source in self._sources:
+            if target.exists() and _same_file(target, source):
+                raise OverwriteSourceError(
+                    f"refusing to write the release over its source {str(source)!r}; "
+                    "privlab never modifies its inputs — choose another output path"
+                )
+
+    def _write_files(self, target: Path) -> list[Path]:
+        """Data then manifest, each atomic; the manifest is staged before the data."""
+        from privlab.io import write
+
+        manifest_path = target.with_name(target.name + ".manifest.json")
+        tmp = manifest_path.with_name(f".{manifest_path.name}.{uuid.uuid4().hex}.tmp")
+        text = json.dumps(self.manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        try:
+            with tmp.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise OutputError(
+                f"cannot write the manifest next to {str(target)!r}: {exc.strerror}; "
+                "check that the folder exists and is writable"
+            ) from None
+        try:
+            written = write(self._frame, target)
+            os.replace(tmp, manifest_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return [written, manifest_path]
+
+    def __repr__(self) -> str:
+        privacy = self.report.privacy
+        met = "" if privacy is None else f", met={privacy['met']}"
+        return f"Release({self._frame.height}×{self._frame.width}{met})"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

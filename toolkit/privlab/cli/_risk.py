@@ -1,0 +1,83 @@
+"""``privlab risk FILE --qi a,b``: k, ℓ, t and re-identification risk of a table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from privlab.cli._options import read_kwargs, read_options
+
+
+def risk_summary(
+    path: str, quasi_identifiers: list[str], sensitive: str | None, **read_args: Any
+) -> dict[str, Any]:
+    """The figures ``privlab risk`` prints (no data values).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("zip,dx\\n1,a\\n1,b\\n2,a\\n")
+    >>> risk_summary(str(p), ["zip"], "dx")["k"]
+    1
+    """
+    from privlab.io import read
+    from privlab.risk import assess_risk
+
+    report = assess_risk(read(path, **read_args), quasi_identifiers, sensitive=sensitive)
+    return {
+        "k": report.k,
+        "l": report.l,
+        "t": report.t,
+        "prosecutor_risk": {"max": report.prosecutor["max"], "avg": report.prosecutor["avg"]},
+        "unique_share": report.unique_share,
+        "records": report.records,
+        "classes": report.classes,
+        "quasi_identifiers": quasi_identifiers,
+        "sensitive": sensitive,
+    }
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@read_options
+@click.option("--qi", required=True, help="Comma-separated quasi-identifier columns.")
+@click.option("--sensitive", default=None, help="Sensitive column for ℓ-diversity and t.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+def risk(
+    file: str,
+    sep: str | None,
+    encoding: str,
+    null_values: str | None,
+    qi: str,
+    sensitive: str | None,
+    fmt: str,
+) -> None:
+    """Measure k, ℓ, t, prosecutor risk and sample uniqueness of FILE."""
+    qis = [c.strip() for c in qi.split(",") if c.strip()]
+    if not qis:
+        raise click.BadParameter("give at least one column, e.g. --qi age,zip", param_hint="--qi")
+    summary = risk_summary(file, qis, sensitive, **read_kwargs(sep, encoding, null_values))
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"{file}: {summary['records']:,} records in {summary['classes']:,} classes")
+    click.echo(f"  k                 {summary['k']}")
+    if summary["l"] is not None:
+        l_ = summary["l"]
+        click.echo(
+            f"  l (distinct)      {l_['distinct']}   entropy {l_['entropy']:.3f}   "
+            f"recursive c {l_['recursive_c']:.3f}"
+        )
+        click.echo(f"  t                 {summary['t']:.4f}")
+    pr = summary["prosecutor_risk"]
+    click.echo(f"  prosecutor risk   max {pr['max']:.3f}   avg {pr['avg']:.3f}")
+    click.echo(f"  unique records    {summary['unique_share']:.1%}")
