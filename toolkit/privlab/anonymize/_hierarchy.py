@@ -266,12 +266,16 @@ class Hierarchy:
 
     def fit(self, values: pl.Series) -> Hierarchy:
         """Check the hierarchy covers *values* and remember their distinct values; returns self."""
-        self._check_covered(values, values.name or "column")
-        self.fitted_values_ = values.drop_nulls().unique().cast(pl.String).sort().to_list()
+        nulls = values.null_count()
+        distinct = values.unique()  # coverage depends on the distinct values only
+        if nulls and not distinct.null_count():  # pragma: no cover - unique keeps a null
+            distinct = distinct.append(pl.Series([None], dtype=values.dtype))
+        self._check_covered(distinct, values.name or "column", nulls=nulls)
+        self.fitted_values_ = distinct.drop_nulls().cast(pl.String).sort().to_list()
         return self
 
-    def _check_covered(self, values: pl.Series, column: str) -> None:
-        nulls = values.null_count()
+    def _check_covered(self, values: pl.Series, column: str, *, nulls: int | None = None) -> None:
+        nulls = values.null_count() if nulls is None else nulls
         if nulls:
             raise HierarchyError(
                 f"column {column!r} has {nulls} missing value(s); a generalization hierarchy "
