@@ -128,11 +128,28 @@ def assess_risk(
     for col in [*qis, *([sensitive] if sensitive else [])]:
         if col not in columns:
             raise ColumnNotFoundError(col, columns)
-    frame = lazy.select(list(dict.fromkeys([*qis, *([sensitive] if sensitive else [])]))).collect()
-    n = frame.height
+    # One pass over the records: a 64-bit hash of the QI values names each record's class
+    # (a collision among even a million classes has odds below 1e-7), and everything
+    # after works on the small (class, sensitive value, count) table.
+    keys = ["__c", *([sensitive] if sensitive else [])]
+    pairs = (
+        lazy.select(_class_hash(qis), *([pl.col(sensitive)] if sensitive else []))
+        .group_by(keys)
+        .agg(pl.len().alias("n"))
+        .collect()
+    )
+    n = int(pairs["n"].sum())
     if n == 0:
         raise InputError("the table has no records; risk is undefined")
-    classes = frame.group_by(qis).agg(pl.len().alias("size"))
+    if sensitive is not None and pairs[sensitive].null_count():
+        raise InputError(
+            f"sensitive column {sensitive!r} has missing values; fill or drop them first"
+        )
+    classes = (
+        pairs.group_by("__c").agg(pl.col("n").sum().alias("size"))
+        if sensitive is not None
+        else pairs.rename({"n": "size"})
+    )
     sizes = classes["size"].to_numpy()
     k = int(sizes.min())
     per_record = 1.0 / sizes
@@ -156,8 +173,10 @@ def assess_risk(
         for col in qis:
             if col not in pop_cols:
                 raise ColumnNotFoundError(col, pop_cols, source="the population table")
-        pop_sizes = pop.select(qis).group_by(qis).agg(pl.len().alias("pop_size")).collect()
-        joined = classes.join(pop_sizes, on=qis, how="left", nulls_equal=True)
+        pop_sizes = (
+            pop.select(_class_hash(qis)).group_by("__c").agg(pl.len().alias("pop_size")).collect()
+        )
+        joined = classes.join(pop_sizes, on="__c", how="left")
         if joined["pop_size"].null_count():
             raise InputError(
                 f"{joined['pop_size'].null_count()} class(es) of the sample do not occur in the "
@@ -174,7 +193,7 @@ def assess_risk(
     l_levels = None
     t_level = None
     if sensitive is not None:
-        l_levels, t_level = _l_and_t(frame, qis, sensitive, ordered)
+        l_levels, t_level = _l_and_t(pairs, sensitive, ordered)
     return RiskReport(
         records=n,
         classes=len(sizes),
@@ -192,59 +211,48 @@ def assess_risk(
     )
 
 
+def _class_hash(qis: list[str]) -> pl.Expr:
+    return pl.struct(qis).hash(0x9E3779B9).alias("__c")
+
+
 def _l_and_t(
-    frame: pl.DataFrame, qis: list[str], sensitive: str, ordered: bool | None
+    pairs: pl.DataFrame, sensitive: str, ordered: bool | None
 ) -> tuple[dict[str, float], float]:
-    if frame[sensitive].null_count():
-        raise InputError(
-            f"sensitive column {sensitive!r} has missing values; fill or drop them first"
-        )
-    pairs = frame.group_by([*qis, sensitive]).agg(pl.len().alias("n"))
-    per_class = pairs.group_by(qis).agg(
-        pl.len().alias("distinct"),
-        pl.col("n").sum().alias("size"),
-        (pl.col("n") * pl.col("n").log()).sum().alias("nlogn"),
-        pl.col("n").sort(descending=True).alias("sorted"),
-    )
-    distinct = int(per_class["distinct"].min())  # type: ignore[arg-type]
-    size = per_class["size"].to_numpy().astype(np.float64)
-    entropy = np.log(size) - per_class["nlogn"].to_numpy() / size
-    l_entropy = float(math.exp(entropy.min()))
-    worst_c = 0.0
-    for counts in per_class["sorted"].to_list():
-        tail = sum(counts[distinct - 1 :]) if distinct >= 2 else 0
-        worst_c = max(worst_c, counts[0] / tail if tail else math.inf)
-    levels = {"distinct": distinct, "entropy": l_entropy, "recursive_c": worst_c}
-    # t-closeness
-    is_ordered = ordered
-    if is_ordered is None:
-        dtype = frame.schema[sensitive]
-        is_ordered = dtype.is_numeric() or dtype.is_temporal()
+    """ℓ (distinct, entropy, recursive c) and t from the (class, sensitive value, n) table."""
     from privlab.anonymize._lattice import _equal_distance, _ordered_distance, _Pairs
 
-    ranked = frame.with_columns(pl.col(sensitive).rank("dense").cast(pl.Int64).alias("__r") - 1)
-    m = int(ranked["__r"].max()) + 1  # type: ignore[arg-type]
-    overall = np.bincount(ranked["__r"].to_numpy(), minlength=m) / frame.height
-    class_pairs = (
-        ranked.group_by([*qis, "__r"])
-        .agg(pl.len().alias("n"))
-        .with_columns(pl.struct(qis).rank("dense").cast(pl.Int64).alias("__c") - 1)
-        .sort("__c", "__r")
-    )
-    cls = class_pairs["__c"].to_numpy()
-    counts = class_pairs["n"].to_numpy().astype(np.int64)
+    coded = pairs.with_columns(
+        (pl.col("__c").rank("dense").cast(pl.Int64) - 1).alias("__c"),
+        (pl.col(sensitive).rank("dense").cast(pl.Int64) - 1).alias("__r"),
+    ).sort("__c", "__r")
+    cls = coded["__c"].to_numpy()
+    code = coded["__r"].to_numpy()
+    counts = coded["n"].to_numpy().astype(np.int64)
     starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]])
-    class_pairs_np = _Pairs(
-        cls=cls,
-        code=class_pairs["__r"].to_numpy(),
-        count=counts,
-        starts=starts,
-        size=np.add.reduceat(counts, starts),
+    size = np.add.reduceat(counts, starts)
+    distinct_per_class = np.diff(np.append(starts, len(cls)))
+    distinct = int(distinct_per_class.min())
+    c = counts.astype(np.float64)
+    entropy = np.log(size) - np.add.reduceat(c * np.log(c), starts) / size
+    l_entropy = float(math.exp(entropy.min()))
+    # recursive (c, ℓ) at ℓ = distinct: the smallest c with r1 < c · (r_ℓ + …) in every class
+    order = np.lexsort((-counts, cls))
+    ranked = counts[order]
+    rank = np.arange(len(order)) - np.repeat(starts, distinct_per_class)
+    r1 = ranked[starts]
+    tail = np.bincount(
+        cls[order], weights=np.where(rank >= distinct - 1, ranked, 0), minlength=len(starts)
     )
-    distances = (
-        _ordered_distance(class_pairs_np, overall)
-        if is_ordered
-        else _equal_distance(class_pairs_np, overall)
-    )
-    t_level = float(distances.max())
-    return levels, t_level
+    with np.errstate(divide="ignore"):
+        ratios = np.where(tail > 0, r1 / np.where(tail > 0, tail, 1), np.inf)
+    worst_c = float(ratios.max()) if distinct >= 2 else math.inf
+    levels = {"distinct": distinct, "entropy": l_entropy, "recursive_c": worst_c}
+    is_ordered = ordered
+    if is_ordered is None:
+        dtype = pairs.schema[sensitive]
+        is_ordered = dtype.is_numeric() or dtype.is_temporal()
+    m = int(code.max()) + 1
+    overall = np.bincount(code, weights=counts, minlength=m) / counts.sum()
+    table = _Pairs(cls=cls, code=code, count=counts, starts=starts, size=size)
+    distances = _ordered_distance(table, overall) if is_ordered else _equal_distance(table, overall)
+    return levels, float(distances.max())
