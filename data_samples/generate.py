@@ -89,7 +89,7 @@ ANSWER_KEY = {
             "direct_identifier": "identifies a person on its own (names, contact details, national "
             "IDs, card numbers, person record keys)",
             "quasi_identifier": "identifies a person in combination (demographics, "
-            "locations, dates of events)",
+            "locations, dates of events concerning the person: admission, signup, order)",
             "sensitive": "what must not be learned about a person (health, money, performance)",
             "other": "neither",
         },
@@ -128,7 +128,7 @@ ANSWER_KEY = {
         "city": {"role": "quasi_identifier", "pii_type": "city"},
         "zip_code": {"role": "quasi_identifier", "pii_type": "postal_code"},
         "birth_date": {"role": "quasi_identifier", "pii_type": "date_of_birth"},
-        "signup_date": {"role": "other", "pii_type": None},
+        "signup_date": {"role": "quasi_identifier", "pii_type": "date"},
         "segment": {"role": "other", "pii_type": None},
         "credit_card": {"role": "direct_identifier", "pii_type": "credit_card"},
         "ip_address": {"role": "direct_identifier", "pii_type": "ip_address"},
@@ -136,7 +136,7 @@ ANSWER_KEY = {
     "orders": {
         "order_id": {"role": "other", "pii_type": None},
         "customer_id": {"role": "direct_identifier", "pii_type": "record_key"},
-        "order_date": {"role": "other", "pii_type": None},
+        "order_date": {"role": "quasi_identifier", "pii_type": "date"},
         "product_code": {"role": "other", "pii_type": None},
         "quantity": {"role": "other", "pii_type": None},
         "unit_price": {"role": "other", "pii_type": None},

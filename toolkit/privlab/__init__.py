@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from privlab.dp import DPSession
     from privlab.governance import Governance
     from privlab.io import fingerprint, read, write
+    from privlab.profile import Profile, profile
     from privlab.report import Report, report
     from privlab.risk import assess_risk
     from privlab.store import Store, open_store
@@ -48,6 +49,7 @@ _LAZY: dict[str, str] = {
     "Hierarchy": "privlab.anonymize",
     "KAnonymity": "privlab.anonymize",
     "LDiversity": "privlab.anonymize",
+    "Profile": "privlab.profile",
     "Recipe": "privlab.anonymize",
     "Release": "privlab.anonymize",
     "Report": "privlab.report",
@@ -59,6 +61,7 @@ _LAZY: dict[str, str] = {
     "assess_risk": "privlab.risk",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
+    "profile": "privlab.profile",
     "read": "privlab.io",
     "report": "privlab.report",
     "search": "privlab.anonymize",
@@ -74,6 +77,7 @@ __all__ = [
     "Hierarchy",
     "KAnonymity",
     "LDiversity",
+    "Profile",
     "Recipe",
     "Release",
     "Report",
@@ -88,6 +92,7 @@ __all__ = [
     "fingerprint",
     "get_config",
     "open_store",
+    "profile",
     "read",
     "report",
     "search",
