@@ -2,6 +2,7 @@
 
 from privlab.viz._anonymize import class_size_chart, risk_distribution_chart
 from privlab.viz._dp import budget_chart, epsilon_curve_chart
+from privlab.viz._profile import sensitivity_chart
 from privlab.viz._synth import column_comparison_chart, privacy_risk_chart, quality_chart
 from privlab.viz._tradeoff import column_chart, epsilon_error_chart, k_loss_chart, tradeoff_chart
 
@@ -16,5 +17,6 @@ __all__ = [
     "privacy_risk_chart",
     "quality_chart",
     "risk_distribution_chart",
+    "sensitivity_chart",
     "tradeoff_chart",
 ]
