@@ -184,6 +184,7 @@ class Profile:
     qi_risk: dict[str, Any]
     sample_size: int
     seed: int
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def quasi_identifiers(self) -> list[str]:
@@ -676,30 +677,44 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
     if not qis or n == 0:
         return empty
     coded = frame.select(
-        [pl.col(q).cast(pl.String).rank("dense").fill_null(0).cast(pl.Int64).alias(q) for q in qis]
+        [
+            # dense integer codes; categorical encoding hashes, a string rank would sort
+            pl.col(q)
+            .cast(pl.String)
+            .cast(pl.Categorical)
+            .to_physical()
+            .rank("dense")
+            .fill_null(0)
+            .cast(pl.Int64)
+            .alias(q)
+            for q in qis
+        ]
     )
     codes = {q: coded[q].to_numpy() for q in qis}
     cards = {q: int(codes[q].max()) + 1 for q in qis}
 
     def class_sizes(cols: Sequence[str]) -> np.ndarray:
+        """Records per distinct combination of *cols* (one packed integer key per record)."""
         size = 1
         for c in cols:
             size *= cards[c]
+        if size >= 1 << 62:
+            keys = frame.select(pl.struct(list(cols)).hash(7).alias("k"))["k"]
+            return keys.unique_counts().to_numpy()
+        key = np.zeros(n, dtype=np.int64)
+        for c in cols:
+            key = key * cards[c] + codes[c]
         if size <= max(4 * n, 1 << 20):
-            key = np.zeros(n, dtype=np.int64)
-            for c in cols:
-                key = key * cards[c] + codes[c]
             counts = np.bincount(key, minlength=size)
-            return counts[key]
-        keys = frame.select(pl.struct(list(cols)).hash(7).alias("k"))["k"]
-        return keys.to_frame().select(pl.len().over("k"))["len"].to_numpy()
+            return counts[counts > 0]
+        return pl.Series(key).unique_counts().to_numpy()
 
     full = class_sizes(qis)
     combos = []
     for r in (1, 2, 3):
         for cols in itertools.combinations(qis, r):
             sizes = class_sizes(cols)
-            unique = float((sizes == 1).mean())
+            unique = float((sizes == 1).sum() / n)
             if unique > 0:
                 combos.append(
                     {
@@ -713,7 +728,7 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
     return {
         "quasi_identifiers": qis,
         "min_class_size": int(full.min()),
-        "unique_share": round(float((full == 1).mean()), 4),
+        "unique_share": round(float((full == 1).sum() / n), 4),
         "risky_combinations": combos[:10],
     }
 
@@ -738,9 +753,14 @@ def profile(
     qi_analysis:
         Compute the quasi-identifier risk on all rows.
     """
+    import time
+
     from privlab.io import read
 
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     frame = read(data).collect()
+    timings["read"] = time.perf_counter() - clock
     n = frame.height
     stats: dict[str, dict[str, Any]] = {}
     plain = [c for c, t in frame.schema.items() if not (t.is_nested() or t in (pl.Object,))]
@@ -759,6 +779,8 @@ def profile(
             "uniqueness": distinct / n if n else 0.0,
             "entropy": _entropy(frame, c) if n and c in plain else 0.0,
         }
+    timings["statistics"] = time.perf_counter() - clock - timings["read"]
+    mark = time.perf_counter()
     sample = frame.sample(n=min(sample_size, n), seed=seed) if n else frame
     columns = []
     for c in frame.columns:
@@ -792,10 +814,20 @@ def profile(
             )
         )
     _place_columns(sample, columns)
+    timings["detectors"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     qis = [c.name for c in columns if c.role == "quasi_identifier"]
     ranked = sorted(qis, key=lambda q: -stats[q]["entropy"])
     risk = _qi_risk(frame, ranked) if qi_analysis else {}
-    return Profile(rows=n, columns=columns, qi_risk=risk, sample_size=sample.height, seed=seed)
+    timings["qi_risk"] = time.perf_counter() - mark
+    return Profile(
+        rows=n,
+        columns=columns,
+        qi_risk=risk,
+        sample_size=sample.height,
+        seed=seed,
+        timings=timings,
+    )
 
 
 def _entropy(frame: pl.DataFrame, column: str) -> float:
