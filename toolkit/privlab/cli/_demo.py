@@ -118,14 +118,17 @@ def demo(samples: str, out: str, quick: bool) -> None:
             )
         )
         budget = session.budget()
-    table = pl.concat(
-        [a.select("statistic", "estimate", "lower", "upper") for a in answers],
-        how="diagonal_relaxed",
-    )
-    table.write_csv(folder / "dp_answers.csv")
-    for row in table.head(5).iter_rows(named=True):
-        lo = "" if row["lower"] is None else f" [{row['lower']:.1f}, {row['upper']:.1f}]"
-        click.echo(f"      {row['statistic']}: {row['estimate']:.1f}{lo}")
+    known = {"statistic", "estimate", "lower", "upper", "confidence", "epsilon", "delta", "note"}
+    lines = []
+    for answer in answers:
+        group = [c for c in answer.columns if c not in known]
+        for row in answer.iter_rows(named=True):
+            where = " | " + ", ".join(f"{g}={row[g]}" for g in group) if group else ""
+            ci = "" if row["lower"] is None else f" [{row['lower']:.1f}, {row['upper']:.1f}]"
+            lines.append(f"{row['statistic']}{where}: {row['estimate']:.1f}{ci}")
+    (folder / "dp_answers.txt").write_text("\n".join(lines) + "\n")
+    for line in lines[:5]:
+        click.echo(f"      {line}")
     step.done(f"ε spent {budget.epsilon_spent:g} of {budget.epsilon_total:g}")
 
     step("Synthesize look-alike rows for a sandbox, and evaluate them")

@@ -52,8 +52,11 @@ def tradeoff_chart(tradeoff: Any) -> Any:
         .mark_line(strokeDash=[4, 3], color="#555")
         .encode(x="workload_error:Q", y="advantage:Q")
     )
-    labels = base.mark_text(align="left", dx=7, dy=-6, fontSize=10).encode(
-        x="workload_error:Q", y="advantage:Q", text="label:N"
+    labelled = points.filter(pl.col("pareto") | (pl.col("technique") == "synthetic"))
+    labels = (
+        alt.Chart(alt.Data(values=labelled.to_dicts()))
+        .mark_text(align="left", dx=7, dy=-6, fontSize=10)
+        .encode(x="workload_error:Q", y="advantage:Q", text="label:N")
     )
     frontier = (front + dots + labels).properties(
         title="Released microdata: measured risk vs utility", width=420, height=300
