@@ -30,16 +30,9 @@ import functools
 import html
 from typing import Any
 
+from privlab.widgets._kernel import in_kernel as _in_kernel
+
 __all__ = ["budget_meter", "epsilon_explorer"]
-
-
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 @functools.cache

@@ -22,16 +22,9 @@ import html
 import json
 from typing import Any
 
+from privlab.widgets._kernel import in_kernel as _in_kernel
+
 __all__ = ["ProfileWidget"]
-
-
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 @functools.cache

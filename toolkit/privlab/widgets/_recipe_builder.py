@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from privlab.widgets._kernel import in_kernel as _in_kernel
+
 __all__ = ["ROLES", "RecipeBuilder", "build_recipe", "suggest_hierarchy"]
 
 #: What the builder can do with a column.
@@ -323,15 +325,6 @@ class RecipeBuilder:
         from IPython.display import display
 
         display(self.box)
-
-
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def _figures(release: Any, rows: int) -> dict[str, Any]:

@@ -29,16 +29,9 @@ from typing import Any
 
 import polars as pl
 
+from privlab.widgets._kernel import in_kernel as _in_kernel
+
 __all__ = ["TradeoffExplorer"]
-
-
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 @functools.cache
