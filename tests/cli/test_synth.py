@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from privlab.cli import main
+from privlab.governance import PolicyWarning
 
 
 def _table(path: Path) -> Path:
@@ -54,28 +56,33 @@ def test_synth_writes_data_and_report(tmp_path: Path) -> None:
     assert payload["manifest"]["params"]["holdout"] == 0.2
     assert "quality" in result.output
     again = tmp_path / "again.parquet"
-    CliRunner().invoke(
-        main,
-        [
-            "synth",
-            str(src),
-            "--sep",
-            ";",
-            "--rows",
-            "50",
-            "--seed",
-            "3",
-            "--holdout",
-            "0.2",
-            "--out",
-            str(again),
-        ],
-    )
+    # without --report nothing was evaluated: the baseline policy says so (permissive mode)
+    with pytest.warns(PolicyWarning, match="identifier replay was not measured"):
+        CliRunner().invoke(
+            main,
+            [
+                "synth",
+                str(src),
+                "--sep",
+                ";",
+                "--rows",
+                "50",
+                "--seed",
+                "3",
+                "--holdout",
+                "0.2",
+                "--out",
+                str(again),
+            ],
+        )
     assert pl.read_parquet(again).equals(data)
 
 
 def test_synth_errors_exit_2(tmp_path: Path) -> None:
     src = _table(tmp_path / "in.csv")
+    before = src.read_bytes()
     result = CliRunner().invoke(main, ["synth", str(src), "--sep", ";", "--out", str(src)])
     assert result.exit_code == 2
     assert "error:" in result.output
+    assert "refusing to overwrite" in result.output
+    assert src.read_bytes() == before

@@ -250,6 +250,7 @@ class Release:
 
     def _check_not_source(self, target: Path) -> None:
         from privlab.exceptions import OverwriteSourceError
+        from privlab.io._write import _same_file
 
         for source in self._sources:
             if target.exists() and _same_file(target, source):
@@ -288,10 +289,3 @@ class Release:
         privacy = self.report.privacy
         met = "" if privacy is None else f", met={privacy['met']}"
         return f"Release({self._frame.height}×{self._frame.width}{met})"
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
