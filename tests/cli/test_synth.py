@@ -30,23 +30,8 @@ def _table(path: Path) -> Path:
 def test_synth_writes_data_and_report(tmp_path: Path) -> None:
     src = _table(tmp_path / "in.csv")
     out, report = tmp_path / "out.parquet", tmp_path / "report.json"
-    result = CliRunner().invoke(
-        main,
-        [
-            "synth",
-            str(src),
-            "--sep",
-            ";",
-            "--rows",
-            "50",
-            "--seed",
-            "3",
-            "--out",
-            str(out),
-            "--report",
-            str(report),
-        ],
-    )
+    args = ["synth", str(src), "--sep", ";", "--rows", "50", "--seed", "3"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out), "--report", str(report)])
     assert result.exit_code == 0, result.output
     data = pl.read_parquet(out)
     assert data.shape == (50, 3)
@@ -58,23 +43,7 @@ def test_synth_writes_data_and_report(tmp_path: Path) -> None:
     again = tmp_path / "again.parquet"
     # without --report nothing was evaluated: the baseline policy says so (permissive mode)
     with pytest.warns(PolicyWarning, match="identifier replay was not measured"):
-        CliRunner().invoke(
-            main,
-            [
-                "synth",
-                str(src),
-                "--sep",
-                ";",
-                "--rows",
-                "50",
-                "--seed",
-                "3",
-                "--holdout",
-                "0.2",
-                "--out",
-                str(again),
-            ],
-        )
+        CliRunner().invoke(main, [*args, "--holdout", "0.2", "--out", str(again)])
     assert pl.read_parquet(again).equals(data)
 
 
