@@ -116,3 +116,8 @@ def test_dashboard_chart_spec() -> None:
     gov.register_dataset("t", FRAME, profile={"zip": "quasi_identifier", "n": "other"})
     spec = governance_dashboard(gov).to_dict()
     assert len(spec["vconcat"]) == 3
+    datasets, releases, activity = (chart["data"]["values"] for chart in spec["vconcat"])
+    assert datasets == [{"status": "pending", "len": 1}]
+    # nothing released yet: a zero-length bar, never a phantom count of one
+    assert releases == [{"kind": "none", "policy": "none", "len": 0}]
+    assert activity == [{"event": "profile", "len": 1}, {"event": "register", "len": 1}]

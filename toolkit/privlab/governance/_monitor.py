@@ -127,43 +127,24 @@ def governance_dashboard(gov: Any) -> Any:
     Returns an un-displayed ``alt.VConcatChart``.
     """
     import altair as alt
-    import polars as pl
 
-    datasets = (
-        pl.DataFrame({"status": [d.status for d in gov.datasets()] or ["none"]})
-        .group_by("status")
-        .len()
+    releases = gov.releases()
+    datasets = _counts({"status": [d.status for d in gov.datasets()]})
+    checked = _counts(
+        {
+            "kind": [r.kind for r in releases],
+            "policy": ["passed" if r.policy.get("passed") else "violated" for r in releases],
+        }
     )
-    releases = (
-        pl.DataFrame(
-            {
-                "kind": [r.kind for r in gov.releases()] or ["none"],
-                "policy": [
-                    "passed" if r.policy.get("passed") else "violated" for r in gov.releases()
-                ]
-                or ["none"],
-            }
-        )
-        .group_by("kind", "policy")
-        .len()
-    )
-    activity = (
-        pl.DataFrame(
-            {
-                "event": [e.event for e in gov.audit.events()] or ["none"],
-            }
-        )
-        .group_by("event")
-        .len()
-    )
+    activity = _counts({"event": [e.event for e in gov.audit.events()]})
     status = (
-        alt.Chart(datasets.to_pandas() if False else alt.Data(values=datasets.to_dicts()))
+        alt.Chart(alt.Data(values=datasets))
         .mark_bar()
         .encode(x=alt.X("len:Q", title="datasets"), y=alt.Y("status:N", title=None))
         .properties(title="Datasets by approval status", width=300, height=80)
     )
     rel = (
-        alt.Chart(alt.Data(values=releases.to_dicts()))
+        alt.Chart(alt.Data(values=checked))
         .mark_bar()
         .encode(
             x=alt.X("len:Q", title="releases"),
@@ -173,9 +154,19 @@ def governance_dashboard(gov: Any) -> Any:
         .properties(title="Releases and policy checks", width=300, height=80)
     )
     act = (
-        alt.Chart(alt.Data(values=activity.to_dicts()))
+        alt.Chart(alt.Data(values=activity))
         .mark_bar()
         .encode(x=alt.X("len:Q", title="events"), y=alt.Y("event:N", sort="-x", title=None))
         .properties(title="Audit activity", width=300, height=160)
     )
     return alt.vconcat(status, rel, act)
+
+
+def _counts(columns: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Rows per distinct combination, as ``len``; nothing yet is one ``none`` row of 0."""
+    import polars as pl
+
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    if frame.is_empty():
+        return [{**dict.fromkeys(columns, "none"), "len": 0}]
+    return frame.group_by(list(columns)).len().sort(list(columns)).to_dicts()
