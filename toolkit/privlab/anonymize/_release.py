@@ -168,9 +168,10 @@ class Release:
             The data file.
         """
         from privlab.governance._hooks import govern_anonymized
+        from privlab.io import check_not_source
 
         target = Path(path)
-        self._check_not_source(target)
+        check_not_source(target, *self._sources)
         name = dataset or self._dataset_name()
         self.manifest = {**self.manifest, "dataset": name}
         files: list[Path] = []
@@ -247,17 +248,6 @@ class Release:
         if known is not None:
             return str(known.name)
         return str(store.resolve_dataset(f"anonymize-source-{fp.content_hash[:12]}", fp).name)
-
-    def _check_not_source(self, target: Path) -> None:
-        from privlab.exceptions import OverwriteSourceError
-        from privlab.io._write import _same_file
-
-        for source in self._sources:
-            if target.exists() and _same_file(target, source):
-                raise OverwriteSourceError(
-                    f"refusing to write the release over its source {str(source)!r}; "
-                    "privlab never modifies its inputs — choose another output path"
-                )
 
     def _write_files(self, target: Path) -> list[Path]:
         """Data then manifest, each atomic; the manifest is staged before the data."""

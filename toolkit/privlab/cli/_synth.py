@@ -63,11 +63,10 @@ def synth(
     dataset: str | None,
 ) -> None:
     """Generate synthetic rows that look like FILE and write them to OUT."""
-    from privlab.io._write import _check_not_source
+    from privlab.io import check_not_source
     from privlab.synth import synthesize
 
-    # refuse before the (slow) fit, not after it
-    _check_not_source(None, Path(out), file)
+    check_not_source(out, file)  # before the (slow) fit, not after it
     data = read(file, **read_kwargs(sep, encoding, null_values))
     if report is not None and holdout is None:
         holdout = 0.2  # a report needs real rows the model never saw

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,9 +164,8 @@ def governance_dashboard(gov: Any) -> Any:
 
 def _counts(columns: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Rows per distinct combination, as ``len``; nothing yet is one ``none`` row of 0."""
-    import polars as pl
-
-    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
-    if frame.is_empty():
-        return [{**dict.fromkeys(columns, "none"), "len": 0}]
-    return frame.group_by(list(columns)).len().sort(list(columns)).to_dicts()
+    names = list(columns)
+    tally = Counter(zip(*columns.values(), strict=True))
+    if not tally:
+        return [{**dict.fromkeys(names, "none"), "len": 0}]
+    return [{**dict(zip(names, key, strict=True)), "len": n} for key, n in sorted(tally.items())]

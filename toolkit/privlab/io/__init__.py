@@ -24,6 +24,6 @@ from __future__ import annotations
 
 from privlab.io._fingerprint import Fingerprint, fingerprint
 from privlab.io._read import read
-from privlab.io._write import write
+from privlab.io._write import check_not_source, write
 
-__all__ = ["Fingerprint", "fingerprint", "read", "write"]
+__all__ = ["Fingerprint", "check_not_source", "fingerprint", "read", "write"]

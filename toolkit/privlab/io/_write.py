@@ -166,6 +166,32 @@ def _check_not_source(data: Any, target: Path, source: str | os.PathLike[str] | 
             )
 
 
+def check_not_source(path: str | os.PathLike[str], *sources: str | os.PathLike[str]) -> None:
+    """Refuse *path* when it is one of *sources* — before any slow work is done.
+
+    :func:`write` makes the same check as it writes; call this first when the
+    output is only written after a long computation (a model fit, a search).
+
+    Raises
+    ------
+    OverwriteSourceError
+        *path* exists and is the same file as one of *sources*.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> src = pathlib.Path(tempfile.mkdtemp()) / "in.csv"
+    >>> _ = src.write_text("a\\n1\\n")
+    >>> check_not_source(src.with_name("out.csv"), src)  # fine: another file
+    >>> check_not_source(src, src)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    privlab.exceptions.OverwriteSourceError: refusing to overwrite '...in.csv': ...
+    """
+    for source in sources:
+        _check_not_source(None, Path(path), source)
+
+
 def _stem(path: Path) -> str:
     name = path.name
     return name[: -len("".join(path.suffixes))] if path.suffixes else name
