@@ -187,7 +187,6 @@ def test_callback_reports_progress(patients_df: pl.DataFrame) -> None:
 
 
 def test_auto_profile_is_used_when_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
     import types
     from dataclasses import dataclass
 
@@ -205,9 +204,7 @@ def test_auto_profile_is_used_when_available(monkeypatch: pytest.MonkeyPatch) ->
             columns=[Col("contact", "direct_identifier", "email"), Col("n", "other", None)]
         )
 
-    module = types.ModuleType("privlab.profile")
-    module.profile = fake_profile  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "privlab.profile", module)
+    monkeypatch.setattr("privlab.synth._synthesize.run_profile", fake_profile)
     df = pl.DataFrame({"contact": ["a@x.example", "b@x.example"] * 15, "n": list(range(30))})
     syn = pv.synthesize(df, rows=10, seed=0)
     assert calls == [30]

@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 
 import privlab as pv
+from privlab.hierarchy import suggest
 from privlab.widgets import RecipeBuilder
-from privlab.widgets._recipe_builder import build_recipe, suggest_hierarchy
+from privlab.widgets._recipe_builder import build_recipe
 
 KEY = "widget-test-key-0123456789"
 
@@ -27,14 +28,14 @@ def _data(n: int = 80) -> pl.DataFrame:
     )
 
 
-def test_suggested_hierarchies() -> None:
-    assert suggest_hierarchy(pl.Series([0.0, 1.6])) == {
-        "type": "interval",
-        "widths": [0.1, 0.2, 0.4],
-    }
-    assert suggest_hierarchy(pl.Series(["2020-01-02", "2021-05-06"]))["type"] == "date"
-    assert suggest_hierarchy(pl.Series(["001", "120"])) == {"type": "prefix", "keep": [2, 1]}
-    assert suggest_hierarchy(pl.Series([None, None], dtype=pl.Int64)) == {"type": "suppress"}
+def test_builder_uses_the_one_suggester() -> None:
+    """RecipeBuilder's starting hierarchies are privlab.hierarchy.suggest's (tradeoff's levels)."""
+    data = _data()
+    builder = RecipeBuilder(data, key=KEY)
+    for column in ("age", "zip"):
+        assert builder.hierarchies[column] == suggest(data[column]).to_spec()
+    assert builder.hierarchies["age"] == {"type": "interval", "widths": [5, 10, 20, 40]}
+    assert builder.hierarchies["zip"] == {"type": "prefix", "keep": [4, 3, 2, 1]}
 
 
 def test_build_recipe_roles() -> None:

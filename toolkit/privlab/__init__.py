@@ -14,8 +14,11 @@ Examples
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
+from privlab import release as _release
 from privlab._config import config_context, get_config, set_config
 from privlab._version import __version__
 
@@ -102,6 +105,39 @@ __all__ = [
     "utility",
     "write",
 ]
+
+
+#: Public functions that share their name with a subpackage (``privlab.anonymize`` …).
+_FUNCTIONS = frozenset({"anonymize", "profile", "report", "tradeoff", "utility"})
+
+
+class _Package(types.ModuleType):
+    """privlab's own module type: a public function's name is never re-bound to a subpackage.
+
+    After ``import privlab.anonymize`` the import system sets the attribute
+    ``privlab.anonymize`` to the subpackage, which would shadow the function
+    ``pv.anonymize``. This class refuses that one re-binding, so ``pv.anonymize``
+    is the plain function whatever was imported first; names inside the
+    subpackage are imported with ``from privlab.anonymize import Recipe``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTIONS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def _governance_gate(store: Any) -> Any:
+    """The default release gate: privlab's governance over *store* (loaded on first release)."""
+    from privlab.governance import Governance  # higher layer: loaded only when a release runs
+
+    return Governance(store)
+
+
+_release.register_default_gate(_governance_gate)
 
 
 def __getattr__(name: str) -> Any:

@@ -120,6 +120,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from privlab._config import get_config
+from privlab._time import iso
 from privlab.exceptions import DatasetNotFoundError, StoreError, StoreSchemaError
 
 __all__ = [
@@ -462,10 +463,7 @@ class Store:
         >>> Store(pv.get_config()["home"] / "t.sqlite", clock=lambda: fixed).now()
         '2030-01-02T03:04:05.000000Z'
         """
-        stamp = self.clock()
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=_dt.UTC)
-        return stamp.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return iso(self.clock())
 
     # -- schema --------------------------------------------------------------------------
 

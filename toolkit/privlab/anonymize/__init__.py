@@ -13,14 +13,6 @@ Examples
 from __future__ import annotations
 
 from privlab.anonymize._anonymize import anonymize
-from privlab.anonymize._hierarchy import (
-    Hierarchy,
-    date_hierarchy,
-    interval_hierarchy,
-    prefix_hierarchy,
-    suppress_hierarchy,
-)
-from privlab.anonymize._models import KAnonymity, LDiversity, PrivacyModel, TCloseness
 from privlab.anonymize._recipe import (
     CURRENT_RECIPE_VERSION,
     LSpec,
@@ -49,6 +41,14 @@ from privlab.anonymize._transforms import (
 from privlab.anonymize._transforms_base import Transform, TransformParams
 from privlab.anonymize._transforms_keyed import DateShift, Pseudonymize, RedactText
 from privlab.anonymize._transforms_stats import AddNoise, Microaggregate
+from privlab.hierarchy import (
+    Hierarchy,
+    date_hierarchy,
+    interval_hierarchy,
+    prefix_hierarchy,
+    suppress_hierarchy,
+)
+from privlab.models import KAnonymity, LDiversity, PrivacyModel, TCloseness
 
 __all__ = [
     "CURRENT_RECIPE_VERSION",
@@ -92,8 +92,3 @@ __all__ = [
     "suppress_hierarchy",
     "transform_names",
 ]
-
-from privlab._callable import make_callable
-
-# `pv.anonymize(...)` keeps working once this subpackage is imported (which shadows it).
-make_callable(__name__, anonymize)

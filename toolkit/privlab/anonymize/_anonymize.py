@@ -30,11 +30,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
-from privlab.anonymize._manifest import MANIFEST_VERSION, LineageTracker, utc_now
+from privlab._time import utc_now
+from privlab._version import __version__
+from privlab.anonymize._lattice import encode, evaluate
+from privlab.anonymize._manifest import MANIFEST_VERSION, LineageTracker
 from privlab.anonymize._recipe import PrivacySpec, Recipe
 from privlab.anonymize._release import AnonymizationReport, InputKind, Release
+from privlab.anonymize._search import SearchResult, _outlier_keys, search
 from privlab.exceptions import (
     ColumnNotFoundError,
     InputError,
@@ -42,10 +47,15 @@ from privlab.exceptions import (
     PrivlabError,
     RecipeError,
 )
+from privlab.hierarchy._hierarchy import Hierarchy
+from privlab.io import fingerprint, materialized_source, read, scan_sources
+from privlab.models import class_pairs, recursive_parts
+from privlab.risk import assess_risk
+from privlab.utility import utility
 
 if TYPE_CHECKING:
-    from privlab.anonymize._hierarchy import Hierarchy
     from privlab.anonymize._search import SearchResult
+    from privlab.hierarchy._hierarchy import Hierarchy
 
 __all__ = ["anonymize"]
 
@@ -134,7 +144,6 @@ def anonymize(
     carry no QI value) and reports their number as ``suppressed``, and the
     report's ``k_including_suppressed`` shows k when they are counted as a class.
     """
-    from privlab.io import fingerprint, read
 
     recipe = _as_recipe(recipe)
     kind = _input_kind(data)
@@ -193,7 +202,6 @@ def anonymize(
                 + "; ".join(privacy_report["failures"])
                 + " — nothing was written; please report this as a privlab bug"
             )
-        from privlab.utility import utility
 
         # What the privacy stage cost, on the columns it touched (the QIs) and the
         # sensitive ones it must keep useful; the other columns only lose suppressed rows.
@@ -251,8 +259,6 @@ def anonymize(
 # ----------------------------------------------------------------------------- helpers
 def _input_files(data: Any, lazy: pl.LazyFrame) -> list[Path]:
     """Files the input came from: the path given, or what a LazyFrame's plan scans."""
-    from privlab.io._read import materialized_source
-    from privlab.io._write import scan_sources
 
     found: list[Path] = []
     if isinstance(data, str | os.PathLike):
@@ -276,7 +282,6 @@ def _key_reference(params: Any, key: bytes | str | None) -> dict[str, Any]:
 
 
 def _hierarchies(spec: PrivacySpec, base_dir: Path | None) -> dict[str, Hierarchy]:
-    from privlab.anonymize._hierarchy import Hierarchy
 
     return {
         q: Hierarchy.from_spec(spec.hierarchies[q], base_dir=base_dir)
@@ -290,7 +295,6 @@ def _run_search(
     hierarchies: dict[str, Hierarchy],
     progress: bool | None,
 ) -> SearchResult:
-    from privlab.anonymize._search import search
 
     try:
         if spec.resolved is not None:
@@ -314,9 +318,6 @@ def _fixed_node(
 ) -> SearchResult:
     """Evaluate the resolved levels on this data as the search would (no search)."""
     import time
-
-    from privlab.anonymize._lattice import encode, evaluate
-    from privlab.anonymize._search import SearchResult, _outlier_keys
 
     assert spec.resolved is not None
     qis = spec.quasi_identifiers
@@ -396,7 +397,6 @@ def _verify(
     verified: pl.DataFrame, released: pl.DataFrame, spec: PrivacySpec, suppressed: int
 ) -> tuple[dict[str, Any], Any]:
     """Check every declared target on the released records with privlab.risk."""
-    from privlab.risk import assess_risk
 
     qis = spec.quasi_identifiers
     failures: list[str] = []
@@ -471,17 +471,11 @@ def _verify(
 
 def _recursive_worst(frame: pl.DataFrame, qis: list[str], column: str, l_value: int) -> float:
     """max over classes of r1 / (r_l + … + r_m); (c, l)-diverse iff it is < c."""
-    counts = (
-        frame.group_by([*qis, column])
-        .agg(pl.len().alias("n"))
-        .group_by(qis)
-        .agg(pl.col("n").sort(descending=True).alias("sorted"))
-    )
-    worst = 0.0
-    for sorted_counts in counts["sorted"].to_list():
-        tail = sum(sorted_counts[l_value - 1 :])
-        worst = max(worst, sorted_counts[0] / tail if tail else math.inf)
-    return worst
+    pairs, _ = class_pairs(frame, qis, column)
+    r1, tail = recursive_parts(pairs, l_value)
+    with np.errstate(divide="ignore"):
+        ratios = np.where(tail > 0, r1 / np.where(tail > 0, tail, 1), math.inf)
+    return float(ratios.max()) if len(ratios) else 0.0
 
 
 def _search_summary(result: SearchResult) -> dict[str, Any]:
@@ -503,7 +497,6 @@ def _manifest(
     keys: list[dict[str, Any]],
     lineage: tuple[dict[str, Any], list[dict[str, Any]]],
 ) -> dict[str, Any]:
-    from privlab._version import __version__
 
     risk = report.risk
     manifest: dict[str, Any] = {

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from privlab.anonymize._hierarchy import Hierarchy
-from privlab.anonymize._models import KAnonymity, LDiversity, PrivacyModel, TCloseness
 from privlab.exceptions import ColumnNotFoundError
+from privlab.hierarchy import Hierarchy
+from privlab.models import ClassPairs, PrivacyModel
+from privlab.models import violations as class_violations
 
 _EPS = 1e-12
 _INT_LIMIT = 1 << 62
@@ -292,37 +293,21 @@ def group(
 
 def violations(enc: Encoded, table: Table, models: Sequence[PrivacyModel]) -> np.ndarray:
     """Per class: True when the class violates at least one model."""
-    bad = np.zeros(len(table.starts), dtype=bool)
-    for model in models:
-        if isinstance(model, KAnonymity):
-            bad |= table.class_size < model.k
-            continue
-        pairs = _pairs_for(enc, table, model.column)
-        if isinstance(model, LDiversity):
-            bad |= ~_l_diverse(pairs, model)
-        elif isinstance(model, TCloseness):
-            ordered = model.ordered
-            if ordered is None:
-                ordered = enc.sens_numeric[model.column]
-            dist = enc.sens_dist[model.column]
-            d = _ordered_distance(pairs, dist) if ordered else _equal_distance(pairs, dist)
-            bad |= d > model.t + _EPS
-    return bad
+    columns = {m.sensitive for m in models if m.sensitive is not None}
+    pairs = {c: _pairs_for(enc, table, c) for c in columns}
+    return class_violations(
+        table.class_size,
+        list(models),
+        pairs,
+        {c: enc.sens_dist[c] for c in columns},
+        {c: enc.sens_numeric[c] for c in columns},
+    )
 
 
-@dataclass
-class _Pairs:
-    cls: np.ndarray
-    code: np.ndarray
-    count: np.ndarray
-    starts: np.ndarray
-    size: np.ndarray
-
-
-def _pairs_for(enc: Encoded, table: Table, column: str) -> _Pairs:
+def _pairs_for(enc: Encoded, table: Table, column: str) -> ClassPairs:
     """(class, value of *column*) pairs, sorted by class then value."""
     if len(enc.sens_cols) == 1:
-        return _Pairs(table.pair_class, table.sens, table.count, table.starts, table.class_size)
+        return ClassPairs(table.pair_class, table.sens, table.count, table.starts, table.class_size)
     card = enc.sens_card_col[column]
     col = enc.sens_map[column][table.sens]
     key = table.pair_class * card + col
@@ -333,68 +318,7 @@ def _pairs_for(enc: Encoded, table: Table, column: str) -> _Pairs:
     change[0] = True
     np.not_equal(cls[1:], cls[:-1], out=change[1:])
     starts = np.flatnonzero(change)
-    return _Pairs(cls, uniq % card, count, starts, table.class_size)
-
-
-def _l_diverse(p: _Pairs, model: LDiversity) -> np.ndarray:
-    distinct = np.diff(np.append(p.starts, len(p.cls)))
-    if model.variant == "distinct":
-        return distinct >= model.l
-    if model.variant == "entropy":
-        c = p.count.astype(np.float64)
-        plogp = np.add.reduceat(c * np.log(c), p.starts)
-        size = p.size.astype(np.float64)
-        entropy = np.log(size) - plogp / size
-        return entropy >= np.log(model.l) - 1e-9
-    # recursive (c, ℓ): r1 < c · (r_ℓ + … + r_m)
-    order = np.lexsort((-p.count, p.cls))
-    sorted_counts = p.count[order]
-    rank = np.arange(len(order)) - np.repeat(p.starts, np.diff(np.append(p.starts, len(order))))
-    r1 = sorted_counts[p.starts]
-    tail = np.bincount(
-        p.cls[order],
-        weights=np.where(rank >= int(model.l) - 1, sorted_counts, 0),
-        minlength=len(p.starts),
-    )
-    assert model.c is not None
-    return (distinct >= model.l) & (r1 < model.c * tail)
-
-
-def _equal_distance(p: _Pairs, dist: np.ndarray) -> np.ndarray:
-    """Half the L1 distance between each class's distribution and the table's."""
-    share = p.count / p.size[p.cls]
-    q = dist[p.code]
-    per_pair = np.abs(share - q) - q
-    return 0.5 * (1.0 + np.add.reduceat(per_pair, p.starts))
-
-
-def _ordered_distance(p: _Pairs, dist: np.ndarray) -> np.ndarray:
-    """Earth mover's distance over the ordered values, divided by m − 1 (ARX)."""
-    m = len(dist)
-    classes = len(p.starts)
-    if m <= 1:
-        return np.zeros(classes)
-    cum_q = np.cumsum(dist)[: m - 1]  # Q_i for i = 0 .. m-2 (Q_{m-1} = 1)
-    prefix = np.concatenate(([0.0], np.cumsum(cum_q)))
-    share = p.count / p.size[p.cls]
-    cum_p = np.cumsum(share)
-    cum_p -= np.repeat(cum_p[p.starts] - share[p.starts], np.diff(np.append(p.starts, len(share))))
-    # segments: [0, s_first) with P = 0; [s_j, s_{j+1}) with P = cum_p_j; [s_last, m-1) with P = 1
-    ends = np.append(p.code[1:], m - 1)
-    last = np.append(p.starts[1:] - 1, len(p.code) - 1)
-    ends[last] = m - 1
-    seg_a = np.concatenate((np.zeros(classes, dtype=np.int64), p.code))
-    seg_b = np.concatenate((p.code[p.starts], ends))
-    seg_p = np.concatenate((np.zeros(classes), cum_p))
-    seg_cls = np.concatenate((np.arange(classes), p.cls))
-    seg_b = np.minimum(seg_b, m - 1)
-    seg_a = np.minimum(seg_a, seg_b)
-    # Σ_{i=a}^{b-1} |P - Q_i| with Q non-decreasing: split where Q_i reaches P
-    split = np.clip(np.searchsorted(cum_q, seg_p, side="left"), seg_a, seg_b)
-    below = seg_p * (split - seg_a) - (prefix[split] - prefix[seg_a])
-    above = (prefix[seg_b] - prefix[split]) - seg_p * (seg_b - split)
-    total = np.bincount(seg_cls, weights=below + above, minlength=classes)
-    return total / (m - 1)
+    return ClassPairs(cls, uniq % card, count, starts, table.class_size)
 
 
 def evaluate(

@@ -74,6 +74,8 @@ from pydantic_core import PydanticCustomError
 from privlab.anonymize._transforms import REGISTRY, build_transform, transform_names
 from privlab.anonymize._transforms_base import Transform, format_validation_error
 from privlab.exceptions import HierarchyError, RecipeError
+from privlab.hierarchy._hierarchy import Hierarchy
+from privlab.models._models import KAnonymity, LDiversity, TCloseness
 
 __all__ = [
     "CURRENT_RECIPE_VERSION",
@@ -200,7 +202,7 @@ def _step_model(cls: type[Transform]) -> type[Step]:
 
 _STEP_MODELS = tuple(_step_model(cls) for cls in REGISTRY)
 if TYPE_CHECKING:
-    from privlab.anonymize._models import LDiversity, PrivacyModel, TCloseness
+    from privlab.models._models import LDiversity, PrivacyModel, TCloseness
 
     AnyStep = Step
 else:  # one model per registered op, told apart by `op` (precise JSON Schema, typed params)
@@ -227,7 +229,6 @@ class LSpec(_Strict):
 
     def model(self) -> LDiversity:
         """The privacy model this spec describes."""
-        from privlab.anonymize._models import LDiversity
 
         l_value: float = int(self.l) if float(self.l).is_integer() else self.l
         return LDiversity(self.column, l_value, variant=self.variant, c=self.c)
@@ -242,7 +243,6 @@ class TSpec(_Strict):
 
     def model(self) -> TCloseness:
         """The privacy model this spec describes."""
-        from privlab.anonymize._models import TCloseness
 
         return TCloseness(self.column, self.t, ordered=self.ordered)
 
@@ -290,8 +290,6 @@ class PrivacySpec(_Strict):
                     f"hierarchies.{name}.type: must be one of {list(HIERARCHY_TYPES)}, got {kind!r}"
                 )
             elif kind != "arx_csv":  # files are read when the recipe's folder is known
-                from privlab.anonymize._hierarchy import Hierarchy
-
                 try:
                     Hierarchy.from_spec(spec)
                 except HierarchyError as exc:
@@ -317,7 +315,6 @@ class PrivacySpec(_Strict):
 
     def models(self) -> list[PrivacyModel]:
         """The privacy models (k, ℓ, t) the search must satisfy."""
-        from privlab.anonymize._models import KAnonymity
 
         out: list[PrivacyModel] = []
         if self.k is not None:
@@ -553,7 +550,6 @@ def _allowed_fields(data: Mapping[str, Any]) -> dict[tuple[int | str, ...], list
 
 def _hierarchy_hash(spec: Mapping[str, Any], base_dir: Path | None) -> str:
     """Content hash of one hierarchy spec (a file's content, not its path)."""
-    from privlab.anonymize._hierarchy import Hierarchy
 
     try:
         return Hierarchy.from_spec(spec, base_dir=base_dir).content_hash()

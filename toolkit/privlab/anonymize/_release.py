@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from privlab.exceptions import OutputError
+from privlab.io import atomic_path, check_not_source, write
+from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
 
 if TYPE_CHECKING:
     from privlab.anonymize._recipe import Recipe
     from privlab.anonymize._search import SearchResult
     from privlab.risk import RiskReport
+    from privlab.store import Store
     from privlab.utility import UtilityReport
 
 __all__ = ["AnonymizationReport", "Release"]
@@ -139,16 +140,19 @@ class Release:
         *,
         dataset: str | None = None,
         retention_days: int | None = None,
-        allowed_roles: Sequence[str] = ("owner", "steward", "analyst"),
+        allowed_roles: Sequence[str] = DEFAULT_ALLOWED,
         override: bool = False,
+        governance: Gate | None = None,
+        store: Store | None = None,
     ) -> Path:
         """Write the data atomically to *path* and the manifest to ``<path>.manifest.json``.
 
-        The release goes through governance first (:mod:`privlab.governance`): the
-        source dataset is checked (approved, schema unchanged — in governed mode),
-        the release's facts (column roles, the k / ℓ / t verified on it) are checked
-        against the active policy, and only then are the files written; the
-        release is registered in the catalog with the recipe id and audited
+        The release goes through the release gate first (:mod:`privlab.release`;
+        by default :mod:`privlab.governance`): the source dataset is checked
+        (approved, schema unchanged — in governed mode), the release's facts
+        (column roles, the k / ℓ / t verified on it) are checked against the
+        active policy, and only then are the files written; the release is
+        registered in the catalog with the recipe id and audited
         (``release_record``). In governed mode a violation raises
         :class:`~privlab.exceptions.PolicyViolationError` and writes nothing.
 
@@ -161,118 +165,85 @@ class Release:
             knows with this content, else ``anonymize-source-<hash>``.
         retention_days, allowed_roles, override:
             Passed to the catalog (expiry, who may load it, owner override).
+        governance, store:
+            The gate to use (default: privlab's governance over *store*, itself
+            defaulting to the configured store).
 
         Returns
         -------
         pathlib.Path
             The data file.
         """
-        from privlab.governance._hooks import govern_anonymized
-        from privlab.io import check_not_source
-
         target = Path(path)
         check_not_source(target, *self._sources)
-        name = dataset or self._dataset_name()
-        self.manifest = {**self.manifest, "dataset": name}
         files: list[Path] = []
 
-        def write_files() -> list[Path]:
+        def write_files(approval: Approval) -> list[Path]:
+            self.manifest = {**self.manifest, "dataset": approval.dataset}
             files.extend(self._write_files(target))
             return files
 
-        self.release_record = govern_anonymized(
-            name,
-            facts=self.governance_facts(name),
-            write=write_files,
+        self.release_record = submit(
+            self.release_facts(dataset, retention_days, tuple(allowed_roles), override),
+            write_files,
+            governance=governance,
+            store=store,
+        )
+        return files[0]
+
+    def release_facts(
+        self,
+        dataset: str | None = None,
+        retention_days: int | None = None,
+        allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
+        override: bool = False,
+    ) -> ReleaseFacts:
+        """What the release gate checks: released rows, columns with lineage, verified k / ℓ / t.
+
+        Each released column names its source column and the operations applied
+        (the gate turns them into roles with the dataset's profile: a
+        pseudonymized direct identifier is no longer one).
+        """
+        lineage = self.manifest.get("lineage") or {}
+        columns = tuple(
+            ColumnFacts(
+                name=column,
+                source=info["sources"][0] if info.get("sources") else None,
+                ops=tuple(str(d.get("op")) for d in info.get("details", [])),
+            )
+            for column, info in lineage.items()
+        )
+        privacy: dict[str, Any] = {}
+        if self.report.privacy is not None:
+            achieved = self.report.privacy["achieved"]
+            k = achieved.get("k")
+            if self.report.risk is not None:  # in mask mode: '*' records counted as a class
+                k = min(k, self.report.risk.k) if k is not None else self.report.risk.k
+            privacy["risk"] = {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}
+        return ReleaseFacts(
+            kind="anonymized",
+            dataset=dataset,
+            rows=self._frame.height,
+            columns=columns,
+            privacy=privacy,
             manifest=self.manifest,
             recipe_id=self.manifest.get("recipe_id"),
-            data=self._source_frame,
+            source=self._source_frame,
+            released=self._frame,
+            inputs=tuple(self._sources),
+            name_hint="anonymize-source",
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
         )
-        return files[0]
-
-    def governance_facts(self, dataset: str | None = None) -> dict[str, Any]:
-        """What the policy gate checks: released rows, column roles, verified k / ℓ / t.
-
-        Column roles come from the catalog entry of *dataset* (its profile); a
-        column that a step pseudonymized reports the role ``pseudonymized``, one
-        masked, redacted, generalized or blanked reports ``masked`` — so a direct
-        identifier replaced by a pseudonym no longer counts as one. Without a
-        profiled catalog entry no roles are reported (the policy says so).
-        """
-        facts: dict[str, Any] = {"rows": self._frame.height}
-        roles = self._catalog_roles(dataset) if dataset else None
-        if roles is not None:
-            lineage = self.manifest.get("lineage") or {}
-            columns: dict[str, str] = {}
-            for column, info in lineage.items():
-                ops = [d.get("op") for d in info.get("details", [])]
-                role = roles.get(info["sources"][0], "other")
-                if role == "direct_identifier" and "pseudonymize" in ops:
-                    role = "pseudonymized"
-                elif role == "direct_identifier" and {"mask", "redact_text", "generalize",
-                                                      "suppress"} & set(ops):  # fmt: skip
-                    role = "masked"
-                columns[column] = role
-            facts["columns"] = columns
-        privacy = self.report.privacy
-        if privacy is not None:
-            achieved = privacy["achieved"]
-            k = achieved.get("k")
-            if self.report.risk is not None:  # in mask mode: '*' records counted as a class
-                k = min(k, self.report.risk.k) if k is not None else self.report.risk.k
-            facts["risk"] = {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}
-        return facts
-
-    @staticmethod
-    def _catalog_roles(dataset: str) -> dict[str, str] | None:
-        from privlab.governance import Governance
-
-        try:
-            roles = Governance().dataset(dataset).roles
-        except KeyError:  # not registered yet: governance registers it (unprofiled)
-            return None
-        return None if roles is None else dict(roles)
-
-    def _dataset_name(self) -> str:
-        """The store's name for the input (registered on first use, content-derived)."""
-        from privlab.io import fingerprint
-        from privlab.store import open_store
-
-        source = self._source_frame if self._source_frame is not None else self._frame
-        fp = fingerprint(source)
-        store = open_store()
-        known = store.find_by_fingerprint(fp)
-        if known is not None:
-            return str(known.name)
-        return str(store.resolve_dataset(f"anonymize-source-{fp.content_hash[:12]}", fp).name)
 
     def _write_files(self, target: Path) -> list[Path]:
         """Data then manifest, each atomic; the manifest is staged before the data."""
-        from privlab.io import write
-
         manifest_path = target.with_name(target.name + ".manifest.json")
-        tmp = manifest_path.with_name(f".{manifest_path.name}.{uuid.uuid4().hex}.tmp")
         text = json.dumps(self.manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        try:
-            with tmp.open("w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise OutputError(
-                f"cannot write the manifest next to {str(target)!r}: {exc.strerror}; "
-                "check that the folder exists and is writable"
-            ) from None
-        try:
+        with atomic_path(manifest_path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
             written = write(self._frame, target)
-            os.replace(tmp, manifest_path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         return [written, manifest_path]
 
     def __repr__(self) -> str:

@@ -55,10 +55,10 @@ import numpy as np
 import polars as pl
 
 from privlab._config import get_config
-from privlab.anonymize._hierarchy import Hierarchy
 from privlab.anonymize._lattice import Encoded, Evaluation, encode, evaluate
-from privlab.anonymize._models import PrivacyModel
 from privlab.exceptions import ColumnNotFoundError, HierarchyError
+from privlab.hierarchy._hierarchy import Hierarchy
+from privlab.models._models import PrivacyModel
 
 __all__ = ["SearchResult", "search"]
 

@@ -27,7 +27,10 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from privlab.anonymize._transforms_base import Transform, TransformParams
+from privlab.anonymize._transforms_keyed import DateShift, Pseudonymize, RedactText
+from privlab.anonymize._transforms_stats import AddNoise, Microaggregate
 from privlab.exceptions import HierarchyError, RecipeError, SchemaMismatchError
+from privlab.hierarchy._hierarchy import Hierarchy
 
 __all__ = [
     "REGISTRY",
@@ -335,8 +338,6 @@ class Generalize(Transform):
             if (self.hierarchy is None) != (self.level is None):
                 raise ValueError("`hierarchy` and `level` go together")
             if self.hierarchy is not None and self.hierarchy.get("type") != "arx_csv":
-                from privlab.anonymize._hierarchy import Hierarchy
-
                 try:
                     height = Hierarchy.from_spec(self.hierarchy).height
                 except HierarchyError as exc:
@@ -370,7 +371,6 @@ class Generalize(Transform):
         self._base_dir = base_dir  # where relative hierarchy files live; not a parameter
 
     def _fit(self, frame: pl.LazyFrame) -> None:
-        from privlab.anonymize._hierarchy import Hierarchy
 
         p = self.params
         schema = frame.collect_schema()
@@ -545,8 +545,6 @@ class Round(Transform):
 
 # -------------------------------------------------------------------------- registry
 def _registry() -> tuple[type[Transform], ...]:
-    from privlab.anonymize._transforms_keyed import DateShift, Pseudonymize, RedactText
-    from privlab.anonymize._transforms_stats import AddNoise, Microaggregate
 
     return (
         Drop,

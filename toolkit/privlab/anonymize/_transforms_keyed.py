@@ -55,6 +55,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from privlab.anonymize._transforms_base import Transform, TransformParams
+from privlab.detect import text_pii_patterns
 from privlab.exceptions import ConfigError, MissingSecretError, RecipeError, SchemaMismatchError
 
 __all__ = [
@@ -443,8 +444,6 @@ class RedactText(_Keyed):
         p = self.params
         found: list[tuple[str, str]] = list(p.patterns.items())
         if p.use_profile_patterns:
-            from privlab.profile import text_pii_patterns  # built by the profiling helper
-
             available = text_pii_patterns()
             wanted = list(available) if p.types is None else p.types
             unknown = [t for t in wanted if t not in available]

@@ -87,9 +87,9 @@ def catalog_register(
     roles = None
     if profile:
         try:
-            import privlab.profile as profiling
+            from privlab.profile import profile as run_profile
 
-            roles = profiling.profile(data)
+            roles = run_profile(data)
         except (ImportError, AttributeError):
             roles = None
     entry = _gov().register_dataset(

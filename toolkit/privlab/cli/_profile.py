@@ -36,11 +36,11 @@ def profile(
     "semantic_type", "role", "confidence", "evidence"}, ...], "quasi_identifiers",
     "qi_risk": {"min_class_size", "unique_share", "risky_combinations"}}.
     """
-    import privlab.profile as profiling
     from privlab.io import read
+    from privlab.profile import profile as run_profile
 
     data = read(file, **read_kwargs(sep, encoding, null_values))
-    result = profiling.profile(data, sample_size=sample, seed=seed)
+    result = run_profile(data, sample_size=sample, seed=seed)
     if fmt == "json":
         click.echo(result.to_json())
         return

@@ -47,9 +47,9 @@ def report(
     if roles is not None:
         profile = json.loads(Path(roles).read_text())
     else:
-        import privlab.profile as profiling
+        from privlab.profile import profile as run_profile
 
-        profile = profiling.profile(data)
+        profile = run_profile(data)
     t = pv.tradeoff(
         data,
         profile=profile,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from privlab.cli._options import read_kwargs, read_options
-from privlab.io import read, write
+from privlab.io import read
 
 
 @click.command()
@@ -66,30 +65,17 @@ def synth(
     from privlab.io import check_not_source
     from privlab.synth import synthesize
 
-    check_not_source(out, file)  # before the (slow) fit, not after it
+    for target in (out, *([report] if report is not None else [])):
+        check_not_source(target, file)  # before the (slow) fit, not after it
     data = read(file, **read_kwargs(sep, encoding, null_values))
     if report is not None and holdout is None:
         holdout = 0.2  # a report needs real rows the model never saw
     result = synthesize(data, model=model, rows=rows, seed=seed, holdout=holdout, epochs=epochs)
-    summary = None
     if report is not None:
-        summary = result.evaluate(attacks=attacks).to_dict()
-        summary["manifest"] = result.manifest()
-
-    def write_release() -> list[Path]:
-        written = [write(result.data, out, source=file)]
-        if summary is not None and report is not None:
-            path = Path(report)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(json.dumps(summary, indent=2, default=str) + "\n")
-            tmp.replace(path)
-            written.append(path)
-        return written
-
-    from privlab.governance._hooks import govern_synthetic
-
+        result.evaluate(attacks=attacks)
     # policy-checked, registered and audited before anything is written
-    govern_synthetic(result, dataset=dataset or Path(file).stem, write=write_release, data=data)
+    result.write(out, report=report, dataset=dataset or Path(file).stem, sources=[file])
+    summary = None if result.report is None else result.report.to_dict()
     rows_out = result.rows["synthetic"]
     click.echo(f"{out}: {sum(rows_out.values()):,} synthetic rows ({model}, seed {result.seed})")
     if summary is not None:

@@ -41,7 +41,11 @@ from typing import Any
 import polars as pl
 
 from privlab._config import get_config
-from privlab.exceptions import DPQueryError, PrivacyBudgetExceededError
+from privlab._time import iso as _iso
+from privlab._time import parse_iso
+from privlab.exceptions import DatasetNotFoundError, DPQueryError, PrivacyBudgetExceededError
+from privlab.io import fingerprint
+from privlab.store import Store, open_store
 
 __all__ = ["Budget", "Ledger", "Reservation"]
 
@@ -64,6 +68,11 @@ MIGRATIONS = [
         settled_at TEXT
     );
     CREATE INDEX dp_ledger_dataset_time ON dp_ledger (dataset_id, created_at);
+    """,
+    # 2: one timestamp format across privlab (privlab._time): ...Z, not ...+00:00
+    """
+    UPDATE dp_ledger SET created_at = replace(created_at, '+00:00', 'Z'),
+                         settled_at = replace(settled_at, '+00:00', 'Z');
     """,
 ]
 
@@ -140,12 +149,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _ref(dataset: Any, fingerprint: Any = None) -> DatasetRef:
     """Adapt a store ``Dataset`` (or a DatasetRef) to what the ledger uses.
 
@@ -173,10 +176,8 @@ class Ledger:
         Returns the current time (UTC); tests pass a fake clock.
     """
 
-    def __init__(self, store: Any = None, *, clock: Callable[[], datetime] | None = None):
+    def __init__(self, store: Store | None = None, *, clock: Callable[[], datetime] | None = None):
         if store is None:
-            from privlab.store import open_store
-
             store = open_store()
         self.store = store
         self.clock = clock or _now
@@ -186,7 +187,6 @@ class Ledger:
 
     def resolve(self, source: Any, *, name: str | None, schema: pl.Schema) -> DatasetRef:
         """Register-or-get the dataset behind a prepared source (name + fingerprint)."""
-        from privlab.io import fingerprint
 
         target = source.path if source.path is not None else source.frame
         fp = fingerprint(target)
@@ -378,13 +378,11 @@ class Ledger:
         return pl.DataFrame(data, schema=_ENTRY_SCHEMA, orient="row")
 
     def _name_of(self, dataset_id: str) -> str:
-        getter = getattr(self.store, "get_dataset_by_id", None)
-        if getter is not None:
-            try:
-                return str(getter(dataset_id).name)
-            except Exception:  # pragma: no cover - a deleted dataset keeps its ledger rows
-                return dataset_id
-        return dataset_id
+        """The dataset's canonical name (its id when the dataset no longer exists)."""
+        try:
+            return str(self.store.get_dataset(int(dataset_id)).name)
+        except (ValueError, DatasetNotFoundError):  # a deleted dataset keeps its ledger rows
+            return dataset_id
 
     def loss_by_period(
         self,
@@ -427,7 +425,7 @@ class Ledger:
 
 
 def _parse(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+    return None if text is None else parse_iso(text)
 
 
 def _describe(query: Any) -> tuple[str, str, str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -43,6 +44,7 @@ from privlab.dp._queries import quantile as _quantile
 from privlab.dp._queries import sum as _sum
 from privlab.dp._source import PreparedSource, prepare_source
 from privlab.exceptions import ColumnNotFoundError, DPQueryError, PrivacyBudgetExceededError
+from privlab.release import Approval, Gate, ReleaseFacts, submit
 
 __all__ = ["DPSession"]
 
@@ -162,6 +164,11 @@ class DPSession:
         Default significance: answers carry (1 − alpha) intervals.
     read_kwargs:
         Passed to :func:`privlab.read` for CSV/NDJSON paths.
+    ledger:
+        The budget ledger (default: a :class:`Ledger` over the configured store);
+        releases are gated and cataloged in the same store.
+    governance:
+        The release gate (default: privlab's governance over the ledger's store).
 
     Examples
     --------
@@ -191,6 +198,7 @@ class DPSession:
         alpha: float = 0.05,
         read_kwargs: dict[str, Any] | None = None,
         ledger: Ledger | None = None,
+        governance: Gate | None = None,
     ) -> None:
         for name, value in (("contributions", contributions), ("max_rows_per_id", max_rows_per_id)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -204,6 +212,7 @@ class DPSession:
                 f"max_groups_per_id must be an integer >= 1, got {max_groups_per_id!r}"
             )
         self.alpha = _check_alpha(alpha)
+        self._governance = governance
         self._source: PreparedSource = prepare_source(data, read_kwargs=read_kwargs)
         try:
             self.schema: pl.Schema = self._source.frame.collect_schema()
@@ -548,18 +557,28 @@ class DPSession:
             stamps["t4"] = time.perf_counter()
             return out
 
-        from privlab.governance._hooks import govern_dp
+        # The release gate authorizes, inspects and checks the policy (ε per period)
+        # before anything is reserved, then registers and audits the release.
+        box: list[Any] = []
 
-        # Governance gates the release (approval, ε per period) before anything
-        # is reserved, then registers and audits it.
-        released = govern_dp(
-            self.dataset.name,
-            epsilon=cal.epsilon,
-            delta=cal.delta,
-            queries=resolved,
-            spent_in_last=lambda window: self._ledger.loss_in_last(self.dataset, window)[0],
-            run=spend_and_run,
+        def write(approval: Approval) -> list[Path]:
+            box.append(spend_and_run())
+            return []
+
+        by = sorted({c for q in resolved for c in (q.group_columns or [])})
+        facts = ReleaseFacts(
+            kind="dp",
+            dataset=self.dataset.name,
+            privacy={
+                "epsilon": cal.epsilon,
+                "delta": cal.delta,
+                "queries": len(resolved),
+                "by": by,
+            },
+            queries=tuple(resolved),
         )
+        submit(facts, write, governance=self._governance, store=self._ledger.store)
+        released = box[0]
         t2, t3, t4 = stamps["t2"], stamps["t3"], stamps["t4"]
         acc = self._summary(cal, alpha_v)
         result = answers(

@@ -28,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from privlab.exceptions import SourceNotFoundError, UnsupportedFormatError
+from privlab.io import read
 
 __all__ = ["PreparedSource", "prepare_source"]
 
@@ -108,7 +109,6 @@ def prepare_source(data: Any, *, read_kwargs: dict[str, Any] | None = None) -> P
         scan = _SCAN_SUFFIXES.get(path.suffix.lower())
         if scan is not None:
             return PreparedSource(scan(path), str(path), path, False)
-        from privlab.io import read
 
         return _spilled(read(path, **(read_kwargs or {})), str(path), path)
     if isinstance(data, pl.LazyFrame):

@@ -54,6 +54,7 @@ from typing import Any
 
 from privlab._config import get_config
 from privlab.exceptions import AuditIntegrityError, PrivlabError
+from privlab.store import Store, open_store
 
 __all__ = ["EVENTS", "AuditEvent", "AuditLog", "VerifyResult"]
 
@@ -233,10 +234,8 @@ class AuditLog:
         ``PRIVLAB_AUDIT_WITNESS`` or ``<PRIVLAB_HOME>/audit-witness.json``.
     """
 
-    def __init__(self, store: Any = None, *, witness: str | Path | None = None) -> None:
+    def __init__(self, store: Store | None = None, *, witness: str | Path | None = None) -> None:
         if store is None:
-            from privlab.store import open_store
-
             store = open_store()
         self.store = store
         store.ensure_schema(COMPONENT, MIGRATIONS)

@@ -59,13 +59,19 @@ from pathlib import Path
 from typing import Any
 
 from privlab._config import get_config
+from privlab._time import iso as _iso
+from privlab.dp import Ledger
 from privlab.exceptions import (
     AccessDeniedError,
     PolicyViolationError,
     PrivlabError,
 )
 from privlab.governance._audit import AuditLog
+from privlab.governance._crypto import read_encrypted
 from privlab.governance._policy import BASELINE, Policy, PolicyResult, evaluate_policy
+from privlab.io import fingerprint, read
+from privlab.release import DEFAULT_ALLOWED, KINDS, Approval, ColumnFacts, ReleaseFacts
+from privlab.store import Store, open_store
 
 __all__ = ["ROLES", "DatasetEntry", "Governance", "PolicyWarning", "ReleaseRecord"]
 
@@ -103,8 +109,6 @@ MIGRATIONS = [
 ]
 
 ROLES = ("owner", "steward", "analyst", "viewer")
-KINDS = ("anonymized", "dp", "synthetic")
-DEFAULT_ALLOWED = ("owner", "steward", "analyst")
 
 
 class PolicyWarning(UserWarning):
@@ -188,10 +192,8 @@ class Governance:
         The :class:`AuditLog`; default one over the same store.
     """
 
-    def __init__(self, store: Any = None, *, audit: AuditLog | None = None) -> None:
+    def __init__(self, store: Store | None = None, *, audit: AuditLog | None = None) -> None:
         if store is None:
-            from privlab.store import open_store
-
             store = open_store()
         self.store = store
         store.ensure_schema(COMPONENT, MIGRATIONS)
@@ -307,7 +309,6 @@ class Governance:
         *profile* (a privlab Profile or ``{column: role}``) records the column
         roles and counts as the profiling step of onboarding.
         """
-        from privlab.io import fingerprint
 
         fp = fingerprint(data)
         ds = self.store.resolve_dataset(name, fp, owner=owner or self.principal)
@@ -405,7 +406,6 @@ class Governance:
 
     def check_source(self, name: str, data: Any = None) -> DatasetEntry:
         """In governed mode, refuse a dataset that is unknown, unapproved or changed schema."""
-        from privlab.io import fingerprint
 
         entry = None
         with contextlib.suppress(KeyError):
@@ -459,7 +459,7 @@ class Governance:
         override: bool = False,
         data: Any = None,
     ) -> ReleaseRecord:
-        """Gate, write and register one release.
+        """Gate, write and register one release described by a plain *facts* mapping.
 
         1. In governed mode the dataset must be approved (and its schema unchanged).
         2. *facts* are checked against the policy. Governed: violations raise
@@ -469,7 +469,100 @@ class Governance:
         3. ``write()`` writes the files (atomically) and returns their paths.
         4. The release is registered with file hashes, expiry and policy result,
            and audited.
+
+        Producers use :meth:`submit` (typed :class:`~privlab.release.ReleaseFacts`).
         """
+        return self._release(
+            kind,
+            dataset,
+            facts,
+            write=lambda approval: write(),
+            manifest=manifest,
+            recipe_id=recipe_id,
+            allowed_roles=allowed_roles,
+            retention_days=retention_days,
+            encrypted=encrypted,
+            override=override,
+            data=data,
+        )
+
+    def submit(
+        self, facts: ReleaseFacts, write: Callable[[Approval], Sequence[str | Path]]
+    ) -> ReleaseRecord:
+        """The release gate (:class:`privlab.release.Gate`): run the pipeline for *facts*.
+
+        Resolves the dataset (``facts.dataset`` or the store's dataset with the
+        source's content), derives the released columns' roles from the
+        dataset's profile and the operations applied, adds the ε spent in the
+        policy's window for DP releases, then gates, writes and registers the
+        release like :meth:`release`.
+        """
+        name = facts.dataset or self._dataset_for(facts.source, facts.name_hint)
+        policy_facts: dict[str, Any] = {"rows": facts.rows, **dict(facts.privacy)}
+        if facts.columns is not None:
+            roles = self._catalog_roles(name)
+            if roles is not None or all(c.role is not None for c in facts.columns):
+                policy_facts["columns"] = {
+                    c.name: _released_role(c, roles or {}) for c in facts.columns
+                }
+        if facts.kind == "dp":
+            cap = self.policy.rules.max_epsilon_per_period
+            if cap is not None:
+                spent = Ledger(self.store).loss_in_last(name, dt.timedelta(days=cap.days))[0]
+                policy_facts["epsilon_in_period"] = spent + float(facts.privacy.get("epsilon", 0))
+        record = self._release(
+            facts.kind,
+            name,
+            policy_facts,
+            write=write,
+            manifest={**dict(facts.manifest), "facts": policy_facts},
+            recipe_id=facts.recipe_id,
+            allowed_roles=facts.allowed_roles,
+            retention_days=facts.retention_days,
+            override=facts.override,
+            data=facts.source,
+        )
+        if facts.kind == "dp":
+            self.audit.append(
+                "dp_query",
+                dataset=record.dataset,
+                release=record.id,
+                details={k: facts.privacy.get(k) for k in ("queries", "by", "epsilon", "delta")},
+            )
+        return record
+
+    def _catalog_roles(self, dataset: str) -> dict[str, str] | None:
+        try:
+            roles = self.dataset(dataset).roles
+        except KeyError:  # not registered yet: the release registers it (unprofiled)
+            return None
+        return None if roles is None else dict(roles)
+
+    def _dataset_for(self, source: Any, hint: str) -> str:
+        """The store's name for *source*'s content, registered on first use."""
+        if source is None:
+            raise PrivlabError("a release needs a dataset name or its source data")
+        fp = fingerprint(source)
+        known = self.store.find_by_fingerprint(fp)
+        if known is not None:
+            return str(known.name)
+        return str(self.store.resolve_dataset(f"{hint}-{fp.content_hash[:12]}", fp).name)
+
+    def _release(
+        self,
+        kind: str,
+        dataset: str,
+        facts: Mapping[str, Any],
+        *,
+        write: Callable[[Approval], Sequence[str | Path]],
+        manifest: Mapping[str, Any] | None = None,
+        recipe_id: str | None = None,
+        allowed_roles: Sequence[str] = DEFAULT_ALLOWED,
+        retention_days: int | None = None,
+        encrypted: bool = False,
+        override: bool = False,
+        data: Any = None,
+    ) -> ReleaseRecord:
         if kind not in KINDS:
             raise PrivlabError(f"release kind must be one of {KINDS}, got {kind!r}")
         for role in allowed_roles:
@@ -509,7 +602,7 @@ class Governance:
                 )
         release_id = secrets.token_hex(8)
         try:
-            paths = [Path(p) for p in write()]
+            paths = [Path(p) for p in write(Approval(dataset=entry.name, release_id=release_id))]
         except BaseException as exc:
             self.audit.append(
                 "release_failed",
@@ -599,9 +692,6 @@ class Governance:
         """Load a release's data after checking the principal's role; audited either way."""
         import polars as pl
 
-        from privlab.governance._crypto import read_encrypted
-        from privlab.io import read
-
         record = self.get_release(release_id)
         entry = self.dataset(record.dataset)
         actor = self.principal
@@ -659,12 +749,23 @@ class Governance:
 
 
 ROLES_OF = ("direct_identifier", "quasi_identifier", "sensitive", "other")
+_MASKING_OPS = frozenset({"mask", "redact_text", "generalize", "suppress"})
 
 
-def _iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+def _released_role(column: ColumnFacts, roles: Mapping[str, str]) -> str:
+    """A released column's role: the producer's, else its source's profiled role after ops.
+
+    A direct identifier that was pseudonymized reports ``pseudonymized``; one
+    masked, redacted, generalized or blanked reports ``masked``.
+    """
+    if column.role is not None:
+        return column.role
+    role = roles.get(column.source or column.name, "other")
+    if role == "direct_identifier" and "pseudonymize" in column.ops:
+        return "pseudonymized"
+    if role == "direct_identifier" and _MASKING_OPS & set(column.ops):
+        return "masked"
+    return role
 
 
 def _schema_drift(old: Sequence[Sequence[str]], new: Sequence[Sequence[str]]) -> list[str]:

@@ -23,7 +23,25 @@ True
 from __future__ import annotations
 
 from privlab.io._fingerprint import Fingerprint, fingerprint
-from privlab.io._read import read
-from privlab.io._write import check_not_source, write
+from privlab.io._read import materialized_source, read
+from privlab.io._write import (
+    atomic_path,
+    check_not_source,
+    scan_sources,
+    write,
+    write_json,
+    write_text,
+)
 
-__all__ = ["Fingerprint", "check_not_source", "fingerprint", "read", "write"]
+__all__ = [
+    "Fingerprint",
+    "atomic_path",
+    "check_not_source",
+    "fingerprint",
+    "materialized_source",
+    "read",
+    "scan_sources",
+    "write",
+    "write_json",
+    "write_text",
+]

@@ -264,6 +264,65 @@ def _check_csv_types(data: Frame, name: str) -> None:
         )
 
 
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside *path* that replaces it atomically when the block succeeds.
+
+    The one temp-file-and-rename implementation behind every privlab output:
+    the block writes the temp file; on success it is flushed to disk (fsync),
+    given *path*'s permission bits (or the umask's for a new file) and renamed
+    over *path* (``os.replace``), and the folder is fsynced; on any error the
+    temp file is removed and *path* keeps its old content, or stays absent.
+
+    Raises
+    ------
+    OutputError
+        The folder is missing or not a folder, *path* is a directory, or the
+        write failed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> target.read_text()
+    'hello'
+    """
+    name = os.fspath(path)
+    target = Path(name)
+    parent = _check_destination(target, name)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _new_file_mode()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, PrivlabError):
+            raise OutputError(f"could not write {name!r}: {exc}") from exc
+        raise
+    _fsync(parent, directory=True)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write *text* (UTF-8) to *path* atomically (:func:`atomic_path`); returns the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
+    """Write *payload* as indented, key-sorted JSON to *path* atomically."""
+    text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return write_text(path, text + "\n")
+
+
 def write(
     frame: pl.LazyFrame | pl.DataFrame | Any,
     path: str | os.PathLike[str],
@@ -325,24 +384,10 @@ def write(
     target = Path(name)
     fmt = file_format(target)
     data = _as_frame(frame)
-    parent = _check_destination(target, name)
+    _check_destination(target, name)
     _check_not_source(data, target, source)
     if fmt.kind == "csv":
         _check_csv_types(data, name)
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _new_file_mode()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(target) as tmp:
         WRITERS[fmt.kind](data, tmp, fmt)
-        _fsync(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        if isinstance(exc, OSError) and not isinstance(exc, PrivlabError):
-            raise OutputError(f"could not write {name!r}: {exc}") from exc
-        raise
-    _fsync(parent, directory=True)
     return target.absolute()

@@ -1,6 +1,9 @@
-"""Sensitivity profiling: identifiers, quasi-identifiers, sensitive attributes, PII in text."""
+"""Sensitivity profiling: identifiers, quasi-identifiers, sensitive attributes, PII in text.
 
-from privlab.profile._detectors import DETECTORS, Detector, text_pii_patterns, validate
+The detectors live in :mod:`privlab.detect` (re-exported here for older imports).
+"""
+
+from privlab.detect import DETECTORS, Detector, text_pii_patterns, validate
 from privlab.profile._profile import ROLES, ColumnProfile, Profile, profile
 
 __all__ = [
@@ -13,7 +16,3 @@ __all__ = [
     "text_pii_patterns",
     "validate",
 ]
-
-from privlab._callable import make_callable
-
-make_callable(__name__, profile)

@@ -38,8 +38,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from privlab.anonymize import Recipe
+from privlab.detect._detectors import DETECTORS, text_pii_patterns
 from privlab.exceptions import ColumnNotFoundError, InputError
-from privlab.profile._detectors import DETECTORS, text_pii_patterns
+from privlab.hierarchy import suggest as suggest_hierarchy
+from privlab.io import read
 
 __all__ = ["ROLES", "ColumnProfile", "Profile", "profile"]
 
@@ -358,12 +361,11 @@ class Profile:
         qis.sort(key=lambda c: -c.entropy)
         return [c.name for c in qis[:_QI_LIMIT]]
 
-    def suggest_recipe(self, *, k: int = 5) -> Any:
+    def suggest_recipe(self, *, k: int = 5) -> Recipe:
         """A starting recipe: drop or pseudonymize direct identifiers, generalize the QIs.
 
         Returns a :class:`privlab.Recipe` (edit it, or its YAML, before use).
         """
-        from privlab.anonymize import Recipe
 
         return Recipe.from_dict(self._suggest_recipe_dict(k=k))
 
@@ -450,7 +452,6 @@ def _detect(
     name: str, full: pl.Series, sample: pl.Series, stats: dict[str, Any], n: int
 ) -> tuple[str, float, dict[str, Any], str | None, Any]:
     """(semantic type, confidence, evidence, reason, hierarchy spec) of one column."""
-    from privlab.tradeoff import auto_hierarchy
 
     dtype = full.dtype
     evidence: dict[str, Any] = {}
@@ -467,7 +468,7 @@ def _detect(
 
     def spec(series: pl.Series) -> Any:
         try:
-            return auto_hierarchy(series).to_spec()
+            return suggest_hierarchy(series).to_spec()
         except Exception:  # a hierarchy is a convenience; the type stands without it
             return None
 
@@ -754,8 +755,6 @@ def profile(
         Compute the quasi-identifier risk on all rows.
     """
     import time
-
-    from privlab.io import read
 
     clock = time.perf_counter()
     timings: dict[str, float] = {}

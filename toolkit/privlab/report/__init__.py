@@ -3,7 +3,3 @@
 from privlab.report._html import Report, report, save_chart
 
 __all__ = ["Report", "report", "save_chart"]
-
-from privlab._callable import make_callable
-
-make_callable(__name__, report)

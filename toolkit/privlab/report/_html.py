@@ -35,6 +35,16 @@ from pathlib import Path
 from typing import Any
 
 from privlab._version import __version__
+from privlab.governance import governance_dashboard
+from privlab.tradeoff import Tradeoff
+from privlab.viz import (
+    column_chart,
+    epsilon_error_chart,
+    k_loss_chart,
+    privacy_risk_chart,
+    quality_chart,
+    tradeoff_chart,
+)
 
 __all__ = ["Report", "report", "save_chart"]
 
@@ -197,7 +207,6 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
 
 def _sections_for(rep: Report, obj: Any) -> None:
     """Append the sections describing one object."""
-    from privlab.tradeoff import Tradeoff
 
     if isinstance(obj, Report):
         rep.sections.extend(obj.sections)
@@ -217,7 +226,6 @@ def _sections_for(rep: Report, obj: Any) -> None:
 
 
 def _tradeoff_sections(rep: Report, t: Any) -> None:
-    from privlab.viz import column_chart, epsilon_error_chart, k_loss_chart, tradeoff_chart
 
     rep.add_heading("Privacy–utility trade-off")
     for note in t.notes:
@@ -297,8 +305,6 @@ def _synthetic_sections(rep: Report, syn: Any) -> None:
     if syn.report is not None:
         rep.add_table("Quality and privacy", syn.report.summary())
         try:
-            from privlab.viz import privacy_risk_chart, quality_chart
-
             rep.add_chart("Quality", quality_chart(syn.report))
             rep.add_chart("Privacy risk", privacy_risk_chart(syn.report))
         except (AttributeError, TypeError, KeyError):
@@ -306,7 +312,6 @@ def _synthetic_sections(rep: Report, syn: Any) -> None:
 
 
 def _governance_sections(rep: Report, gov: Any) -> None:
-    from privlab.governance import governance_dashboard
 
     rep.add_heading("Governance")
     rep.add_table(

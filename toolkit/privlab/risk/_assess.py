@@ -23,6 +23,8 @@ import numpy as np
 import polars as pl
 
 from privlab.exceptions import ColumnNotFoundError, InputError
+from privlab.io import read
+from privlab.models import ClassPairs, distinct_values, entropy, recursive_parts, t_distance
 
 __all__ = ["RiskReport", "assess_risk"]
 
@@ -118,8 +120,6 @@ def assess_risk(
     ordered:
         Force the ordered (``True``) or equal (``False``) distance for t.
     """
-    from privlab.io import read
-
     lazy = read(data)
     qis = list(quasi_identifiers)
     if not qis:
@@ -219,30 +219,17 @@ def _l_and_t(
     pairs: pl.DataFrame, sensitive: str, ordered: bool | None
 ) -> tuple[dict[str, float], float]:
     """ℓ (distinct, entropy, recursive c) and t from the (class, sensitive value, n) table."""
-    from privlab.anonymize._lattice import _equal_distance, _ordered_distance, _Pairs
-
     coded = pairs.with_columns(
         (pl.col("__c").rank("dense").cast(pl.Int64) - 1).alias("__c"),
         (pl.col(sensitive).rank("dense").cast(pl.Int64) - 1).alias("__r"),
-    ).sort("__c", "__r")
-    cls = coded["__c"].to_numpy()
-    code = coded["__r"].to_numpy()
-    counts = coded["n"].to_numpy().astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]])
-    size = np.add.reduceat(counts, starts)
-    distinct_per_class = np.diff(np.append(starts, len(cls)))
-    distinct = int(distinct_per_class.min())
-    c = counts.astype(np.float64)
-    entropy = np.log(size) - np.add.reduceat(c * np.log(c), starts) / size
-    l_entropy = float(math.exp(entropy.min()))
-    # recursive (c, ℓ) at ℓ = distinct: the smallest c with r1 < c · (r_ℓ + …) in every class
-    order = np.lexsort((-counts, cls))
-    ranked = counts[order]
-    rank = np.arange(len(order)) - np.repeat(starts, distinct_per_class)
-    r1 = ranked[starts]
-    tail = np.bincount(
-        cls[order], weights=np.where(rank >= distinct - 1, ranked, 0), minlength=len(starts)
     )
+    table = ClassPairs.build(
+        coded["__c"].to_numpy(), coded["__r"].to_numpy(), coded["n"].to_numpy()
+    )
+    distinct = int(distinct_values(table).min())
+    l_entropy = float(math.exp(entropy(table).min()))
+    # recursive (c, ℓ) at ℓ = distinct: the smallest c with r1 < c · (r_ℓ + …) in every class
+    r1, tail = recursive_parts(table, distinct)
     with np.errstate(divide="ignore"):
         ratios = np.where(tail > 0, r1 / np.where(tail > 0, tail, 1), np.inf)
     worst_c = float(ratios.max()) if distinct >= 2 else math.inf
@@ -251,8 +238,6 @@ def _l_and_t(
     if is_ordered is None:
         dtype = pairs.schema[sensitive]
         is_ordered = dtype.is_numeric() or dtype.is_temporal()
-    m = int(code.max()) + 1
-    overall = np.bincount(code, weights=counts, minlength=m) / counts.sum()
-    table = _Pairs(cls=cls, code=code, count=counts, starts=starts, size=size)
-    distances = _ordered_distance(table, overall) if is_ordered else _equal_distance(table, overall)
-    return levels, float(distances.max())
+    m = int(table.code.max()) + 1
+    overall = np.bincount(table.code, weights=table.count, minlength=m) / table.count.sum()
+    return levels, float(t_distance(table, overall, ordered=is_ordered).max())

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from privlab.exceptions import SynthesisError, UnsupportedFormatError
+from privlab.io import read
 from privlab.synth._metadata import TablePlan
 
 __all__ = ["as_polars", "content_fingerprint", "from_sdv", "to_sdv"]
@@ -28,8 +29,6 @@ def as_polars(data: Any, *, name: str = "data") -> pl.DataFrame:
     if module.startswith("pandas") and hasattr(data, "columns"):
         return pl.from_pandas(data)
     if isinstance(data, str) or hasattr(data, "__fspath__"):
-        from privlab.io import read
-
         return read(data).collect()
     raise UnsupportedFormatError(
         f"table {name!r} must be a polars DataFrame/LazyFrame, a pandas DataFrame or a "

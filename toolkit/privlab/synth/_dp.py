@@ -35,7 +35,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from privlab._config import get_config
 from privlab.exceptions import SynthesisError
+from privlab.synth._boundary import _dtype_from_text
 from privlab.synth._metadata import TablePlan
 from privlab.synth._seeding import derive_seeds, global_seed
 
@@ -109,8 +111,6 @@ def fit_dp(df: pl.DataFrame, plan: TablePlan, params: Mapping[str, Any], seed: i
     """Release a DP contingency table of the modelled columns (OpenDP, AIM or MST)."""
     check_dp_available()
     import opendp.prelude as dp
-
-    from privlab._config import get_config
 
     dp.enable_features("contrib")
     config = get_config()
@@ -250,6 +250,5 @@ def sample_dp(model: DPModel, plan: TablePlan, rows: int, seed: int) -> pl.DataF
 
 
 def _dtype(text: str) -> pl.DataType | None:
-    from privlab.synth._boundary import _dtype_from_text
 
     return _dtype_from_text(text)

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from privlab.exceptions import SynthesisError
+
 __all__ = ["derive_seeds", "global_seed", "resolve_seed", "seed_synthesizer"]
 
 
@@ -47,8 +49,6 @@ def resolve_seed(seed: int | None) -> int:
     if seed is None:
         return secrets.randbelow(2**32)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        from privlab.exceptions import SynthesisError
-
         raise SynthesisError(f"`seed` must be a non-negative integer or None, got {seed!r}")
     return int(seed)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,12 +20,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from privlab._config import get_config
+from privlab._version import __version__
 from privlab.exceptions import SynthesisError
+from privlab.io import check_not_source, write_json
+from privlab.io import write as write_frame
+from privlab.profile import profile as run_profile
+from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
 from privlab.synth._boundary import as_polars, content_fingerprint, from_sdv, to_sdv
+from privlab.synth._dp import check_dp_available, fit_dp, sample_dp
+from privlab.synth._evaluate import evaluate_synthetic
 from privlab.synth._metadata import Relationship, SynthMetadata, build_metadata
 from privlab.synth._seeding import derive_seeds, global_seed, resolve_seed, seed_synthesizer
 
 if TYPE_CHECKING:  # pragma: no cover
+    from privlab.store import Store
     from privlab.synth._evaluate import SynthReport
 
 __all__ = ["MODELS", "Synthetic", "synthesize"]
@@ -132,7 +141,6 @@ class Synthetic:
             Passed to :func:`privlab.synth.evaluate_synthetic` (``attacks``,
             ``n_attacks``, ``secrets``, ``dcr_rows`` …).
         """
-        from privlab.synth._evaluate import evaluate_synthetic
 
         self.report = evaluate_synthetic(self, holdout=holdout, **options)
         return self.report
@@ -178,7 +186,6 @@ class Synthetic:
         ``rows``, ``timings``, ``replay_redrawn``, ``metadata`` and, once evaluated,
         ``evaluation`` (the headline figures of the report).
         """
-        from privlab._version import __version__
 
         out: dict[str, Any] = {
             "kind": "synthetic",
@@ -202,78 +209,144 @@ class Synthetic:
         *,
         dataset: str | None = None,
         retention_days: int | None = None,
-        allowed_roles: tuple[str, ...] = ("owner", "steward", "analyst"),
+        allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
         override: bool = False,
+        governance: Gate | None = None,
+        store: Store | None = None,
     ) -> Path:
         """Release: ``<table>.parquet``, ``metadata.json``, ``manifest.json`` and
         (if evaluated) ``report.json``. No model and no pickle is written.
 
-        The release goes through governance first (:mod:`privlab.governance`): it
-        is checked against the active policy (attack risk and identifier replay
-        come from :meth:`evaluate`; evaluate before saving), registered in the
-        catalog under *dataset* (default: a name derived from the input's
-        fingerprint) and audited. In governed mode a violation writes nothing.
+        The release goes through the release gate first (:mod:`privlab.release`;
+        by default :mod:`privlab.governance`): it is checked against the active
+        policy (attack risk and identifier replay come from :meth:`evaluate`;
+        evaluate before saving), registered in the catalog under *dataset*
+        (default: a name derived from the input's fingerprint) and audited. In
+        governed mode a violation writes nothing.
 
         Returns the folder.
         """
-        from privlab.governance._hooks import govern_synthetic
-
-        name = dataset or self._dataset_name()
         files: list[Path] = []
 
-        def write() -> list[Path]:
+        def write(approval: Approval) -> list[Path]:
             files.extend(self._write(Path(folder)))
             return files
 
-        govern_synthetic(
-            self,
-            dataset=name,
-            write=write,
+        submit(
+            self.release_facts(dataset, retention_days, allowed_roles, override),
+            write,
+            governance=governance,
+            store=store,
+        )
+        return Path(folder)
+
+    def write(
+        self,
+        path: str | Path,
+        *,
+        report: str | Path | None = None,
+        dataset: str | None = None,
+        sources: Sequence[str | Path] = (),
+        retention_days: int | None = None,
+        allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
+        override: bool = False,
+        governance: Gate | None = None,
+        store: Store | None = None,
+    ) -> Path:
+        """Release one synthetic table to a file (and the evaluation as JSON to *report*).
+
+        The single-file form of :meth:`save` (what ``privlab synth`` writes):
+        the same release gate, then *path* in the format its extension names
+        and, when given, *report* with :meth:`evaluate`'s figures and the
+        manifest. *sources* are the files the input was read from: neither
+        output may overwrite one.
+        """
+        if len(self._tables) != 1:
+            raise SynthesisError(
+                f"write() releases one table, this release has {len(self._tables)}; "
+                "use save(folder)"
+            )
+        if report is not None and self.report is None:
+            raise SynthesisError("a report needs an evaluation: call evaluate() before write()")
+        for target in (path, *([report] if report is not None else [])):
+            check_not_source(target, *sources)
+        files: list[Path] = []
+
+        def write_files(approval: Approval) -> list[Path]:
+            files.append(write_frame(self.data, path))
+            if report is not None and self.report is not None:
+                summary = {**self.report.to_dict(), "manifest": self.manifest()}
+                files.append(write_json(report, summary))
+            return files
+
+        submit(
+            self.release_facts(dataset, retention_days, allowed_roles, override),
+            write_files,
+            governance=governance,
+            store=store,
+        )
+        return files[0]
+
+    def release_facts(
+        self,
+        dataset: str | None = None,
+        retention_days: int | None = None,
+        allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
+        override: bool = False,
+    ) -> ReleaseFacts:
+        """What the release gate checks: rows, columns (generated or learned), attack figures."""
+        columns = tuple(
+            ColumnFacts(
+                name=col.name,
+                source=col.name,
+                ops=(col.handling,),
+                role=(
+                    "generated"
+                    if col.handling in ("generated", "primary_key", "foreign_key")
+                    else "other"
+                ),
+            )
+            for plan in self.metadata.tables.values()
+            for col in plan.columns
+        )
+        privacy: dict[str, Any] = {}
+        if self.report is not None:
+            summary = self.report.summary()
+            privacy["attack_risk"] = summary.get("privacy_risk")
+            privacy["pii_replay"] = summary.get("pii_replay")
+        real = _all_rows(self._real, self._holdout)
+        return ReleaseFacts(
+            kind="synthetic",
+            dataset=dataset,
+            rows=sum(t.height for t in self._tables.values()),
+            columns=columns,
+            privacy=privacy,
+            manifest=self.manifest(),
+            source=next(iter(real.values())),
+            released=dict(self._tables),
+            name_hint="synth-source",
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
         )
-        return Path(folder)
-
-    def _dataset_name(self) -> str:
-        """Register the real input in the store under a content-derived name."""
-        from privlab.io import fingerprint
-        from privlab.store import open_store
-
-        real = _all_rows(self._real, self._holdout)
-        first = next(iter(real.values()))
-        fp = fingerprint(first)
-        store = open_store()
-        known = store.find_by_fingerprint(fp)
-        if known is not None:
-            return str(known.name)
-        return str(store.resolve_dataset(f"synth-source-{fp.content_hash[:12]}", fp).name)
 
     def _write(self, folder: Path) -> list[Path]:
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        for name, table in self._tables.items():
-            tmp = out / f".{name}.parquet.tmp"
-            table.write_parquet(tmp)
-            tmp.replace(out / f"{name}.parquet")
-        _write_json(out / "metadata.json", self.metadata.to_dict())
-        _write_json(out / "manifest.json", self.manifest())
-        written = [out / f"{name}.parquet" for name in self._tables]
-        written += [out / "metadata.json", out / "manifest.json"]
+        written = [
+            write_frame(table, out / f"{name}.parquet") for name, table in self._tables.items()
+        ]
+        written += [
+            write_json(out / "metadata.json", self.metadata.to_dict()),
+            write_json(out / "manifest.json", self.manifest()),
+        ]
         if self.report is not None:
-            _write_json(out / "report.json", self.report.to_dict())
-            written.append(out / "report.json")
+            written.append(write_json(out / "report.json", self.report.to_dict()))
         return written
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{n}: {t.height}×{t.width}" for n, t in self._tables.items())
         return f"Synthetic(model={self.model!r}, seed={self.seed}, tables=[{shapes}])"
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
-    tmp.replace(path)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -315,15 +388,11 @@ def _split_holdout(
 
 
 def _auto_profile(tables: Mapping[str, pl.DataFrame]) -> Any:
-    """Profile each table with ``privlab.profile`` when that module is installed.
+    """Profile each table with :func:`privlab.profile`.
 
-    Returns ``{table: Profile}``, or ``None`` when profiling is unavailable or fails
-    (then dtypes and uniqueness decide, see :func:`build_metadata`).
+    Returns ``{table: Profile}``, or ``None`` when profiling fails (then dtypes
+    and uniqueness decide, see :func:`build_metadata`).
     """
-    try:
-        from privlab.profile import profile as run_profile
-    except ImportError:
-        return None
     try:
         return {name: run_profile(df) for name, df in tables.items()}
     except Exception as exc:  # a profiler failure must not block synthesis
@@ -339,8 +408,6 @@ def _resolve_model(model: str | None, n_tables: int) -> str:
     if model is None:
         return "hma" if n_tables > 1 else "gaussian_copula"
     if model == "dp_aim":
-        from privlab.synth._dp import check_dp_available
-
         check_dp_available()
         if n_tables > 1:
             raise SynthesisError("model 'dp_aim' synthesizes one table; give a single frame")
@@ -454,8 +521,6 @@ def _sample_tables(
     known = known if known is not None else real
     raw: dict[str, Any] = {}
     if model == "dp_aim":
-        from privlab.synth._dp import sample_dp
-
         (name,) = metadata.tables
         out = {name: sample_dp(synthesizer, metadata.tables[name], counts[name], seed)}
         if bar is not None:
@@ -650,7 +715,6 @@ def synthesize(
     >>> bool(syn.data["email"].is_in(real["email"].implode()).any())
     False
     """
-    from privlab._config import get_config
 
     tables, single = _normalize_tables(data)
     seed = resolve_seed(seed)
@@ -676,8 +740,6 @@ def synthesize(
         bar.step("metadata")
         start = time.perf_counter()
         if model == "dp_aim":
-            from privlab.synth._dp import fit_dp
-
             (name,) = train
             synthesizer = fit_dp(train[name], metadata.tables[name], model_params or {}, seed)
         else:

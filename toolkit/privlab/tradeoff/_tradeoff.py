@@ -35,7 +35,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,10 +42,22 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+import privlab.dp as pdp
 from privlab._config import get_config
+from privlab.anonymize import (
+    KAnonymity,
+    LDiversity,
+    search,
+)
 from privlab.exceptions import InputError
+from privlab.hierarchy import suggest as suggest_hierarchy
+from privlab.io import read
+from privlab.risk import assess_risk, linkage_attack
+from privlab.synth import synthesize
+from privlab.utility import ReleaseView, Workload, coverage_from_hierarchy, ml_utility
+from privlab.viz import tradeoff_chart
 
-__all__ = ["Tradeoff", "auto_hierarchy", "pareto_front", "tradeoff"]
+__all__ = ["Tradeoff", "pareto_front", "tradeoff"]
 
 DEFAULT_CANDIDATES: dict[str, Any] = {
     "k": [2, 5, 10, 20, 50],
@@ -56,47 +67,6 @@ DEFAULT_CANDIDATES: dict[str, Any] = {
     "max_suppression": 0.05,
     "synthetic_epochs": 50,
 }
-
-
-def auto_hierarchy(series: pl.Series) -> Any:
-    """A reasonable generalization hierarchy for a quasi-identifier column.
-
-    Numbers → nested intervals; ISO dates → month, quarter, year, decade;
-    digit strings of equal length (ZIP codes, postcodes) → prefixes; other
-    categories → suppression.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> auto_hierarchy(pl.Series("zip", ["02139", "94107"])).to_spec()
-    {'type': 'prefix', 'keep': [4, 3, 2, 1]}
-    """
-    from privlab.anonymize import (
-        date_hierarchy,
-        interval_hierarchy,
-        prefix_hierarchy,
-        suppress_hierarchy,
-    )
-
-    values = series.drop_nulls()
-    if series.dtype.is_temporal():
-        return date_hierarchy(levels=["month", "quarter", "year", "decade"])
-    if series.dtype.is_numeric():
-        span = float(values.max()) - float(values.min()) if len(values) else 0.0  # type: ignore[arg-type]
-        base = 10 ** max(0, math.floor(math.log10(span / 20))) if span > 20 else 1
-        widths = [base * 5, base * 10, base * 20, base * 40]
-        if series.dtype.is_float() and span <= 20:
-            widths = [1, 2, 4, 8]
-        return interval_hierarchy(widths=widths)
-    text = values.cast(pl.String)
-    if len(text) and text.str.contains(r"^\d{4}-\d{2}-\d{2}").all():
-        return date_hierarchy(levels=["month", "quarter", "year", "decade"])
-    lengths = text.str.len_chars().unique()
-    if len(text) and lengths.len() == 1 and text.str.contains(r"^\d+$").all():
-        width = int(lengths[0])
-        if width >= 3:
-            return prefix_hierarchy(keep=list(range(width - 1, 0, -1)))
-    return suppress_hierarchy()
 
 
 def _roles(profile: Any) -> dict[str, str]:
@@ -158,7 +128,6 @@ class Tradeoff:
     notes: list[str] = field(default_factory=list)
 
     def frontier_chart(self) -> Any:
-        from privlab.viz import tradeoff_chart
 
         return tradeoff_chart(self)
 
@@ -210,11 +179,6 @@ def tradeoff(
     """
     from tqdm.auto import tqdm
 
-    from privlab.anonymize import KAnonymity, LDiversity, search
-    from privlab.io import read
-    from privlab.risk import assess_risk, linkage_attack
-    from privlab.utility import ReleaseView, Workload, coverage_from_hierarchy, ml_utility
-
     grid = {**DEFAULT_CANDIDATES, **dict(candidates or {})}
     roles = _roles(profile)
     frame = read(data).collect()
@@ -244,7 +208,7 @@ def tradeoff(
     n_hold = max(1, round(frame.height * holdout))
     hold = frame[np.sort(order[:n_hold])]
     train = frame[np.sort(order[n_hold:])]
-    hierarchies = {q: auto_hierarchy(train[q]) for q in qis}
+    hierarchies = {q: suggest_hierarchy(train[q]) for q in qis}
     group_by = [target, *[q for q in qis if train[q].n_unique() <= 10][:1]]
     workload = Workload.build(
         train, marginal_columns=[*qis, target], numeric=numeric, group_by=group_by
@@ -298,8 +262,6 @@ def tradeoff(
             row["suppressed"] = result.suppressed
             row["loss"] = result.loss
         else:
-            from privlab.synth import synthesize
-
             label, technique = f"synthetic ({param})", "synthetic"
             syn = synthesize(
                 train,
@@ -377,7 +339,6 @@ def _dp_panel(
     schema = {"epsilon": pl.Float64, "expected_error": pl.Float64, "per_query_epsilon": pl.Float64}
     if not epsilons:
         return pl.DataFrame(schema=schema)
-    import privlab.dp as pdp
 
     cells = workload.cells()
     n_queries = len(cells)

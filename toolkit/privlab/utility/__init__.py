@@ -13,7 +13,3 @@ __all__ = [
     "ml_utility",
     "utility",
 ]
-
-from privlab._callable import make_callable
-
-make_callable(__name__, utility)

@@ -25,7 +25,7 @@ def _matrix(workload: Workload, view: ReleaseView, features: Sequence[str]) -> n
     blocks = []
     n = view.frame.height
     for col in features:
-        weights = workload._weights(view, col)
+        weights = workload.weights(view, col)
         known = (
             workload.original.select(workload.bins[col].expr(pl.col(col)).alias("bin"))
             .drop_nulls()

@@ -22,6 +22,8 @@ import numpy as np
 import polars as pl
 
 from privlab.exceptions import ColumnNotFoundError, HierarchyError, InputError
+from privlab.hierarchy._hierarchy import Hierarchy
+from privlab.io import read
 
 __all__ = ["UtilityReport", "utility"]
 
@@ -98,8 +100,6 @@ def utility(
     hierarchies:
         QI → :class:`~privlab.anonymize.Hierarchy` (or spec), for ARX's Loss.
     """
-    from privlab.anonymize._hierarchy import Hierarchy
-    from privlab.io import read
 
     orig = read(original).collect()
     rel = read(released).collect()

@@ -138,7 +138,7 @@ class Workload:
 
     # -- answering ---------------------------------------------------------------------
 
-    def _weights(self, view: ReleaseView, column: str) -> pl.DataFrame:
+    def weights(self, view: ReleaseView, column: str) -> pl.DataFrame:
         """(row, bin, weight) for one column of a release."""
         bins = self.bins[column]
         rows = view.frame.select(
@@ -179,7 +179,7 @@ class Workload:
         return rows.join(dist.select("bin", "weight"), how="cross").select("row", "bin", "weight")
 
     def _answers(self, view: ReleaseView) -> dict[str, Any]:
-        weights = {c: self._weights(view, c) for c in self.bins}
+        weights = {c: self.weights(view, c) for c in self.bins}
         out: dict[str, Any] = {}
         for cols in self.marginals:
             frame = weights[cols[0]].rename({"bin": "b0", "weight": "w"})

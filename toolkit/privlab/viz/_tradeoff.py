@@ -6,6 +6,8 @@ from typing import Any
 
 import polars as pl
 
+from privlab.utility import ReleaseView
+
 __all__ = ["column_chart", "epsilon_error_chart", "k_loss_chart", "tradeoff_chart"]
 
 _TECH_ORDER = ["original", "k-anonymity", "ℓ-diversity", "synthetic"]
@@ -126,12 +128,10 @@ def column_chart(tradeoff: Any, label: str, column: str) -> Any:
     """A release's distribution of one workload column beside the original's."""
     import altair as alt
 
-    from privlab.utility import ReleaseView
-
     work = tradeoff.workload
     rows = []
     for name, view in (("original", ReleaseView(work.original)), (label, tradeoff.releases[label])):
-        weights = work._weights(view, column)
+        weights = work.weights(view, column)
         dist = weights.group_by("bin").agg(pl.col("weight").sum())
         total = dist["weight"].sum()
         rows += [

@@ -30,6 +30,8 @@ import functools
 import html
 from typing import Any
 
+import privlab.dp as pdp
+from privlab.viz import epsilon_curve_chart
 from privlab.widgets._kernel import in_kernel as _in_kernel
 
 __all__ = ["budget_meter", "epsilon_explorer"]
@@ -62,8 +64,6 @@ def _classes() -> dict[str, type]:
             self.refresh()
 
         def _budget_and_entries(self) -> tuple[Any, Any]:
-            import privlab.dp as pdp
-
             if isinstance(self._source, pdp.DPSession):
                 return self._source.budget(), self._source.ledger()
             return pdp.budget(str(self._source)), pdp.ledger(str(self._source))
@@ -147,7 +147,6 @@ def _classes() -> dict[str, type]:
                 f"± {hw:.4g} with {self.confidence:.0%} confidence "
                 "<i>(preview — nothing spent)</i>"
             )
-            from privlab.viz import epsilon_curve_chart
 
             curve = self._session.error_curve(
                 self._query, [10 ** (-2 + i / 4) for i in range(13)], alpha=alpha, n=self._n

@@ -22,6 +22,8 @@ import html
 import json
 from typing import Any
 
+from privlab.profile import ROLES
+from privlab.viz import sensitivity_chart
 from privlab.widgets._kernel import in_kernel as _in_kernel
 
 __all__ = ["ProfileWidget"]
@@ -31,8 +33,6 @@ __all__ = ["ProfileWidget"]
 def _profile_widget_class() -> type:
     import ipywidgets as widgets
     import traitlets
-
-    from privlab.profile import ROLES
 
     class _ProfileWidget(widgets.VBox):
         """One row per column: name, semantic type, a role dropdown, the evidence."""
@@ -84,8 +84,6 @@ def _profile_widget_class() -> type:
             if not _in_kernel():
                 return
             from IPython.display import display
-
-            from privlab.viz import sensitivity_chart
 
             self._chart.clear_output(wait=True)
             with self._chart:

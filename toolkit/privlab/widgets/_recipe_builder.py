@@ -1,7 +1,7 @@
 """RecipeBuilder: choose an operation per column and the k / ℓ / t targets, see the result live.
 
 A view over :func:`privlab.anonymize`: every change rebuilds the recipe (with the
-plain functions :func:`suggest_hierarchy` and :func:`build_recipe` below), runs it
+plain functions :func:`privlab.hierarchy.suggest` and :func:`build_recipe`), runs it
 on a sample of the data and shows k, re-identification risk, information loss and
 two charts (class sizes, risk distribution). ``widget.recipe`` is the
 :class:`~privlab.anonymize.Recipe`, so the notebook continues in code.
@@ -10,74 +10,20 @@ ipywidgets and Altair are imported only when a widget is built.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import polars as pl
-
+from privlab.anonymize import Recipe, anonymize
+from privlab.exceptions import PrivlabError
+from privlab.hierarchy import suggest as suggest_hierarchy
+from privlab.io import read
+from privlab.viz import class_size_chart, risk_distribution_chart
 from privlab.widgets._kernel import in_kernel as _in_kernel
 
-__all__ = ["ROLES", "RecipeBuilder", "build_recipe", "suggest_hierarchy"]
+__all__ = ["ROLES", "RecipeBuilder", "build_recipe"]
 
 #: What the builder can do with a column.
 ROLES = ("keep", "drop", "pseudonymize", "mask", "quasi-identifier", "sensitive")
-
-
-def _nice(x: float) -> float:
-    """The 1-2-5 number at or above *x*."""
-    if x <= 0:
-        return 1.0
-    exp = math.floor(math.log10(x))
-    for m in (1, 2, 5, 10):
-        if m * 10**exp >= x:
-            return float(m * 10**exp)
-    return float(10 ** (exp + 1))  # pragma: no cover
-
-
-def suggest_hierarchy(series: pl.Series) -> dict[str, Any]:
-    """A reasonable hierarchy spec for a quasi-identifier column.
-
-    Numbers get three nested interval widths, dates (or ISO date text) month →
-    year → decade, fixed-length digit codes (ZIP codes) a three-step prefix,
-    anything else ``suppress`` (the value or ``*``).
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> suggest_hierarchy(pl.Series("age", [18, 45, 90]))
-    {'type': 'interval', 'widths': [5, 10, 20]}
-    >>> suggest_hierarchy(pl.Series("zip", ["94107", "10001"]))
-    {'type': 'prefix', 'keep': [4, 3, 2]}
-    >>> suggest_hierarchy(pl.Series("sex", ["F", "M"]))
-    {'type': 'suppress'}
-    """
-    values = series.drop_nulls()
-    dtype = series.dtype
-    if dtype.is_numeric() and dtype != pl.Boolean and values.len():
-        lo: Any = values.min()
-        hi: Any = values.max()
-        span = float(hi - lo)
-        base = _nice(span / 16) if span > 0 else 1.0
-        widths = [base, 2 * base, 4 * base]
-        return {
-            "type": "interval",
-            "widths": [int(w) if float(w).is_integer() else w for w in widths],
-        }
-    if dtype.is_temporal():
-        return {"type": "date", "levels": ["month", "year", "decade"]}
-    if dtype == pl.String and values.len():
-        text = values.cast(pl.String)
-        if text.str.contains(r"^\d{4}-\d{2}-\d{2}").all():
-            return {"type": "date", "levels": ["month", "year", "decade"]}
-        lengths = text.str.len_chars().unique()
-        if lengths.len() == 1 and int(lengths[0]) >= 3 and text.str.contains(r"^\d+$").all():
-            length = int(lengths[0])
-            return {
-                "type": "prefix",
-                "keep": [k for k in range(length - 1, length - 4, -1) if k > 0],
-            }
-    return {"type": "suppress"}
 
 
 def build_recipe(
@@ -107,7 +53,6 @@ def build_recipe(
     >>> r.steps[0].op, r.privacy.k, r.privacy.l.column
     ('drop', 3, 'dx')
     """
-    from privlab.anonymize import Recipe
 
     by_role: dict[str, list[str]] = {role: [] for role in ROLES}
     for column, role in roles.items():
@@ -155,7 +100,7 @@ class RecipeBuilder:
     key:
         Key for pseudonymized columns in the preview (else the step's key_env).
     hierarchies:
-        Hierarchy specs per column, overriding :func:`suggest_hierarchy`.
+        Hierarchy specs per column, overriding :func:`privlab.hierarchy.suggest`.
     sample:
         The preview runs on at most this many rows (a seeded sample).
     live:
@@ -186,13 +131,11 @@ class RecipeBuilder:
     ) -> None:
         import ipywidgets as w
 
-        from privlab.io import read
-
         frame = read(data).collect()
         self.sample = frame.sample(n=sample, seed=seed) if frame.height > sample else frame
         self.key = key
         self.hierarchies: dict[str, dict[str, Any]] = {
-            c: suggest_hierarchy(self.sample[c]) for c in self.sample.columns
+            c: suggest_hierarchy(self.sample[c]).to_spec() for c in self.sample.columns
         }
         self.hierarchies.update({c: dict(h) for c, h in (hierarchies or {}).items()})
         self.release: Any = None
@@ -278,8 +221,6 @@ class RecipeBuilder:
         Returns the readout figures, or ``None`` (with the reason in the readout)
         when the recipe is invalid or its target cannot be met.
         """
-        from privlab.anonymize import anonymize
-        from privlab.exceptions import PrivlabError
 
         self.figures = None
         try:
@@ -304,7 +245,6 @@ class RecipeBuilder:
         if report is None or report.risk is None:
             self.last_charts = None
             return
-        from privlab.viz import class_size_chart, risk_distribution_chart
 
         k = report.privacy["targets"].get("k") if report.privacy else None
         self.last_charts = (

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from privlab.exceptions import PrivlabError
+from privlab.io import read
+from privlab.synth import synthesize
+from privlab.viz import column_comparison_chart, privacy_risk_chart, quality_chart
+
 __all__ = ["SynthWidget"]
 
 
@@ -39,9 +44,7 @@ class SynthWidget:
     ) -> None:
         import ipywidgets as w
 
-        from privlab.synth._boundary import as_polars
-
-        self.data = as_polars(data)
+        self.data = read(data).collect()
         self.profile = profile
         self.holdout = holdout
         self.n_attacks = n_attacks
@@ -76,8 +79,6 @@ class SynthWidget:
 
     def fit(self) -> Any:
         """Fit, sample and evaluate with the current settings; returns the Synthetic."""
-        from privlab.exceptions import PrivlabError
-        from privlab.synth import synthesize
 
         self.button.disabled = True
         self.status.value = "fitting…"
@@ -109,7 +110,6 @@ class SynthWidget:
     def _draw(self) -> None:
         if self.synthetic is None:
             return
-        from privlab.viz import column_comparison_chart, privacy_risk_chart, quality_chart
 
         report = self.synthetic.report
         self.charts.clear_output()

@@ -29,6 +29,7 @@ from typing import Any
 
 import polars as pl
 
+from privlab.viz import column_chart, tradeoff_chart
 from privlab.widgets._kernel import in_kernel as _in_kernel
 
 __all__ = ["TradeoffExplorer"]
@@ -121,8 +122,6 @@ def _explorer_class() -> type:
 
         def _draw(self, label: str) -> None:
             from IPython.display import display
-
-            from privlab.viz import column_chart, tradeoff_chart
 
             self._chart.clear_output(wait=True)
             with self._chart:

@@ -14,7 +14,7 @@ anonymizer's ``redact_text``.
 Examples
 --------
 >>> import polars as pl
->>> from privlab.profile import validate
+>>> from privlab.detect import validate
 >>> validate("credit_card", pl.Series(["4111 1111 1111 1111", "4111 1111 1111 1112"])).to_list()
 [True, False]
 """

@@ -30,7 +30,7 @@ spec                                                       hierarchy
 Examples
 --------
 >>> import polars as pl
->>> from privlab.anonymize import prefix_hierarchy
+>>> from privlab.hierarchy import prefix_hierarchy
 >>> h = prefix_hierarchy(keep=[3, 1])
 >>> h.height
 4

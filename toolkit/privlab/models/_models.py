@@ -19,7 +19,7 @@ Definitions (as in ARX):
 
 Examples
 --------
->>> from privlab.anonymize import KAnonymity, LDiversity
+>>> from privlab.models import KAnonymity, LDiversity
 >>> KAnonymity(5)
 KAnonymity(k=5)
 >>> LDiversity("diagnosis", 2, variant="entropy").monotone(max_suppression=0.05)
