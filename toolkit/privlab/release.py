@@ -49,6 +49,7 @@ __all__ = [
     "ColumnFacts",
     "Gate",
     "GateFactory",
+    "Kind",
     "ReleaseFacts",
     "default_gate",
     "register_default_gate",

@@ -39,7 +39,7 @@ from privlab.anonymize._transforms import (
     transform_names,
 )
 from privlab.anonymize._transforms_base import Transform, TransformParams
-from privlab.anonymize._transforms_keyed import DateShift, Pseudonymize, RedactText
+from privlab.anonymize._transforms_keyed import DateShift, Pseudonymize, RedactText, resolve_key
 from privlab.anonymize._transforms_stats import AddNoise, Microaggregate
 from privlab.hierarchy import (
     Hierarchy,
@@ -88,6 +88,7 @@ __all__ = [
     "interval_hierarchy",
     "migrate_recipe",
     "prefix_hierarchy",
+    "resolve_key",
     "search",
     "suppress_hierarchy",
     "transform_names",

@@ -47,7 +47,7 @@ from privlab.exceptions import (
     PrivlabError,
     RecipeError,
 )
-from privlab.hierarchy._hierarchy import Hierarchy
+from privlab.hierarchy import Hierarchy
 from privlab.io import fingerprint, materialized_source, read, scan_sources
 from privlab.models import class_pairs, recursive_parts
 from privlab.risk import assess_risk
@@ -55,7 +55,7 @@ from privlab.utility import utility
 
 if TYPE_CHECKING:
     from privlab.anonymize._search import SearchResult
-    from privlab.hierarchy._hierarchy import Hierarchy
+    from privlab.hierarchy import Hierarchy
 
 __all__ = ["anonymize"]
 

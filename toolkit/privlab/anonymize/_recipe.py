@@ -74,8 +74,8 @@ from pydantic_core import PydanticCustomError
 from privlab.anonymize._transforms import REGISTRY, build_transform, transform_names
 from privlab.anonymize._transforms_base import Transform, format_validation_error
 from privlab.exceptions import HierarchyError, RecipeError
-from privlab.hierarchy._hierarchy import Hierarchy
-from privlab.models._models import KAnonymity, LDiversity, TCloseness
+from privlab.hierarchy import Hierarchy
+from privlab.models import KAnonymity, LDiversity, TCloseness
 
 __all__ = [
     "CURRENT_RECIPE_VERSION",
@@ -202,7 +202,7 @@ def _step_model(cls: type[Transform]) -> type[Step]:
 
 _STEP_MODELS = tuple(_step_model(cls) for cls in REGISTRY)
 if TYPE_CHECKING:
-    from privlab.models._models import LDiversity, PrivacyModel, TCloseness
+    from privlab.models import LDiversity, PrivacyModel, TCloseness
 
     AnyStep = Step
 else:  # one model per registered op, told apart by `op` (precise JSON Schema, typed params)

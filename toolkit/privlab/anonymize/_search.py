@@ -57,8 +57,8 @@ import polars as pl
 from privlab._config import get_config
 from privlab.anonymize._lattice import Encoded, Evaluation, encode, evaluate
 from privlab.exceptions import ColumnNotFoundError, HierarchyError
-from privlab.hierarchy._hierarchy import Hierarchy
-from privlab.models._models import PrivacyModel
+from privlab.hierarchy import Hierarchy
+from privlab.models import PrivacyModel
 
 __all__ = ["SearchResult", "search"]
 

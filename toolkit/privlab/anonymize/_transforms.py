@@ -30,7 +30,7 @@ from privlab.anonymize._transforms_base import Transform, TransformParams
 from privlab.anonymize._transforms_keyed import DateShift, Pseudonymize, RedactText
 from privlab.anonymize._transforms_stats import AddNoise, Microaggregate
 from privlab.exceptions import HierarchyError, RecipeError, SchemaMismatchError
-from privlab.hierarchy._hierarchy import Hierarchy
+from privlab.hierarchy import Hierarchy
 
 __all__ = [
     "REGISTRY",

@@ -61,8 +61,7 @@ def anonymize(
     a governed policy blocks the release), the command exits with status 2 and
     writes nothing.
     """
-    from privlab.anonymize import Recipe, anonymize
-    from privlab.anonymize._transforms_keyed import resolve_key
+    from privlab.anonymize import Recipe, anonymize, resolve_key
 
     recipe = Recipe.from_yaml(Path(recipe_path))
     key = resolve_key(None, key_file=key_file, key_env=None) if key_file else None

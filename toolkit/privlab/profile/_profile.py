@@ -39,7 +39,7 @@ import numpy as np
 import polars as pl
 
 from privlab.anonymize import Recipe
-from privlab.detect._detectors import DETECTORS, text_pii_patterns
+from privlab.detect import DETECTORS, text_pii_patterns
 from privlab.exceptions import ColumnNotFoundError, InputError
 from privlab.hierarchy import suggest as suggest_hierarchy
 from privlab.io import read

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from privlab.exceptions import ColumnNotFoundError, HierarchyError, InputError
-from privlab.hierarchy._hierarchy import Hierarchy
+from privlab.hierarchy import Hierarchy
 from privlab.io import read
 
 __all__ = ["UtilityReport", "utility"]
