@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("anonymize", "dp"),  # producers that need no profile
     ("profile",),  # profiling (hands a Recipe to the anonymizer)
     ("synth",),  # synthesis (profiles its input)
+    ("guard",),  # the release guard: inspects released data against its source
     ("governance",),  # the gate's implementation: catalog, access, policy, audit
     ("viz",),  # charts: data in, chart out
     ("tradeoff",),  # orchestration across producers

@@ -163,6 +163,11 @@ class Gate(Protocol):
         """Run the pipeline; call ``write`` only when every check passed."""
         ...
 
+    def authorize(self, action: str, *, dataset: str | None = None) -> None:
+        """Raise :class:`~privlab.exceptions.AccessDeniedError` (audited) unless the
+        acting principal may do *action* (``"spend"``, ``"set_budget"``, …) on *dataset*."""
+        ...
+
 
 #: Builds the default gate for a store (``None``: the configured store).
 GateFactory = Callable[["Store | None"], Gate]

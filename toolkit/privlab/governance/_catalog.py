@@ -69,6 +69,7 @@ from privlab.exceptions import (
 from privlab.governance._audit import AuditLog
 from privlab.governance._crypto import read_encrypted
 from privlab.governance._policy import BASELINE, Policy, PolicyResult, evaluate_policy
+from privlab.guard import inspect_release
 from privlab.io import fingerprint, read
 from privlab.release import DEFAULT_ALLOWED, KINDS, Approval, ColumnFacts, ReleaseFacts
 from privlab.store import Store, open_store
@@ -109,6 +110,17 @@ MIGRATIONS = [
 ]
 
 ROLES = ("owner", "steward", "analyst", "viewer")
+#: The least role each gated action needs in governed mode (CONTRACTS.md, "Roles").
+_ACTION_ROLE = {
+    "register": "analyst",
+    "profile": "analyst",
+    "release": "analyst",
+    "spend": "analyst",
+    "set_budget": "steward",
+    "declare_independence": "steward",
+    "override": "steward",
+    "approve": "steward",
+}
 
 
 class PolicyWarning(UserWarning):
@@ -244,6 +256,39 @@ class Governance:
             )
         self.audit.append(
             "grant", details={"grantee": principal, "department": department, "role": role}
+        )
+
+    def authorize(self, action: str, *, dataset: str | None = None) -> None:
+        """Raise :class:`AccessDeniedError` (audited) unless the principal may do *action*.
+
+        The release gate's stage 1 (:class:`privlab.release.Gate`). Personal mode
+        allows everything; governed mode requires the role that
+        ``../shared/CONTRACTS.md`` lists for *action* in the dataset's
+        department (its owner may do everything on it).
+        """
+        if self.mode != "governed":
+            return
+        needed = _ACTION_ROLE.get(action)
+        if needed is None:
+            raise PrivlabError(f"unknown action {action!r}; actions are {sorted(_ACTION_ROLE)}")
+        actor = self.principal
+        entry = None
+        if dataset is not None:
+            with contextlib.suppress(KeyError):
+                entry = self.dataset(dataset)
+        if entry is not None and actor == entry.owner:
+            return
+        role = self.role_of(actor, entry.department if entry is not None else None)
+        if role is not None and ROLES.index(role) <= ROLES.index(needed):
+            return
+        self.audit.append(
+            "denial", dataset=entry.name if entry else dataset, details={"action": action}
+        )
+        raise AccessDeniedError(
+            f"{actor!r} may not {action.replace('_', ' ')}"
+            + (f" on {dataset!r}" if dataset else "")
+            + f": it needs the role {needed!r} or higher"
+            + (f" in department {entry.department!r}" if entry is not None else "")
         )
 
     def _can_administer(self, actor: str, department: str | None) -> bool:
@@ -510,6 +555,20 @@ class Governance:
             if cap is not None:
                 spent = Ledger(self.store).loss_in_last(name, dt.timedelta(days=cap.days))[0]
                 policy_facts["epsilon_in_period"] = spent + float(facts.privacy.get("epsilon", 0))
+        guard = inspect_release(facts, roles=self._catalog_roles(name))
+        if not guard.ok:
+            self.audit.append(
+                "denial",
+                dataset=name,
+                details={"action": "release", "kind": facts.kind, "guard": guard.to_dict()},
+            )
+            raise PolicyViolationError(
+                "the release guard refused the release: "
+                + "; ".join(f.message for f in guard.blocking)
+                + ". Nothing was written; drop or transform those columns, or keep one "
+                "on purpose with keep={column: reason}"
+            )
+        policy_facts["guard"] = guard.to_dict()
         record = self._release(
             facts.kind,
             name,

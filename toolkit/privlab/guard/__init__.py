@@ -1,0 +1,20 @@
+"""The release guard: stage 2 (inspect) of the release pipeline.
+
+The gate (:mod:`privlab.governance`) calls :func:`inspect_release` on every
+release before the policy is evaluated. The guard looks at the released data
+and its source — not only at the profile — and reports findings; the gate
+refuses a release with findings unless the caller keeps each column with a
+reason (``keep={"col": "reason"}``). Rules: ``../shared/CONTRACTS.md`` ("The
+guard").
+
+Examples
+--------
+>>> from privlab.guard import inspect_release
+>>> from privlab.release import ReleaseFacts
+>>> inspect_release(ReleaseFacts(kind="dp", dataset="visits")).ok
+True
+"""
+
+from privlab.guard._inspect import Finding, GuardReport, inspect_release
+
+__all__ = ["Finding", "GuardReport", "inspect_release"]
