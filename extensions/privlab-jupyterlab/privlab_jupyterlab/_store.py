@@ -237,8 +237,7 @@ def release_report(home: Path, release_id: str) -> str:
                 )
             return file.read_text(encoding="utf-8")
         info = _release(rel)
-        rep = pv.Report(f"Release {rel.id} of {rel.dataset}")
-        rep.add_heading(f"{rel.kind} release {rel.id} of {rel.dataset}")
+        rep = pv.Report(f"{rel.kind} release {rel.id} of {rel.dataset}")
         rep.add_table(
             "Release",
             {k: info[k] for k in ("dataset", "kind", "status", "created_at", "expires_at")},

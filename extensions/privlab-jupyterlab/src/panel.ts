@@ -255,7 +255,9 @@ export class PrivacyPanel extends Widget {
         { class: 'jp-privlab-muted' },
         `checked ${when}${a.cached ? ' (cached: the log has not changed)' : ''}`
       ),
-      ...a.problems.map(p => h('div', { class: 'jp-privlab-problem' }, p))
+      ...a.problems.map(p =>
+        h('div', { class: a.ok ? 'jp-privlab-muted' : 'jp-privlab-problem' }, p)
+      )
     );
   }
 
