@@ -32,6 +32,7 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
 
     contents = getattr(server_app, "contents_manager", None)
     root = Path(getattr(contents, "root_dir", None) or server_app.root_dir).expanduser()
-    state = ExtensionState(root_dir=root, allow_hidden=bool(getattr(contents, "allow_hidden", False)))
+    hidden = bool(getattr(contents, "allow_hidden", False))
+    state = ExtensionState(root_dir=root, allow_hidden=hidden)
     setup_handlers(server_app.web_app, state)
     server_app.log.info("privlab-jupyterlab: routes registered (root %s)", root)

@@ -71,7 +71,8 @@ class ExtensionState:
 class _Handler(APIHandler):
     @property
     def state(self) -> ExtensionState:
-        return self.settings[SETTINGS_KEY]
+        state: ExtensionState = self.settings[SETTINGS_KEY]
+        return state
 
     def home(self) -> Path:
         return self.state.home(self.get_query_argument("home", ""))
@@ -89,7 +90,7 @@ class _Handler(APIHandler):
         except Invalid as exc:
             raise web.HTTPError(400, str(exc)) from None
         except Exception as exc:
-            name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", fn)
+            name = getattr(fn, "__name__", None) or repr(fn)
             self.log.exception("privlab-jupyterlab: %s failed", name)
             raise web.HTTPError(
                 500,

@@ -34,7 +34,6 @@ import privlab as pv
 import privlab.dp as pdp
 from privlab.exceptions import DatasetNotFoundError, PrivlabError
 from privlab.governance import Governance
-
 from privlab_jupyterlab._errors import Invalid, NotFound
 
 __all__ = [
@@ -357,7 +356,8 @@ def profile_file(source: Path, report: Path) -> dict[str, Any]:
         check_not_source(report, source)
         started = time.perf_counter()
         prof = pv.profile(source)
-        rep = pv.Report(f"privlab profile of {source.name}")
+        title = f"privlab profile of {source.name}"
+        rep = pv.Report(title)
         rep.add_heading(f"Profile of {source.name}")
         rep.add_text(
             f"{prof.rows} rows, {len(prof.columns)} columns; quasi-identifiers: "
@@ -377,9 +377,9 @@ def profile_file(source: Path, report: Path) -> dict[str, Any]:
                 for c in prof.columns
             ],
         )
-        pv.report(rep, report)
+        pv.report(rep, report, title=title)
     except PrivlabError as exc:
         raise Invalid(f"could not profile {source.name!r}: {exc}") from None
-    summary = json.loads(prof.to_json())
+    summary: dict[str, Any] = json.loads(prof.to_json())
     summary["elapsed"] = round(time.perf_counter() - started, 3)
     return summary

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,13 @@ SAMPLE = Path(__file__).resolve().parents[3] / "data_samples" / "patients.csv"
 
 
 @pytest.fixture(autouse=True)
-def _privlab_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _privlab_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the server's own PRIVLAB_HOME is an empty throw-away folder unless a test says otherwise
     monkeypatch.setenv("PRIVLAB_HOME", str(tmp_path / "server-home"))
     monkeypatch.setenv("PRIVLAB_PROGRESS", "0")
     monkeypatch.setenv("PRIVLAB_USER", "tester")
     monkeypatch.delenv("PRIVLAB_AUDIT_KEY", raising=False)
     monkeypatch.delenv("PRIVLAB_AUDIT_WITNESS", raising=False)
-    yield
 
 
 @pytest.fixture

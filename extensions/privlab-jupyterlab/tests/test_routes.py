@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from privlab_jupyterlab import _handlers, _store
 from privlab_seed import spend
 from tornado.httpclient import HTTPResponse
-
-from privlab_jupyterlab import _handlers, _store
 
 NS = "privlab-jupyterlab"
 
@@ -73,9 +72,7 @@ async def test_every_route_refuses_requests_without_the_token(
 
 
 @pytest.mark.parametrize(("method", "route"), ROUTES)
-async def test_every_route_answers_with_the_token(
-    jp_fetch: Any, method: str, route: str
-) -> None:
+async def test_every_route_answers_with_the_token(jp_fetch: Any, method: str, route: str) -> None:
     response = await call(jp_fetch, method, route)
     assert response.code != 403
     assert response.code < 500, response.body
@@ -175,9 +172,10 @@ async def test_audit_is_verified_and_cached_by_head(jp_fetch: Any, store: Path) 
     assert first["ok"] is True
     assert first["cached"] is False
     assert body(await call(jp_fetch, "GET", "audit", params=params))["cached"] is True
-    assert body(await call(jp_fetch, "GET", "audit", params={**params, "fresh": "1"}))[
-        "cached"
-    ] is False
+    assert (
+        body(await call(jp_fetch, "GET", "audit", params={**params, "fresh": "1"}))["cached"]
+        is False
+    )
     spend(store, Path(__file__).resolve().parents[3] / "data_samples" / "patients.csv", 0.1)
     moved = body(await call(jp_fetch, "GET", "audit", params=params))
     assert moved["cached"] is False  # a new head: verified again
@@ -213,7 +211,8 @@ async def test_profile_a_csv_returns_roles_and_writes_the_report(
     response = await call(jp_fetch, "POST", "profile", body=json.dumps({"path": "patients.csv"}))
     assert response.code == 200, response.body
     data = body(response)
-    assert threads and threads[0].startswith("privlab-profile")  # off the event loop
+    assert threads  # the profile ran on the profile pool, off the event loop
+    assert threads[0].startswith("privlab-profile")
     assert data["path"] == "patients.csv"
     assert data["report"] == "patients.csv.profile.html"
     roles = {c["name"]: c["role"] for c in data["columns"]}

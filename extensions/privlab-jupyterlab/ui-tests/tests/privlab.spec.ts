@@ -71,6 +71,7 @@ async function dismissNotifications(page: Page): Promise<void> {
   await page.evaluate(() =>
     (window as any).jupyterapp.commands.execute('apputils:dismiss-notification', {})
   );
+  await expect(page.locator('.Toastify__toast')).toHaveCount(0);
 }
 
 async function shot(page: Page, name: string, target?: Locator): Promise<void> {
