@@ -59,7 +59,13 @@ test.use({
 });
 
 test.beforeAll(() => {
+  // this run's screenshots only
   fs.mkdirSync(artifacts, { recursive: true });
+  for (const name of fs.readdirSync(artifacts)) {
+    if (name.endsWith('.png')) {
+      fs.rmSync(path.join(artifacts, name));
+    }
+  }
 });
 
 test.afterEach(() => {
@@ -155,7 +161,7 @@ test('privacy panel: budgets, releases, audit, profile from the file browser', a
   await page.getByRole('button', { name: 'Open HTML report of patients.csv' }).click();
   const profileReport = page.frameLocator('iframe.jp-privlab-report-frame').last();
   await expect(
-    profileReport.getByRole('heading', { name: 'Profile of patients.csv' })
+    profileReport.getByRole('heading', { name: 'Profile of patients.csv', exact: true })
   ).toBeVisible();
   await shot(page, 'profile-report-light');
   await page.getByRole('main').getByRole('tab', { name: /Profile: patients\.csv/ }).click();
