@@ -71,8 +71,8 @@ $(EXT_NODE_STAMP): $(STAMP)
 
 $(EXT_STAMP): $(EXT_NODE_STAMP)
 	rm -rf $(EXT)/privlab_jupyterlab/labextension $(EXT)/lib
-	$(EXT_ENV) $(BIN)/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./$(EXT) 2>&1 | { grep -v 'is ignored: it is neither' || true; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check './$(EXT)[test]' 2>&1 | { grep -v 'is ignored: it is neither' || true; }
+	@# pip always rebuilds a local folder: its build hook runs `jlpm build:prod` (src -> labextension)
+	$(EXT_ENV) $(BIN)/python -m pip install --quiet --disable-pip-version-check './$(EXT)[test]' 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 	$(BIN)/jupyter labextension list 2>&1 | grep 'privlab-jupyterlab.*enabled.*OK' >/dev/null
 	$(BIN)/jupyter server extension list 2>&1 | grep 'privlab_jupyterlab.*enabled' >/dev/null
 	@rm -f $(VENV)/.privlab-jupyterlab-* && touch $@
