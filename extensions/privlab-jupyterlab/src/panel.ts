@@ -23,6 +23,11 @@ export interface IPanelOptions {
   nearlySpent: (dataset: IDataset, threshold: number) => void;
 }
 
+/** `Datasets (3)`, or `Datasets (1 of 3)` while a filter hides some. */
+function countLabel(label: string, shown: number, total: number): string {
+  return shown === total ? `${label} (${total})` : `${label} (${shown} of ${total})`;
+}
+
 export class PrivacyPanel extends Widget {
   constructor(options: IPanelOptions) {
     super();
@@ -266,10 +271,7 @@ export class PrivacyPanel extends Widget {
     const shown = all.filter(d =>
       this._matches(d.name, d.owner, d.department, d.purpose, d.status)
     );
-    this._datasetsHeading.textContent =
-      shown.length === all.length
-        ? `Datasets (${all.length})`
-        : `Datasets (${shown.length} of ${all.length})`;
+    this._datasetsHeading.textContent = countLabel('Datasets', shown.length, all.length);
     if (!all.length) {
       this._datasets.replaceChildren(
         h(
@@ -400,10 +402,7 @@ export class PrivacyPanel extends Widget {
     const shown = all.filter(r =>
       this._matches(r.dataset, r.kind, r.id, r.policy.status, r.policy.name)
     );
-    this._releasesHeading.textContent =
-      shown.length === all.length
-        ? `Releases (${all.length})`
-        : `Releases (${shown.length} of ${all.length})`;
+    this._releasesHeading.textContent = countLabel('Releases', shown.length, all.length);
     if (!all.length) {
       this._releases.replaceChildren(
         h('li', { class: 'jp-privlab-empty' }, 'No releases yet.')

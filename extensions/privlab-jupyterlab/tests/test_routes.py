@@ -268,3 +268,40 @@ async def test_profile_of_a_broken_file_is_a_400_naming_it(
     response = await call(jp_fetch, "POST", "profile", body=json.dumps({"path": "empty.csv"}))
     assert response.code == 400
     assert "empty.csv" in body(response)["message"]
+
+
+async def test_a_release_report_file_is_served_while_its_hash_holds(
+    jp_fetch: Any, store: Path, tmp_path: Path
+) -> None:
+    import privlab as pv
+    from privlab.governance import Governance, PolicyWarning
+
+    page = tmp_path / "release-report.html"
+
+    def write() -> list[Path]:
+        page.write_text("<!DOCTYPE html><h1>the release's own report</h1>")
+        return [page]
+
+    with (
+        pv.config_context(home=store, user="analyst"),
+        pytest.warns(PolicyWarning, match="column roles of the release were not recorded"),
+    ):
+        rel = Governance().release("synthetic", "patients", {"rows": 10}, write=write)
+    params = {"home": str(store)}
+    (listed,) = [
+        r
+        for r in body(await call(jp_fetch, "GET", "releases", params=params))["releases"]
+        if r["id"] == rel.id
+    ]
+    assert listed["report"] == str(page)
+    assert listed["policy"]["status"] == "failed"
+    assert "column roles" in listed["policy"]["violations"][0]
+    response = await call(jp_fetch, "GET", "releases", rel.id, "report", params=params)
+    assert b"the release's own report" in response.body
+    page.write_text("<!DOCTYPE html><h1>edited afterwards</h1>")
+    response = await call(jp_fetch, "GET", "releases", rel.id, "report", params=params)
+    assert response.code == 400
+    assert "changed since" in body(response)["message"]
+    page.unlink()
+    response = await call(jp_fetch, "GET", "releases", rel.id, "report", params=params)
+    assert response.code == 404
