@@ -223,6 +223,25 @@ async def test_profile_a_csv_returns_roles_and_writes_the_report(
     assert "123-45" not in report.read_text()  # no raw identifier values in the report
 
 
+async def test_profile_a_parquet_file_in_a_subfolder(
+    jp_fetch: Any, sample: Path, jp_root_dir: Path
+) -> None:
+    import polars as pl
+
+    (Path(jp_root_dir) / "data").mkdir()
+    pl.read_csv(sample, infer_schema_length=0).head(500).write_parquet(
+        Path(jp_root_dir) / "data" / "patients.parquet"
+    )
+    response = await call(
+        jp_fetch, "POST", "profile", body=json.dumps({"path": "data/patients.parquet"})
+    )
+    assert response.code == 200, response.body
+    data = body(response)
+    assert data["rows"] == 500
+    assert data["report"] == "data/patients.parquet.profile.html"
+    assert (Path(jp_root_dir) / data["report"]).is_file()
+
+
 @pytest.mark.parametrize(
     ("path", "code"),
     [
