@@ -120,3 +120,16 @@ def test_quantile_command(data: Path) -> None:
     )
     assert code == 0, out
     assert 35 <= json.loads(out)[0]["estimate"] <= 65
+
+
+def test_ledger_json_shows_dataset_names(data: Path) -> None:
+    run("budget", str(data), "--dataset", "visits-named", "--epsilon", "1")
+    code, _, err = run("count", str(data), "--dataset", "visits-named", "--epsilon", "0.25")
+    assert code == 0, err
+    code, out, _ = run("ledger", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [(r["dataset"], r["statistic"], r["status"]) for r in rows] == [
+        ("visits-named", "count()", "spent")
+    ]
+    assert rows[0]["epsilon"] == pytest.approx(0.25)

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from privlab.dp._plan import dyadic, fixed_point_factor, mean_interval
-from privlab.dp._session import AUTO_EDGES, bounds_from_histogram
+from privlab.dp._answers import mean_interval
+from privlab.dp._bounds import AUTO_EDGES, bounds_from_histogram
+from privlab.dp._plan import dyadic, fixed_point_factor
 from privlab.exceptions import DPQueryError
 
 

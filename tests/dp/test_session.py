@@ -250,3 +250,30 @@ def test_max_rows_bounds_the_real_row_count(people: pl.DataFrame) -> None:
         assert s.max_rows >= people.height
     with pytest.raises(DPQueryError, match="below the 2000 rows"):
         pdp.DPSession(people, dataset="bound-check", max_rows=100)
+
+
+def test_custom_store_gates_and_ledgers_in_that_store(
+    people: pl.DataFrame, tmp_path: Path
+) -> None:
+    """A session over ``Ledger(Store(path))`` registers, gates, spends and catalogs there only."""
+    from privlab.governance import Governance
+    from privlab.store import Store, open_store
+
+    store = Store(tmp_path / "custom" / "privlab.sqlite")
+    with pdp.DPSession(people, dataset="custom-ppl", ledger=pdp.Ledger(store)) as s:
+        s.count(epsilon=0.5)
+        ledger = s.ledger()
+    assert ledger["dataset"].to_list() == ["custom-ppl"]
+    assert pdp.Ledger(store).entries()["dataset"].to_list() == ["custom-ppl"]
+    releases = Governance(store).releases()
+    assert [(r.dataset, r.kind) for r in releases] == [("custom-ppl", "dp")]
+    # nothing leaked into the configured (default) store
+    assert "custom-ppl" not in [d.name for d in open_store().list_datasets()]
+
+
+def test_module_ledger_shows_dataset_names(people: pl.DataFrame) -> None:
+    with pdp.DPSession(people, dataset="named") as s:
+        s.count(epsilon=0.25)
+    frame = pdp.ledger()
+    assert frame["dataset"].to_list() == ["named"]
+    assert pdp.ledger("named")["statistic"].to_list() == ["count()"]

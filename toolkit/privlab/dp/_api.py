@@ -19,8 +19,8 @@ from datetime import datetime
 
 import polars as pl
 
+from privlab._validate import check_delta, check_epsilon
 from privlab.dp._ledger import Budget, Ledger
-from privlab.exceptions import DPQueryError
 
 __all__ = ["budget", "ledger", "loss", "loss_by_period", "set_budget"]
 
@@ -43,22 +43,10 @@ def set_budget(dataset: str, *, epsilon: float, delta: float | None = None) -> N
     DPQueryError
         If ``epsilon`` is not a finite number >= 0 or ``delta`` not in [0, 1).
     """
-    import math
-
-    if (
-        isinstance(epsilon, bool)
-        or not isinstance(epsilon, int | float)
-        or not (math.isfinite(epsilon) and epsilon >= 0)
-    ):
-        raise DPQueryError(f"a budget's epsilon must be a finite number >= 0, got {epsilon!r}")
-    if delta is not None and (
-        isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 <= delta < 1
-    ):
-        raise DPQueryError(f"a budget's delta must be in [0, 1), got {delta!r}")
     led = Ledger()
-    kwargs = {"epsilon": float(epsilon)}
+    kwargs = {"epsilon": check_epsilon(epsilon, allow_zero=True)}
     if delta is not None:
-        kwargs["delta"] = float(delta)
+        kwargs["delta"] = check_delta(delta)
     led.store.set_budget(led.dataset(dataset).name, **kwargs)
 
 

@@ -32,10 +32,23 @@ from typing import Any
 
 import polars as pl
 
+from privlab._validate import check_delta, check_epsilon
 from privlab.dp._queries import BIN_COLUMN, DPQuery, bin_labels
 from privlab.exceptions import ColumnNotFoundError, DPQueryError
 
-__all__ = ["Part", "PlanSpec", "build_parts", "fixed_point_factor", "validate"]
+__all__ = [
+    "Part",
+    "PlanSpec",
+    "Planner",
+    "build_parts",
+    "dyadic",
+    "fixed_point_factor",
+    "needs_delta",
+    "opendp",
+    "query_losses",
+    "split_epsilon",
+    "validate",
+]
 
 _NUMERIC = (
     pl.Int8,
@@ -316,147 +329,178 @@ def plan_frame(
     return query.polars_plan
 
 
-# --------------------------------------------------------------------------- answers
+# --------------------------------------------------------------------------- planner
 
 
-@dataclass
-class PartAccuracy:
-    """OpenDP's noise description of one part (from ``summarize``)."""
+def opendp() -> Any:
+    """Import OpenDP and switch on the features privlab uses (only here, never at import)."""
+    import opendp.prelude as dp
 
-    distribution: str
-    scale: float  # in the part's own units (fixed-point units for sums)
-    accuracy: float | None  # at alpha, own units
-    accuracy_half: float | None  # at alpha / 2, own units (for means)
-    threshold: int | None
+    dp.enable_features("contrib")
+    return dp
 
 
-def answers(
-    spec: PlanSpec,
-    released: pl.DataFrame,
-    acc: dict[str, PartAccuracy],
-    *,
-    alpha: float,
-    max_rows: int,
-    losses: Sequence[tuple[float, float]],
-) -> list[pl.DataFrame]:
-    """One answer frame per query: group columns, estimate, lower, upper, …"""
-    groups = list(spec.group_columns)
-    if spec.keys is not None:  # order rows as the public keys were declared
-        released = spec.keys.join(released, on=groups, how="left", nulls_equal=True)
-    elif groups:
-        released = released.sort(groups)
-    out = []
-    for i, q in enumerate(spec.queries):
-        parts = {p.role: p for p in spec.parts if p.index == i}
-        est, lower, upper, note = _estimate(q, parts, released, acc, max_rows=max_rows)
-        eps, delta = losses[i]
-        thr = [acc[p.alias].threshold for p in spec.parts if acc[p.alias].threshold is not None]
-        if thr:
-            note = (note + "; " if note else "") + (
-                f"groups whose noisy count is below {thr[0]} are not released"
-            )
-        frame = released.select(groups).with_columns(
-            pl.lit(q.label).alias("statistic"),
-            est.cast(pl.Float64).alias("estimate"),
-            lower.cast(pl.Float64).alias("lower"),
-            upper.cast(pl.Float64).alias("upper"),
-            pl.lit(1.0 - alpha if q.has_accuracy else None, pl.Float64).alias("confidence"),
-            pl.lit(eps).alias("epsilon"),
-            pl.lit(delta).alias("delta"),
-            pl.lit(note).alias("note"),
-        )
-        out.append(frame)
-    return out
-
-
-def _estimate(
-    q: DPQuery,
-    parts: dict[str, Part],
-    released: pl.DataFrame,
-    acc: dict[str, PartAccuracy],
-    *,
-    max_rows: int,
-) -> tuple[pl.Series, pl.Series, pl.Series, str]:
-    height = released.height
-    nulls = pl.Series([None] * height, dtype=pl.Float64)
-    if q.kind in {"count", "histogram"}:
-        p = parts["n"]
-        n = released[p.alias].cast(pl.Float64)
-        a = acc[p.alias].accuracy
-        assert a is not None
-        return n, (n - a).clip(lower_bound=0.0), n + a, "interval clipped at 0 (a count is >= 0)"
-    if q.kind == "sum":
-        p = parts["s"]
-        s = released[p.alias].cast(pl.Float64) / p.factor
-        a_s = acc[p.alias].accuracy
-        assert a_s is not None
-        half = a_s / p.factor + _quantization(p, max_rows)
-        return s, s - half, s + half, ""
-    if q.kind == "mean":
-        ps, pn = parts["s"], parts["n"]
-        assert isinstance(q.bounds, tuple)
-        lo, hi = q.bounds
-        a_s = acc[ps.alias].accuracy_half
-        a_n = acc[pn.alias].accuracy_half
-        assert a_s is not None
-        assert a_n is not None
-        a_s = a_s / ps.factor + _quantization(ps, max_rows)
-        s = released[ps.alias].cast(pl.Float64) / ps.factor
-        n = released[pn.alias].cast(pl.Float64)
-        est, lower, upper = mean_interval(s, n, a_s, a_n, lo, hi)
-        note = (
-            "mean = noisy sum / noisy count; interval combines the sum's and the count's "
-            "OpenDP accuracies at alpha/2 each (union bound) — conservative"
-        )
-        return est, lower, upper, note
-    if q.kind == "quantile":
-        v = released[parts["q"].alias].cast(pl.Float64)
-        note = "OpenDP reports no accuracy for quantiles: no interval"
-        assert q.q is not None
-        if dyadic(q.q) != q.q:
-            note += f"; q taken as {dyadic(q.q):g} (a multiple of 1/1024, see dyadic())"
-        return v, nulls, nulls, note
-    raise AssertionError(q.kind)  # pragma: no cover
-
-
-def _quantization(part: Part, max_rows: int) -> float:
-    """Worst-case truncation error of a fixed-point sum, in original units."""
-    return 0.0 if part.factor == 1.0 else max_rows / part.factor
-
-
-def mean_interval(
-    s: pl.Series, n: pl.Series, a_s: float, a_n: float, lo: float, hi: float
-) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Estimate and conservative interval of a mean from a noisy sum and count.
-
-    If the true sum S* and count N* satisfy ``|S - S*| <= a_s`` and
-    ``|N - N*| <= a_n`` (each with probability >= 1 - alpha/2, so both with
-    >= 1 - alpha), the true mean S*/N* lies (a) within the range of s/n over
-    that box when ``N - a_n > 0``, (b) within ``S/N ± (a_s + M a_n) / N`` with
-    ``M = max(|lo|, |hi|)``, and (c) within the clipping bounds. We return
-    the intersection of the three.
+def split_epsilon(n_queries: int, epsilon: float | Sequence[float]) -> list[float]:
+    """One ε per query: a single total split evenly, or one value per query, each checked.
 
     Examples
     --------
-    >>> import polars as pl
-    >>> est, lo, hi = mean_interval(pl.Series([500.0]), pl.Series([10.0]), 10.0, 1.0, 0.0, 100.0)
-    >>> round(est[0], 3), round(lo[0], 3), round(hi[0], 3)
-    (50.0, 44.545, 56.667)
+    >>> split_epsilon(2, 1.0), split_epsilon(2, [0.25, 0.5])
+    ([0.5, 0.5], [0.25, 0.5])
     """
-    m = max(abs(lo), abs(hi))
-    frame = pl.DataFrame({"s": s, "n": n})
-    positive = pl.col("n") > 0
-    est = pl.when(positive).then((pl.col("s") / pl.col("n")).clip(lo, hi))
-    box_ok = pl.col("n") - a_n > 0
-    s_lo, s_hi = pl.col("s") - a_s, pl.col("s") + a_s
-    n_lo, n_hi = pl.col("n") - a_n, pl.col("n") + a_n
-    corners = [s_lo / n_lo, s_lo / n_hi, s_hi / n_lo, s_hi / n_hi]
-    box_lo = pl.when(box_ok).then(pl.min_horizontal(corners)).otherwise(lo)
-    box_hi = pl.when(box_ok).then(pl.max_horizontal(corners)).otherwise(hi)
-    half = pl.when(positive).then((a_s + m * a_n) / pl.col("n"))
-    f_lo = pl.when(positive).then(pl.col("s") / pl.col("n") - half).otherwise(lo)
-    f_hi = pl.when(positive).then(pl.col("s") / pl.col("n") + half).otherwise(hi)
-    lower = pl.max_horizontal(box_lo, f_lo, pl.lit(lo)).clip(lo, hi)
-    upper = pl.min_horizontal(box_hi, f_hi, pl.lit(hi)).clip(lo, hi)
-    out = frame.select(est.alias("e"), lower.alias("l"), upper.alias("u"))
-    return out["e"], out["l"], out["u"]
+    if isinstance(epsilon, int | float) and not isinstance(epsilon, bool):
+        return [check_epsilon(epsilon) / n_queries] * n_queries
+    if isinstance(epsilon, str | bytes | bool) or not isinstance(epsilon, Sequence):
+        check_epsilon(epsilon)  # raises with a clear message
+        raise AssertionError  # pragma: no cover - check_epsilon raised
+    eps = list(epsilon)
+    if len(eps) != n_queries:
+        raise DPQueryError(
+            f"got {len(eps)} epsilons for {n_queries} queries; pass one per query "
+            "or a single total to split evenly"
+        )
+    return [check_epsilon(e) for e in eps]
+
+
+class Planner:
+    """Turns queries into OpenDP plans and measurements for one table and privacy unit.
+
+    Everything a plan depends on lives here, fixed when the planner is made:
+    the table's schema, the public row bound ``max_rows`` (OpenDP's
+    ``max_length`` margin *and* the fixed-point scale of float sums), and the
+    privacy unit (rows, or a person identifier with its truncation). A
+    planner reads no data and spends nothing, so it can be tested alone.
+
+    Parameters
+    ----------
+    frame:
+        The (lazy) table the plans will run on; only its schema is read.
+    source:
+        How errors name the data (a file or dataset name).
+    max_rows:
+        The public upper bound on the number of rows.
+    identifier, contributions, max_rows_per_id, max_groups_per_id:
+        The privacy unit, as :class:`~privlab.dp.DPSession` documents them.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab.dp as pdp
+    >>> planner = Planner(pl.LazyFrame({"x": [1, 2, 3]}), source="demo", max_rows=8)
+    >>> spec = planner.spec([pdp.sum("x", bounds=(0, 10))])
+    >>> [p.role for p in spec.parts]
+    ['s']
+    """
+
+    def __init__(
+        self,
+        frame: pl.LazyFrame,
+        *,
+        source: str,
+        max_rows: int,
+        identifier: str | None = None,
+        contributions: int = 1,
+        max_rows_per_id: int = 1,
+        max_groups_per_id: int | None = None,
+    ) -> None:
+        self.source = source
+        self.schema: pl.Schema = frame.collect_schema()
+        self.max_rows = int(max_rows)
+        self.identifier = identifier
+        self.contributions = contributions
+        self.max_rows_per_id = max_rows_per_id
+        self.max_groups_per_id = max_groups_per_id
+        self.dp = dp = opendp()
+        domain = dp.domain_of(frame, infer=True)
+        self.domain = dp.with_margin(domain, dp.polars.Margin(by=[], max_length=self.max_rows))
+        if identifier is None:
+            self.metric, self.d_in = dp.unit_of(contributions=contributions)
+        else:
+            self.metric, self.d_in = dp.unit_of(contributions=1, identifier=pl.col(identifier))
+        self.measure = dp.approximate(dp.max_divergence())
+
+    def spec(self, queries: Sequence[DPQuery]) -> PlanSpec:
+        """Validate a batch of queries against the schema and lay out its aggregates."""
+        for q in queries:
+            if not isinstance(q, DPQuery):
+                raise DPQueryError(
+                    f"expected a query built with privlab.dp.count/sum/mean/…, got {q!r}"
+                )
+            validate(q, self.schema, source=self.source)
+            if q.bounds == "auto":
+                raise DPQueryError(
+                    f"{q.label} has bounds='auto': release it (auto bounds spend budget) or "
+                    "give bounds=(lower, upper) to preview it"
+                )
+        return build_parts(queries, self.schema, max_rows=self.max_rows)
+
+    def base(self) -> Any:
+        """An OpenDP ``LazyFrameQuery`` over the planner's domain (no data)."""
+        from opendp.context import Query
+        from opendp.domains import _lazyframe_from_domain
+        from opendp.extras.polars import LazyFrameQuery
+
+        query = Query(chain=(self.domain, self.metric), output_measure=self.measure, d_in=self.d_in)
+        return LazyFrameQuery(_lazyframe_from_domain(self.domain), query)
+
+    def truncate(self, query: Any, groups: tuple[str, ...]) -> Any:
+        """Bound each person's rows (and groups) when the unit is a person."""
+        if self.identifier is None:
+            return query
+        query = query.truncate_per_group(self.max_rows_per_id, by=list(groups) or None)
+        if groups and self.max_groups_per_id is not None:
+            # keep="sample" builds a struct with duplicate field names that polars
+            # 1.36 rejects at run time; "first" is valid DP, only less random.
+            query = query.truncate_num_groups(self.max_groups_per_id, by=list(groups), keep="first")
+        return query
+
+    def plan(self, spec: PlanSpec, scales: dict[str, float] | None) -> Any:
+        """The polars plan of ``spec`` (per-aggregate ``scales``, or ``None`` for a global one)."""
+        return plan_frame(spec, self.base(), scales, self.truncate)
+
+    def make(self, plan: Any, scale: float | None, threshold: int | None) -> Any:
+        """OpenDP's measurement of ``plan`` at a global noise ``scale`` and group ``threshold``."""
+        return self.dp.m.make_private_lazyframe(
+            input_domain=self.domain,
+            input_metric=self.metric,
+            output_measure=self.measure,
+            lazyframe=plan,
+            global_scale=scale,
+            threshold=threshold,
+        )
+
+
+def needs_delta(query: DPQuery) -> bool:
+    """Whether ``query`` releases only groups above a noisy threshold (it spends δ)."""
+    return (
+        bool(query.group_columns)
+        and query.keys is None
+        and not (query.kind == "histogram" and query.edges is not None)
+    )
+
+
+def query_losses(
+    queries: Sequence[DPQuery],
+    epsilons: Sequence[float],
+    delta: float | None,
+    default_delta: Callable[[], float],
+) -> list[tuple[float, float]]:
+    """``(ε, δ)`` per query: δ is ``delta``, or ``default_delta()`` for thresholded group-bys.
+
+    Raises
+    ------
+    DPQueryError
+        For an invalid ε or δ, or a thresholded group-by left with δ = 0.
+    """
+    out = []
+    for q, e in zip(queries, epsilons, strict=True):
+        if needs_delta(q):
+            d = check_delta(default_delta() if delta is None else delta)
+            if not d > 0:
+                raise DPQueryError(
+                    f"{q.label} has no public keys: only groups above a noisy threshold "
+                    "are released, which needs delta > 0; pass delta= or declare keys="
+                )
+            out.append((check_epsilon(e), d))
+        else:
+            out.append((check_epsilon(e), check_delta(0.0 if delta is None else delta)))
+    return out
