@@ -5,6 +5,12 @@
 privacy unit) and a query, calibrate OpenDP measurements and read OpenDP's
 own accuracy — they never run a measurement, never touch the data and never
 reserve budget. :class:`~privlab.dp.DPSession` exposes them as methods.
+
+They use public inputs only: the query (bounds, grouping, public keys), the
+schema, the public row bound ``max_rows`` and, for a mean, a declared number
+of values ``rows`` (default: half the row bound, stated in the result). So
+two tables with the same public inputs get the same previews, whatever
+their row counts.
 """
 
 from __future__ import annotations
@@ -15,12 +21,19 @@ from collections.abc import Sequence
 import polars as pl
 
 from privlab._validate import check_fraction
-from privlab.dp._answers import quantization
+from privlab.dp._answers import mean_half_width, quantization
 from privlab.dp._calibrate import Calibrator
 from privlab.dp._queries import DPQuery
 from privlab.exceptions import DPQueryError
 
-__all__ = ["check_alpha", "epsilon_for", "error_curve", "half_width", "preview"]
+__all__ = [
+    "check_alpha",
+    "default_rows",
+    "epsilon_for",
+    "error_curve",
+    "half_width",
+    "preview",
+]
 
 _AGGREGATE = {"n": "count", "s": "sum", "q": "quantile", "len": "rows"}
 
@@ -36,22 +49,40 @@ def check_alpha(alpha: object) -> float:
     return check_fraction(alpha, "alpha", inclusive=False, error=DPQueryError)
 
 
+def default_rows(calibrator: Calibrator, rows: float | None) -> tuple[float, str]:
+    """The declared number of values of a mean, or half the public row bound (and a note)."""
+    max_rows = calibrator.planner.max_rows
+    if rows is None:
+        return max_rows / 2.0, f"rows={max_rows / 2:g} assumed (half the public row bound)"
+    if isinstance(rows, bool) or not isinstance(rows, int | float) or not rows > 0:
+        raise DPQueryError(f"`rows` must be a number > 0 (values the mean averages), got {rows!r}")
+    return float(rows), f"rows={rows:g} declared"
+
+
 def preview(
-    calibrator: Calibrator, query: DPQuery, loss: tuple[float, float], alpha: float
+    calibrator: Calibrator,
+    query: DPQuery,
+    loss: tuple[float, float],
+    alpha: float,
+    *,
+    rows: float | None = None,
 ) -> pl.DataFrame:
     """One row per OpenDP aggregate of ``query`` at privacy loss ``loss = (ε, δ)``.
 
     Columns: ``statistic``, ``aggregate``, ``distribution``, ``scale``,
     ``accuracy`` (half-width of a (1 − alpha) interval, column units),
-    ``confidence``, ``threshold``, ``epsilon``, ``delta``.
+    ``confidence``, ``threshold``, ``epsilon``, ``delta``, ``note``. A mean
+    has a third row, ``aggregate="mean"``, with the half-width of the mean's
+    own interval over ``rows`` values.
     """
     spec, cal = calibrator.prepare([query], [loss])
     acc = calibrator.summary(cal, alpha)
     max_rows = calibrator.planner.max_rows
-    rows = []
+    public = calibrator.planner.public_note
+    out = []
     for part in spec.parts:
         pa = acc[part.alias]
-        rows.append(
+        out.append(
             {
                 "statistic": query.label,
                 "aggregate": _AGGREGATE[part.role],
@@ -64,10 +95,24 @@ def preview(
                 "threshold": pa.threshold,
                 "epsilon": cal.epsilon,
                 "delta": cal.delta,
+                "note": public,
+            }
+        )
+    if query.kind == "mean":
+        n_rows, note = default_rows(calibrator, rows)
+        out.append(
+            {
+                **out[0],
+                "aggregate": "mean",
+                "distribution": None,
+                "scale": None,
+                "accuracy": half_width(calibrator, query, loss, alpha, rows=n_rows),
+                "threshold": None,
+                "note": f"{public}; {note}",
             }
         )
     return pl.DataFrame(
-        rows,
+        out,
         schema={
             "statistic": pl.String,
             "aggregate": pl.String,
@@ -78,6 +123,7 @@ def preview(
             "threshold": pl.Int64,
             "epsilon": pl.Float64,
             "delta": pl.Float64,
+            "note": pl.String,
         },
     )
 
@@ -88,13 +134,13 @@ def half_width(
     loss: tuple[float, float],
     alpha: float,
     *,
-    n: float | None = None,
+    rows: float | None = None,
 ) -> float:
     """Half-width of the (1 − alpha) interval ``query`` would get at ``loss``.
 
-    For a mean the width depends on the number of values ``n``; it is the
-    conservative ``(a_sum + max|bound| · a_count) / (n − a_count)`` bound used
-    for the released interval.
+    For a mean it depends on how many values are averaged: ``rows`` (default
+    half the public row bound) and the worst-case true mean within the bounds
+    (:func:`~privlab.dp._answers.mean_half_width`).
     """
     if not query.has_accuracy:
         raise DPQueryError(
@@ -105,22 +151,19 @@ def half_width(
     max_rows = calibrator.planner.max_rows
     parts = {p.role: p for p in spec.parts if p.index == 0}
     if query.kind == "mean":
-        if n is None or not n > 0:
-            raise DPQueryError(
-                "the interval of a mean depends on how many values it averages: pass "
-                f"n= (a public or already released count), got n={n!r}"
-            )
+        n_rows, _ = default_rows(calibrator, rows)
         ps, pn = parts["s"], parts["n"]
-        a_s = acc[ps.alias].accuracy_half
-        a_n = acc[pn.alias].accuracy_half
-        assert a_s is not None
-        assert a_n is not None
-        a_s = a_s / ps.factor + quantization(ps, max_rows)
         assert isinstance(query.bounds, tuple)
-        m = max(abs(query.bounds[0]), abs(query.bounds[1]))
-        if n - a_n <= 0:
-            return float("inf")
-        return min((a_s + m * a_n) / (n - a_n), query.bounds[1] - query.bounds[0])
+        return mean_half_width(
+            rows=n_rows,
+            scale_s=acc[ps.alias].scale,
+            scale_n=acc[pn.alias].scale,
+            factor=ps.factor,
+            slack=quantization(ps, max_rows),
+            bounds=query.bounds,
+            center=ps.center,
+            alpha=alpha,
+        )
     part = parts["s"] if query.kind == "sum" else parts["n"]
     a = acc[part.alias].accuracy
     assert a is not None
@@ -134,10 +177,14 @@ def epsilon_for(
     alpha: float,
     *,
     delta: float = 0.0,
-    n: float | None = None,
+    rows: float | None = None,
     max_epsilon: float = 100.0,
 ) -> float:
     """Smallest ε whose (1 − alpha) interval has half-width ≤ ``accuracy``.
+
+    The width is the one :func:`half_width` computes from public inputs; the
+    search stops when the bracket is within 0.1 % (so the answer is within
+    5 % of the smallest ε that meets the request by a wide margin).
 
     Raises
     ------
@@ -149,7 +196,7 @@ def epsilon_for(
         raise DPQueryError(f"accuracy must be a number > 0, got {accuracy!r}")
 
     def width(eps: float) -> float:
-        return half_width(calibrator, query, (eps, delta), alpha, n=n)
+        return half_width(calibrator, query, (eps, delta), alpha, rows=rows)
 
     if width(max_epsilon) > accuracy:
         raise DPQueryError(
@@ -165,7 +212,7 @@ def epsilon_for(
     while lo > 1e-9 and width(lo) <= accuracy:
         hi, lo = lo, lo / 1.5
     for _ in range(40):
-        if hi / lo < 1 + 1e-6:
+        if hi / lo < 1 + 1e-3:
             break
         mid = math.sqrt(lo * hi)
         if width(mid) <= accuracy:
@@ -182,14 +229,14 @@ def error_curve(
     alpha: float,
     *,
     delta: float = 0.0,
-    n: float | None = None,
+    rows: float | None = None,
 ) -> pl.DataFrame:
     """Half-width of the (1 − alpha) interval against ε (``statistic``, ``epsilon``,
     ``half_width``, ``confidence``) — plot it with :func:`privlab.viz.epsilon_curve_chart`."""
     if epsilons is None:
         epsilons = [10 ** (-2 + 3 * i / 24) for i in range(25)]  # 0.01 … 10
     eps = [float(e) for e in epsilons]
-    widths = [half_width(calibrator, query, (e, delta), alpha, n=n) for e in eps]
+    widths = [half_width(calibrator, query, (e, delta), alpha, rows=rows) for e in eps]
     return pl.DataFrame(
         {
             "statistic": [query.label] * len(eps),

@@ -48,6 +48,16 @@ if TYPE_CHECKING:
 __all__ = ["Calibrated", "Calibrator", "PartAccuracy", "calibrate"]
 
 _THRESHOLD_MAX = 2**32 - 1
+_THRESHOLD_MIN = 2
+
+
+def _delta_fits(
+    make: Callable[..., Any], scale: float, threshold: int, d_in: Any, delta: float
+) -> bool:
+    try:
+        return _loss(make(scale, threshold), d_in)[1] <= delta
+    except Exception:  # OpenDP refuses this threshold outright: treat it as too small
+        return False
 
 
 @dataclass
@@ -159,12 +169,13 @@ def calibrate(
                 "a group-by without public keys releases only groups above a noisy "
                 "threshold, which needs delta > 0"
             )
-        lo, hi = 0, _THRESHOLD_MAX
+        # OpenDP accepts thresholds > 1 only: search [2, 2**32 - 1] like its own search.
+        lo, hi = _THRESHOLD_MIN, _THRESHOLD_MAX
         if _loss(make(scale, hi), d_in)[1] > delta:
             raise ValueError(f"no threshold reaches delta={delta!r} at this epsilon")
         while lo < hi:  # smallest threshold whose delta fits
             mid = (lo + hi) // 2
-            if _loss(make(scale, mid), d_in)[1] <= delta:
+            if _delta_fits(make, scale, mid, d_in, delta):
                 hi = mid
             else:
                 lo = mid + 1

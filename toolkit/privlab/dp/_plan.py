@@ -3,12 +3,32 @@
 Each query becomes one or more *parts* (aggregates with unique aliases):
 
 =========  ================================================================
-count      ``n``: ``dp.len`` (rows) or ``col.dp.count`` (non-null values)
+count      ``n``: ``dp.len`` (rows, or the rows left by the null filter)
+           or ``col.dp.count`` (non-null values)
 sum        ``s``: a fixed-point integer sum (see below)
-mean       ``s`` and ``n`` — the estimate is their ratio
+mean       ``s`` (values minus the bounds' midpoint ``c``) and ``n`` — the
+           estimate is ``c + s / n``; two releases, like OpenDP's mean
 quantile   ``q``: ``col.dp.quantile(q, candidates)``
 histogram  ``n`` per bin (``dp.len`` grouped by ``cut`` labels or values)
 =========  ================================================================
+
+Missing values
+--------------
+With ``nulls="drop"`` (the default) a batch whose queries all read one
+column filters the rows where it is null (or NaN) inside the OpenDP plan,
+so sums, counts and a mean's numerator and denominator cover the same rows,
+and a group-by without public keys thresholds on that count (``dp.len``,
+which OpenDP requires) — no third release. In mixed batches a missing value
+adds 0 to a sum (OpenDP's sum bounds then include 0, which does not change
+its sensitivity ``max(|lower|, |upper|)``) and is not counted by
+``col.dp.count``. With ``nulls="impute"`` it takes the declared value
+before clipping.
+
+The public row bound
+--------------------
+OpenDP's ``max_length`` margin and the fixed-point scale below both come
+from one number, the planner's ``max_rows``, fixed when the session opens
+(over a snapshot that cannot grow).
 
 Fixed-point sums
 ----------------
@@ -43,6 +63,7 @@ __all__ = [
     "build_parts",
     "dyadic",
     "fixed_point_factor",
+    "mean_center",
     "needs_delta",
     "opendp",
     "query_losses",
@@ -105,6 +126,8 @@ class Part:
     alias: str
     build: Callable[[float | None], pl.Expr]  # scale -> expression
     factor: float = 1.0  # fixed-point multiplier (sums)
+    rows: bool = False  # a dp.len() count of rows (OpenDP thresholds group-bys on it)
+    center: float = 0.0  # subtracted from every value before summing (means)
 
 
 @dataclass
@@ -116,6 +139,8 @@ class PlanSpec:
     group_columns: tuple[str, ...]
     keys: pl.DataFrame | None
     pre: list[pl.Expr]  # row-by-row columns added first (histogram bins)
+    filtered: str | None = None  # rows where this column is missing are dropped first
+    present: pl.Expr | None = None  # the filter keeping the rows where it is present
 
 
 def validate(query: DPQuery, schema: pl.Schema, *, source: str) -> None:
@@ -175,6 +200,28 @@ def _keys_equal(a: pl.DataFrame | None, b: pl.DataFrame | None) -> bool:
     return a.columns == b.columns and a.sort(a.columns).equals(b.sort(b.columns))
 
 
+def _null_filter(queries: Sequence[DPQuery], schema: pl.Schema) -> str | None:
+    """The column whose missing rows the whole batch may drop up front, if any."""
+    columns = {q.column for q in queries}
+    if len(columns) != 1 or None in columns:
+        return None
+    if any(q.kind == "histogram" or q.nulls != "drop" for q in queries):
+        return None
+    return str(next(iter(columns)))
+
+
+def mean_center(bounds: tuple[float, float], *, integer: bool) -> float:
+    """The midpoint a mean's values are centered on (an integer for integer data).
+
+    Examples
+    --------
+    >>> mean_center((18.0, 90.0), integer=True), mean_center((0.0, 1.0), integer=False)
+    (54.0, 0.5)
+    """
+    mid = (bounds[0] + bounds[1]) / 2.0
+    return float(math.floor(mid)) if integer else mid
+
+
 def build_parts(
     queries: Sequence[DPQuery], schema: pl.Schema, *, max_rows: int, needs_len: bool = True
 ) -> PlanSpec:
@@ -191,31 +238,42 @@ def build_parts(
                 "queries released together must share their grouping and public keys; got "
                 f"{queries[0].label!r} and {q.label!r} — release them separately"
             )
+    filtered = _null_filter(queries, schema)
     parts: list[Part] = []
     for i, q in enumerate(queries):
         prefix = f"__q{i}_"
         col = q.column
         if q.kind in {"count", "histogram"}:
-            if q.kind == "count" and col is not None:
-                parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n")))
+            if q.kind == "count" and col is not None and filtered is None:
+                parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n", schema)))
             else:
-                parts.append(Part(i, "n", prefix + "n", _len_expr(prefix + "n")))
+                parts.append(Part(i, "n", prefix + "n", _len_expr(prefix + "n"), rows=True))
         elif q.kind in {"sum", "mean"}:
             assert col is not None
             assert isinstance(q.bounds, tuple)
-            integer = _is_integer(schema[col])
-            factor = fixed_point_factor(q.bounds, max_rows, integer=integer)
+            integer = _is_integer(schema[col]) and (
+                q.impute is None or float(q.impute).is_integer()
+            )
+            center = mean_center(q.bounds, integer=integer) if q.kind == "mean" else 0.0
+            shifted = (q.bounds[0] - center, q.bounds[1] - center)
+            factor = fixed_point_factor(
+                (min(shifted[0], 0.0), max(shifted[1], 0.0)), max_rows, integer=integer
+            )
             parts.append(
                 Part(
                     i,
                     "s",
                     prefix + "s",
-                    _sum_expr(col, q.bounds, factor, integer, prefix + "s"),
+                    _sum_expr(col, q, center, factor, integer, prefix + "s", filtered is not None),
                     factor,
+                    center=center,
                 )
             )
             if q.kind == "mean":
-                parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n")))
+                if filtered is not None or q.nulls == "impute":
+                    parts.append(Part(i, "n", prefix + "n", _len_expr(prefix + "n"), rows=True))
+                else:
+                    parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n", schema)))
         elif q.kind == "quantile":
             assert col is not None
             assert q.candidates is not None
@@ -230,15 +288,10 @@ def build_parts(
             )
         else:  # pragma: no cover - kinds are closed
             raise DPQueryError(f"unknown query kind {q.kind!r}")
-    if needs_len and group_columns and keys is None:
-        has_len = any(
-            p.role == "n"
-            and (queries[p.index].column is None or queries[p.index].kind == "histogram")
-            for p in parts
-        )
-        if not has_len:
-            parts.append(Part(-1, "len", "__len", _len_expr("__len")))
-    return PlanSpec(list(queries), parts, group_columns, keys, pre)
+    if needs_len and group_columns and keys is None and not any(p.rows for p in parts):
+        parts.append(Part(-1, "len", "__len", _len_expr("__len"), rows=True))
+    present = None if filtered is None else _present(filtered, schema)
+    return PlanSpec(list(queries), parts, group_columns, keys, pre, filtered, present)
 
 
 def _dp(expr: pl.Expr) -> Any:
@@ -252,27 +305,64 @@ def _len_expr(alias: str) -> Callable[[float | None], pl.Expr]:
     return lambda scale: dp.len(scale=scale, signed=True).alias(alias)
 
 
-def _count_expr(col: str, alias: str) -> Callable[[float | None], pl.Expr]:
-    return lambda scale: _dp(pl.col(col)).count(scale=scale, signed=True).alias(alias)
+def _present(col: str, schema: pl.Schema) -> pl.Expr:
+    """Rows where ``col`` holds a value (not null, and not NaN for floats)."""
+    expr = pl.col(col).is_not_null()
+    if schema[col].is_float():
+        expr = expr & pl.col(col).is_not_nan()
+    return expr
+
+
+def _count_expr(col: str, alias: str, schema: pl.Schema) -> Callable[[float | None], pl.Expr]:
+    """Count of present values: ``col.dp.count``, or a sum of 0/1 flags for floats (NaN)."""
+    if not schema[col].is_float():
+        return lambda scale: _dp(pl.col(col)).count(scale=scale, signed=True).alias(alias)
+    flag = _present(col, schema).cast(pl.Int64)
+    return lambda scale: _dp(flag).sum((0, 1), scale=scale).alias(alias)
 
 
 def _sum_expr(
-    col: str, bounds: tuple[float, float], k: float, integer: bool, alias: str
+    col: str,
+    q: DPQuery,
+    center: float,
+    k: float,
+    integer: bool,
+    alias: str,
+    filtered: bool,
 ) -> Callable[[float | None], pl.Expr]:
-    lo, hi = bounds
-    if k == 1.0 and integer:
-        ilo, ihi = int(lo), int(hi)
+    """A (centered) fixed-point sum; missing values impute, or add 0 after clipping."""
+    assert isinstance(q.bounds, tuple)
+    lo, hi = q.bounds
+    # bounds of the summed integers: 0 included, so a dropped value (0) is in range
+    if k == 1.0 and integer and center == math.floor(center):
+        ilo, ihi, ic = int(lo), int(hi), int(center)
+        slo, shi = min(ilo - ic, 0), max(ihi - ic, 0)
 
         def build_int(scale: float | None) -> pl.Expr:
-            x = pl.col(col).fill_null(0).clip(ilo, ihi).cast(pl.Int64)
-            return _dp(x).sum((ilo, ihi), scale=scale).alias(alias)
+            x = pl.col(col)
+            if q.nulls == "impute":
+                x = x.fill_null(
+                    int(q.impute or 0) if float(q.impute or 0).is_integer() else q.impute
+                )
+            x = x.clip(ilo, ihi).cast(pl.Int64) - ic
+            if not filtered:
+                x = x.fill_null(0)
+            return _dp(x).sum((slo, shi), scale=scale).alias(alias)
 
         return build_int
-    klo, khi = math.floor(lo * k), math.ceil(hi * k)
+    klo, khi = math.floor(min(lo - center, 0.0) * k), math.ceil(max(hi - center, 0.0) * k)
 
     def build(scale: float | None) -> pl.Expr:
-        x = pl.col(col).cast(pl.Float64).fill_null(0.0).fill_nan(0.0).clip(lo, hi)
-        return _dp((x * k).cast(pl.Int64)).sum((klo, khi), scale=scale).alias(alias)
+        x = pl.col(col).cast(pl.Float64)
+        if q.nulls == "impute":
+            x = x.fill_null(float(q.impute or 0.0)).fill_nan(float(q.impute or 0.0))
+        x = x.clip(lo, hi) - center
+        if not filtered:
+            x = x.fill_nan(0.0)  # a missing value adds 0 (after centering)
+        x = (x * k).cast(pl.Int64)
+        if not filtered:
+            x = x.fill_null(0)
+        return _dp(x).sum((klo, khi), scale=scale).alias(alias)
 
     return build
 
@@ -316,6 +406,8 @@ def plan_frame(
 ) -> Any:
     """Apply the spec to an OpenDP ``LazyFrameQuery`` ``base``; return the polars plan."""
     query = base
+    if spec.present is not None:
+        query = query.filter(spec.present)
     if spec.pre:
         query = query.with_columns(*spec.pre)
     query = truncate(query, spec.group_columns)
@@ -379,6 +471,9 @@ class Planner:
         How errors name the data (a file or dataset name).
     max_rows:
         The public upper bound on the number of rows.
+    declared:
+        Whether the user declared ``max_rows`` (else it was derived from the
+        row count, which makes the count's order of magnitude public).
     identifier, contributions, max_rows_per_id, max_groups_per_id:
         The privacy unit, as :class:`~privlab.dp.DPSession` documents them.
 
@@ -397,12 +492,14 @@ class Planner:
         *,
         source: str,
         max_rows: int,
+        declared: bool = True,
         identifier: str | None = None,
         contributions: int = 1,
         max_rows_per_id: int = 1,
         max_groups_per_id: int | None = None,
     ) -> None:
         self.source = source
+        self.declared = declared
         self.schema: pl.Schema = frame.collect_schema()
         self.max_rows = int(max_rows)
         self.identifier = identifier
@@ -417,6 +514,17 @@ class Planner:
         else:
             self.metric, self.d_in = dp.unit_of(contributions=1, identifier=pl.col(identifier))
         self.measure = dp.approximate(dp.max_divergence())
+
+    @property
+    def public_note(self) -> str:
+        """What the answers treat as public, for every result's note."""
+        how = (
+            "declared"
+            if self.declared
+            else "derived from the data as the next power of two >= 2 × its rows, which "
+            "makes the order of magnitude of the row count public; declare max_rows to avoid it"
+        )
+        return f"public: the row bound max_rows={self.max_rows} ({how})"
 
     def spec(self, queries: Sequence[DPQuery]) -> PlanSpec:
         """Validate a batch of queries against the schema and lay out its aggregates."""
@@ -446,12 +554,17 @@ class Planner:
         """Bound each person's rows (and groups) when the unit is a person."""
         if self.identifier is None:
             return query
-        query = query.truncate_per_group(self.max_rows_per_id, by=list(groups) or None)
-        if groups and self.max_groups_per_id is not None:
-            # keep="sample" builds a struct with duplicate field names that polars
-            # 1.36 rejects at run time; "first" is valid DP, only less random.
-            query = query.truncate_num_groups(self.max_groups_per_id, by=list(groups), keep="first")
-        return query
+        if not groups or self.max_groups_per_id is None:
+            # Each person keeps at most max_rows_per_id rows in total, across all
+            # groups: one person moves the released counts by max_rows_per_id in
+            # total, whatever the number of groups (no noise × number of groups).
+            return query.truncate_per_group(self.max_rows_per_id)
+        # Each person keeps max_rows_per_id rows in each of at most
+        # max_groups_per_id groups. keep="sample" builds a struct with duplicate
+        # field names that polars 1.36 rejects at run time; "first" is valid DP,
+        # only less random.
+        query = query.truncate_per_group(self.max_rows_per_id, by=list(groups))
+        return query.truncate_num_groups(self.max_groups_per_id, by=list(groups), keep="first")
 
     def plan(self, spec: PlanSpec, scales: dict[str, float] | None) -> Any:
         """The polars plan of ``spec`` (per-aggregate ``scales``, or ``None`` for a global one)."""
