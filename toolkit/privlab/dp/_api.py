@@ -42,7 +42,7 @@ def ledger(dataset: str | None = None) -> pl.DataFrame:
     return Ledger().entries(dataset)
 
 
-def set_budget(dataset: str, *, epsilon: float, delta: float | None = None) -> None:
+def set_budget(dataset: str, *, epsilon: float | None = None, delta: float | None = None) -> None:
     """Set a dataset's total budget (lifetime ε, and δ if given) — role-checked and audited.
 
     Datasets linked as derived from one another share one budget; this sets it.

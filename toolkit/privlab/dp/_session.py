@@ -33,7 +33,7 @@ from privlab.dp._bounds import AUTO_BOUNDS_ALPHA, AUTO_EDGES, bounds_from_counts
 from privlab.dp._calibrate import Calibrated, Calibrator
 from privlab.dp._ledger import Budget, Ledger
 from privlab.dp._plan import Planner, PlanSpec, query_losses, split_epsilon
-from privlab.dp._queries import DPQuery
+from privlab.dp._queries import DPQuery, Nulls
 from privlab.dp._queries import count as _count
 from privlab.dp._queries import histogram as _histogram
 from privlab.dp._queries import mean as _mean
@@ -180,6 +180,16 @@ class DPSession:
     def name(self) -> str:
         """The dataset's name in the store."""
         return str(self.dataset.name)
+
+    @property
+    def public_note(self) -> str:
+        """What the session's answers treat as public (the row bound, and how it was set)."""
+        return self._planner.public_note
+
+    @property
+    def snapshot(self) -> str:
+        """Which snapshot of the data the session queries (taken when it opened)."""
+        return self._source.describe()
 
     def __enter__(self) -> DPSession:
         return self
@@ -388,7 +398,7 @@ class DPSession:
             alpha=alpha_v,
             max_rows=self.max_rows,
             losses=per_query,
-            notes=[self._planner.public_note, self._source.describe()],
+            notes=[self.public_note, self.snapshot],
         )
         for i, (lo, hi, how) in chosen.items():
             result[i] = result[i].with_columns(
@@ -485,9 +495,13 @@ class DPSession:
         keys: Any = None,
         delta: float | None = None,
         alpha: float | None = None,
+        nulls: Nulls = "drop",
+        impute_value: float | None = None,
     ) -> pl.DataFrame:
         """Release :func:`privlab.dp.sum`."""
-        query = _sum(column, bounds=bounds, by=by, keys=keys)
+        query = _sum(
+            column, bounds=bounds, by=by, keys=keys, nulls=nulls, impute_value=impute_value
+        )
         return self.release(query, epsilon=epsilon, delta=delta, alpha=alpha)
 
     def mean(
@@ -500,9 +514,13 @@ class DPSession:
         keys: Any = None,
         delta: float | None = None,
         alpha: float | None = None,
+        nulls: Nulls = "drop",
+        impute_value: float | None = None,
     ) -> pl.DataFrame:
         """Release :func:`privlab.dp.mean`."""
-        query = _mean(column, bounds=bounds, by=by, keys=keys)
+        query = _mean(
+            column, bounds=bounds, by=by, keys=keys, nulls=nulls, impute_value=impute_value
+        )
         return self.release(query, epsilon=epsilon, delta=delta, alpha=alpha)
 
     def quantile(
