@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from privlab.dp._answers import mean_half_width, mean_interval
+from privlab.dp._answers import MeanNoise, mean_half_width, mean_interval
 from privlab.dp._bounds import AUTO_EDGES, bounds_from_counts
 from privlab.dp._plan import dyadic, fixed_point_factor
 from privlab.exceptions import DPQueryError
@@ -49,17 +49,8 @@ def _dlap(rng: np.random.Generator, scale: float, size: int) -> np.ndarray:
 def test_mean_estimate_is_always_inside_its_interval_and_the_bounds(
     s: float, n: float, scale_s: float, scale_n: float
 ) -> None:
-    est, lo, hi = mean_interval(
-        np.array([s]),
-        np.array([n]),
-        scale_s=scale_s,
-        scale_n=scale_n,
-        factor=1.0,
-        slack=0.0,
-        bounds=(18.0, 90.0),
-        center=54.0,
-        alpha=0.05,
-    )
+    noise = MeanNoise(scale_s, scale_n, 1.0, 0.0, (18.0, 90.0), 54.0)
+    est, lo, hi = mean_interval(np.array([s]), np.array([n]), noise, 0.05)
     assert 18.0 <= lo[0] <= est[0] <= hi[0] <= 90.0
 
 
@@ -71,17 +62,7 @@ def test_mean_interval_covers_at_the_stated_rate_under_openDP_noise() -> None:
     draws, n_true, center, d_true = 2_000, 400, 54.0, 36.0  # every value at the upper bound
     s = d_true * n_true + _dlap(rng, 72.0, draws)
     n = n_true + _dlap(rng, 2.0, draws)
-    _, lo, hi = mean_interval(
-        s,
-        n,
-        scale_s=72.0,
-        scale_n=2.0,
-        factor=1.0,
-        slack=0.0,
-        bounds=(18.0, 90.0),
-        center=center,
-        alpha=0.05,
-    )
+    _, lo, hi = mean_interval(s, n, MeanNoise(72.0, 2.0, 1.0, 0.0, (18.0, 90.0), center), 0.05)
     covered = float(np.mean((lo <= center + d_true) & (center + d_true <= hi)))
     assert 0.94 <= covered <= 0.985, covered
 
@@ -89,16 +70,7 @@ def test_mean_interval_covers_at_the_stated_rate_under_openDP_noise() -> None:
 def test_mean_half_width_is_the_worst_case_error_quantile() -> None:
     rng = np.random.default_rng(6)
     rows, draws = 1_000, 200_000
-    hw = mean_half_width(
-        rows=rows,
-        scale_s=72.0,
-        scale_n=2.0,
-        factor=1.0,
-        slack=0.0,
-        bounds=(18.0, 90.0),
-        center=54.0,
-        alpha=0.05,
-    )
+    hw = mean_half_width(MeanNoise(72.0, 2.0, 1.0, 0.0, (18.0, 90.0), 54.0), rows, 0.05)
     d = 36.0 - hw  # the worst case: as far out as clipping does not help
     err = (_dlap(rng, 72.0, draws) - d * _dlap(rng, 2.0, draws)) / rows
     assert float(np.mean(np.abs(err) <= hw)) == pytest.approx(0.95, abs=0.003)

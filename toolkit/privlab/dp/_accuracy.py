@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from privlab._validate import check_fraction
-from privlab.dp._answers import mean_half_width, quantization
+from privlab.dp._answers import MeanNoise, mean_half_width, quantization
 from privlab.dp._calibrate import Calibrator
 from privlab.dp._queries import DPQuery
 from privlab.exceptions import DPQueryError
@@ -152,18 +152,8 @@ def half_width(
     parts = {p.role: p for p in spec.parts if p.index == 0}
     if query.kind == "mean":
         n_rows, _ = default_rows(calibrator, rows)
-        ps, pn = parts["s"], parts["n"]
         assert isinstance(query.bounds, tuple)
-        return mean_half_width(
-            rows=n_rows,
-            scale_s=acc[ps.alias].scale,
-            scale_n=acc[pn.alias].scale,
-            factor=ps.factor,
-            slack=quantization(ps, max_rows),
-            bounds=query.bounds,
-            center=ps.center,
-            alpha=alpha,
-        )
+        return mean_half_width(MeanNoise.of(parts, acc, max_rows, query.bounds), n_rows, alpha)
     part = parts["s"] if query.kind == "sum" else parts["n"]
     a = acc[part.alias].accuracy
     assert a is not None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -36,7 +37,7 @@ from privlab.dp._calibrate import PartAccuracy
 from privlab.dp._plan import Part, PlanSpec, dyadic
 from privlab.dp._queries import DPQuery
 
-__all__ = ["answers", "mean_half_width", "mean_interval", "quantization"]
+__all__ = ["MeanNoise", "answers", "mean_half_width", "mean_interval", "quantization"]
 
 _GRID = 129
 _MAX_SUPPORT = 4000
@@ -137,17 +138,11 @@ def _estimate(
     if q.kind == "mean":
         ps, pn = parts["s"], parts["n"]
         assert isinstance(q.bounds, tuple)
-        lo, hi = q.bounds
         est, lower, upper = mean_interval(
             released[ps.alias].cast(pl.Float64).to_numpy(),
             released[pn.alias].cast(pl.Float64).to_numpy(),
-            scale_s=acc[ps.alias].scale,
-            scale_n=acc[pn.alias].scale,
-            factor=ps.factor,
-            slack=quantization(ps, max_rows),
-            bounds=(lo, hi),
-            center=ps.center,
-            alpha=alpha,
+            MeanNoise.of(parts, acc, max_rows, q.bounds),
+            alpha,
         )
         note = (
             f"mean = {ps.center:g} + noisy sum of (value − {ps.center:g}) / noisy count (two "
@@ -175,6 +170,43 @@ def quantization(part: Part, max_rows: int) -> float:
 
 
 # --------------------------------------------------------------------------- mean intervals
+
+
+@dataclass(frozen=True)
+class MeanNoise:
+    """What a mean's interval needs of its two OpenDP releases (public, no data).
+
+    ``scale_s`` and ``scale_n``: integer Laplace scales of the centered sum
+    (in fixed-point units) and of the count; ``factor``: the fixed-point
+    multiplier; ``slack``: worst-case fixed-point truncation (column units);
+    ``bounds`` and ``center``: the clipping bounds and their midpoint.
+    """
+
+    scale_s: float
+    scale_n: float
+    factor: float
+    slack: float
+    bounds: tuple[float, float]
+    center: float
+
+    @classmethod
+    def of(
+        cls,
+        parts: dict[str, Part],
+        acc: dict[str, PartAccuracy],
+        max_rows: int,
+        bounds: tuple[float, float],
+    ) -> MeanNoise:
+        """From a planned mean's parts and OpenDP's summary of them."""
+        ps, pn = parts["s"], parts["n"]
+        return cls(
+            acc[ps.alias].scale,
+            acc[pn.alias].scale,
+            ps.factor,
+            quantization(ps, max_rows),
+            bounds,
+            ps.center,
+        )
 
 
 def _dlap_ge(m: np.ndarray, b: float) -> np.ndarray:
@@ -210,16 +242,7 @@ def _exceed(z: np.ndarray, d: np.ndarray, b_s: float, b_n: float, factor: float)
 
 
 def mean_interval(
-    s: np.ndarray,
-    n: np.ndarray,
-    *,
-    scale_s: float,
-    scale_n: float,
-    factor: float,
-    slack: float,
-    bounds: tuple[float, float],
-    center: float,
-    alpha: float,
+    s: np.ndarray, n: np.ndarray, noise: MeanNoise, alpha: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimate and (1 − alpha) interval of a mean from a noisy centered sum and count.
 
@@ -233,12 +256,14 @@ def mean_interval(
     Examples
     --------
     >>> import numpy as np
-    >>> est, lo, hi = mean_interval(np.array([-360.0]), np.array([1000.0]), scale_s=72.0,
-    ...     scale_n=2.0, factor=1.0, slack=0.0, bounds=(18.0, 90.0), center=54.0, alpha=0.05)
+    >>> noise = MeanNoise(72.0, 2.0, 1.0, 0.0, (18.0, 90.0), 54.0)
+    >>> est, lo, hi = mean_interval(np.array([-360.0]), np.array([1000.0]), noise, 0.05)
     >>> round(float(est[0]), 2), bool(lo[0] < est[0] < hi[0]), round(float(hi[0] - lo[0]), 2)
     (53.64, True, 0.43)
     """
-    lo_b, hi_b = bounds
+    scale_s, scale_n, factor, slack = noise.scale_s, noise.scale_n, noise.factor, noise.slack
+    center = noise.center
+    lo_b, hi_b = noise.bounds
     dlo, dhi = lo_b - center, hi_b - center
     grid = np.linspace(dlo, dhi, _GRID)
     est = np.empty(len(s))
@@ -283,17 +308,7 @@ def _refine(accepted: object, inside: float, outside: float, steps: int = 30) ->
     return outside  # the first rejected point: conservative by < 2**-30 of a grid step
 
 
-def mean_half_width(
-    *,
-    rows: float,
-    scale_s: float,
-    scale_n: float,
-    factor: float,
-    slack: float,
-    bounds: tuple[float, float],
-    center: float,
-    alpha: float,
-) -> float:
+def mean_half_width(noise: MeanNoise, rows: float, alpha: float) -> float:
     """Half-width a mean's interval will have over ``rows`` values (public inputs only).
 
     The error of a mean ``c + d`` is ``(X_s/factor − d·X_n) / rows``, whose
@@ -305,10 +320,12 @@ def mean_half_width(
 
     Examples
     --------
-    >>> round(mean_half_width(rows=1000, scale_s=72.0, scale_n=2.0, factor=1.0, slack=0.0,
-    ...     bounds=(18.0, 90.0), center=54.0, alpha=0.05), 3)
+    >>> round(mean_half_width(MeanNoise(72.0, 2.0, 1.0, 0.0, (18.0, 90.0), 54.0), 1000, 0.05), 3)
     0.294
     """
+
+    scale_s, scale_n, factor, slack = noise.scale_s, noise.scale_n, noise.factor, noise.slack
+    bounds, center = noise.bounds, noise.center
 
     def quantile(d: float) -> float:
         darr = np.array([d])
