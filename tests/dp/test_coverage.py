@@ -164,8 +164,47 @@ def test_intervals_cover_at_the_stated_rate(table: pl.DataFrame, case: str, stor
                 hits += row["lower"] <= value <= row["upper"]
                 total += 1
     ci = binomtest(hits, total).proportion_ci(confidence_level=0.999, method="exact")
+    print(
+        f"\ncoverage {case}: {hits}/{total} = {hits / total:.4f} "
+        f"(99.9 % CP {ci.low:.4f}–{ci.high:.4f})"
+    )
     stated = 1 - ALPHA
     if "mean" in case or case in {"nulls dropped", "auto bounds"}:
         assert ci.high >= stated, (case, hits / total, ci)  # conservative is allowed
     else:
         assert ci.low <= stated <= ci.high, (case, hits / total, ci)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("lognormal income (skewed)", lambda rng: rng.lognormal(10, 1, 2_000)),
+        ("uniform age 18–89 (bounded)", lambda rng: rng.integers(18, 90, 2_000).astype(float)),
+        ("share in [0, 1] (bounded, small)", lambda rng: rng.beta(2, 5, 2_000)),
+    ],
+)
+def test_auto_bounds_cover_the_data_and_are_never_absurd(
+    name: str, values: Callable[[np.random.Generator], np.ndarray], store: Store
+) -> None:
+    """200 choices of bounds (ε = 0.1 each, the share a query at ε = 1 spends): the share
+    of the data inside them, and that no choice is absurd (wider than 100 × the data's
+    range, the failure seen before: (20, 1e6) for ages)."""
+    data = pl.DataFrame({"x": values(np.random.default_rng(21))})
+    lo_d, hi_d = float(data["x"].min()), float(data["x"].max())  # type: ignore[arg-type]
+    gate = PassThroughGate()
+    ledger = pdp.Ledger(store, gate=gate)
+    shares, widths = [], []
+    with pdp.DPSession(data, dataset="auto", ledger=ledger, governance=gate) as s:
+        ledger.set_budget(s.name, epsilon=1e6)
+        for _ in range(200):
+            lo, hi = s.auto_bounds("x", epsilon=0.1)
+            shares.append(float(data["x"].is_between(lo, hi).mean()))  # type: ignore[arg-type]
+            widths.append(hi - lo)
+    share = np.array(shares)
+    print(
+        f"\nauto bounds, {name}: data inside the bounds median {np.median(share):.3f}, "
+        f"5th percentile {np.percentile(share, 5):.3f}, min {share.min():.3f}; "
+        f"widest {max(widths) / (hi_d - lo_d):.1f}× the data's range"
+    )
+    assert max(widths) <= 100 * (hi_d - lo_d)
+    assert np.median(share) >= 0.9

@@ -84,17 +84,19 @@ def test_dyadic_keeps_simple_quantiles() -> None:
 
 def test_bounds_from_counts_known_answers() -> None:
     edges = [0.0, 10.0, 20.0, 30.0]
-    assert bounds_from_counts(edges, [0, 5, 90, 60, 0], 50.0)[:2] == (10.0, 30.0)
-    assert bounds_from_counts(edges, [0, 0, 100, 0, 0], 50.0)[:2] == (10.0, 20.0)
-    # one noisy far bin below the threshold cannot stretch the bounds
-    assert bounds_from_counts(edges, [49, 0, 100, 0, 49], 50.0)[:2] == (10.0, 20.0)
+    assert bounds_from_counts(edges, [0, 5, 90, 60, 0], 50.0, 20.0)[:2] == (10.0, 30.0)
+    assert bounds_from_counts(edges, [0, 0, 100, 0, 0], 50.0, 20.0)[:2] == (10.0, 20.0)
+    # a significant neighbour extends the core; one beyond a gap does not
+    assert bounds_from_counts(edges, [0, 30, 100, 0, 30], 50.0, 20.0)[:2] == (0.0, 20.0)
+    # one noisy far bin below the core threshold and not adjacent cannot stretch the bounds
+    assert bounds_from_counts(edges, [49, 0, 100, 0, 49], 50.0, 60.0)[:2] == (10.0, 20.0)
     # nothing clears it: the fullest bin, said in the note
-    lo, hi, note = bounds_from_counts(edges, [1, 0, 3, 7, 0], 50.0)
+    lo, hi, note = bounds_from_counts(edges, [1, 0, 3, 7, 0], 50.0, 20.0)
     assert (lo, hi) == (20.0, 30.0)
     assert "fullest" in note
     # only an unbounded tail bin: its finite neighbour
-    assert bounds_from_counts(edges, [0, 0, 0, 0, 70], 50.0)[:2] == (20.0, 30.0)
-    assert bounds_from_counts(edges, [70, 0, 0, 0, 0], 50.0)[:2] == (0.0, 10.0)
+    assert bounds_from_counts(edges, [0, 0, 0, 0, 70], 50.0, 20.0)[:2] == (20.0, 30.0)
+    assert bounds_from_counts(edges, [70, 0, 0, 0, 0], 50.0, 20.0)[:2] == (0.0, 10.0)
 
 
 def test_auto_edges_are_symmetric_and_sorted() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["AUTO_BOUNDS_ALPHA", "AUTO_EDGES", "bounds_from_counts"]
+__all__ = ["AUTO_BOUNDS_ALPHA", "AUTO_BOUNDS_EXTEND_ALPHA", "AUTO_EDGES", "bounds_from_counts"]
 
 #: Bin edges for automatic bounds: 0 and ±{1, 2, 5} × 10^k for k = -2 … 9 — a
 #: signed logarithmic grid that depends on nothing in the data.
@@ -25,37 +25,49 @@ AUTO_EDGES: tuple[float, ...] = tuple(
 )
 
 
-#: Family-wise chance that a bin holding no value clears the threshold.
+#: Family-wise chance that a bin holding no value clears the core threshold.
 AUTO_BOUNDS_ALPHA = 1e-6
+#: Family-wise chance for the bins that extend the core outward, one neighbour at a time.
+AUTO_BOUNDS_EXTEND_ALPHA = 0.05
 
 
 def bounds_from_counts(
-    edges: Sequence[float], counts: Sequence[float], threshold: float
+    edges: Sequence[float], counts: Sequence[float], threshold: float, extend: float
 ) -> tuple[float, float, str]:
-    """Bounds spanning every bin whose noisy count clears ``threshold`` (and a note).
+    """Bounds from noisy bin counts: a robust core, extended over its significant neighbours.
 
     ``counts`` has one more entry than ``edges``: bins are ``(-inf, e0]``,
-    ``(e0, e1]``, …, ``(e_last, inf)``. ``threshold`` is OpenDP's accuracy of
-    the noisy counts at ``AUTO_BOUNDS_ALPHA / bins``, so the chance that any
-    empty bin clears it is at most :data:`AUTO_BOUNDS_ALPHA` / 2: a lone far
-    bin of pure noise cannot stretch the bounds (the failure that gave
-    bounds like (20, 1e6) for ages). Values in bins below the threshold are
-    clipped — the tails of skewed data, by design. When no bin clears it
-    (little data, or little ε), the fullest bin is used and the note says so.
+    ``(e0, e1]``, …, ``(e_last, inf)``. The *core* spans every bin whose
+    noisy count clears ``threshold`` — OpenDP's accuracy of the counts at
+    ``AUTO_BOUNDS_ALPHA / bins``, so the chance that any empty bin clears it
+    is below 1e-6 and a lone far bin of pure noise cannot stretch the bounds
+    (the failure that gave (20, 1e6) for ages). The core then grows one
+    *adjacent* bin at a time while that bin clears ``extend`` (accuracy at
+    ``AUTO_BOUNDS_EXTEND_ALPHA / bins``): sparse but real tails are kept, and
+    a false extension costs one grid step (×2–2.5), never an absurd bound.
+    Values in the bins left out are clipped. When no bin clears
+    ``threshold`` (little data, or little ε), the fullest bin is the core
+    and the note says so.
 
     Examples
     --------
-    >>> bounds_from_counts([0, 10, 20, 30], [0, 5, 900, 300, 2], 50.0)
-    (10, 30, '2 bins cleared the noise threshold 50')
-    >>> bounds_from_counts([0, 10, 20, 30], [3, 0, 40, 1, 0], 50.0)
-    (10, 20, 'no bin cleared the noise threshold 50: the fullest bin was used')
+    >>> bounds_from_counts([0, 10, 20, 30], [0, 5, 900, 300, 2], 500.0, 100.0)
+    (10, 30, 'core of 1 bin(s) above 500, extended over 1 neighbour(s) above 100')
+    >>> bounds_from_counts([0, 10, 20, 30], [3, 0, 40, 1, 0], 500.0, 100.0)[:2]
+    (10, 20)
     """
-    kept = [i for i, c in enumerate(counts) if c >= threshold]
-    note = f"{len(kept)} bins cleared the noise threshold {threshold:.3g}"
-    if not kept:
-        kept = [max(range(len(counts)), key=lambda i: counts[i])]
+    core = [i for i, c in enumerate(counts) if c >= threshold]
+    note = f"core of {len(core)} bin(s) above {threshold:.3g}"
+    if not core:
+        core = [max(range(len(counts)), key=lambda i: counts[i])]
         note = f"no bin cleared the noise threshold {threshold:.3g}: the fullest bin was used"
-    first, last = min(kept), max(kept)
+    first, last = min(core), max(core)
+    grown = 0
+    while first > 0 and counts[first - 1] >= extend:
+        first, grown = first - 1, grown + 1
+    while last < len(counts) - 1 and counts[last + 1] >= extend:
+        last, grown = last + 1, grown + 1
+    note += f", extended over {grown} neighbour(s) above {extend:.3g}"
     lo = edges[first - 1] if first > 0 else edges[0]
     hi = edges[last] if last < len(edges) else edges[-1]
     if lo >= hi:  # only an outer, unbounded bin: take the neighbouring finite one

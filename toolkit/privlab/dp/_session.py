@@ -29,7 +29,12 @@ from privlab._validate import check_int
 from privlab.dp import _accuracy
 from privlab.dp._accuracy import check_alpha
 from privlab.dp._answers import answers
-from privlab.dp._bounds import AUTO_BOUNDS_ALPHA, AUTO_EDGES, bounds_from_counts
+from privlab.dp._bounds import (
+    AUTO_BOUNDS_ALPHA,
+    AUTO_BOUNDS_EXTEND_ALPHA,
+    AUTO_EDGES,
+    bounds_from_counts,
+)
 from privlab.dp._calibrate import Calibrated, Calibrator
 from privlab.dp._ledger import Budget, Ledger
 from privlab.dp._plan import Planner, PlanSpec, query_losses, split_epsilon
@@ -427,9 +432,11 @@ class DPSession:
         (alias,) = [p.alias for p in spec.parts]
         bins = spec.keys.join(released, on=list(spec.group_columns), how="left")  # type: ignore[union-attr]
         counts = bins[alias].cast(pl.Float64).fill_null(0.0).to_list()
-        threshold = self._calibrator.summary(cal, AUTO_BOUNDS_ALPHA / len(counts))[alias].accuracy
-        assert threshold is not None
-        return bounds_from_counts(query.edges, counts, threshold)
+        core = self._calibrator.summary(cal, AUTO_BOUNDS_ALPHA / len(counts))[alias].accuracy
+        extend = self._calibrator.summary(cal, AUTO_BOUNDS_EXTEND_ALPHA / len(counts))[alias]
+        assert core is not None
+        assert extend.accuracy is not None
+        return bounds_from_counts(query.edges, counts, core, extend.accuracy)
 
     @staticmethod
     def _attribute(
@@ -576,10 +583,12 @@ class DPSession:
         One OpenDP release: a noisy histogram of ``column`` over a public grid
         (:data:`~privlab.dp._bounds.AUTO_EDGES`: 0, ±1, ±2, ±5 × 10^k for
         k = −2…9, plus the two unbounded tail bins — nothing data-dependent).
-        The bounds span every bin whose noisy count clears a threshold that
-        an empty bin exceeds with probability below 1e-6
-        (:func:`~privlab.dp._bounds.bounds_from_counts`), so noise cannot
-        stretch them to absurd values; sparse tails are clipped. ``bounds=
+        The bounds span a core of bins whose noisy counts clear a threshold
+        an empty bin exceeds with probability below 1e-6, grown one adjacent
+        bin at a time while that bin's count is significant
+        (:func:`~privlab.dp._bounds.bounds_from_counts`): noise cannot
+        stretch them to absurd values, and only the sparsest tails are
+        clipped. ``bounds=
         "auto"`` on a query does the same inside the query's own release.
 
         Why not OpenDP's ``dp.quantile`` over the same grid? Every candidate
