@@ -54,6 +54,7 @@ def test_mean_estimate_is_always_inside_its_interval_and_the_bounds(
     assert 18.0 <= lo[0] <= est[0] <= hi[0] <= 90.0
 
 
+@pytest.mark.slow
 def test_mean_interval_covers_at_the_stated_rate_under_openDP_noise() -> None:
     """Test inversion: coverage ≥ 95 % at the worst-case mean (values at a bound), and not
     much more: the non-randomized test of an integer-valued noise is conservative by the

@@ -81,6 +81,7 @@ CASES: dict[str, Release] = {
     ),
 }
 
+SLOW_UNIT = "user level, groups per id"
 UNITS: dict[str, dict[str, Any]] = {
     "rows": {},
     "two rows per person": {"contributions": 2},
@@ -93,7 +94,13 @@ UNITS: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.parametrize("unit", list(UNITS))
+@pytest.mark.parametrize(
+    "unit",
+    [
+        pytest.param(u, marks=pytest.mark.slow) if u in {"two rows per person", SLOW_UNIT} else u
+        for u in UNITS
+    ],
+)
 def test_openDPs_map_of_every_measurement_is_within_the_charge(
     table: pl.DataFrame, unit: str
 ) -> None:

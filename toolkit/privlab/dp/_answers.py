@@ -295,7 +295,7 @@ def mean_interval(
     return est, lower, upper
 
 
-def _refine(accepted: object, inside: float, outside: float, steps: int = 30) -> float:
+def _refine(accepted: object, inside: float, outside: float, steps: int = 24) -> float:
     """The boundary between an accepted and a rejected mean (kept on the accepted side
     of a half-step, so the interval never shrinks below what the test accepts)."""
     test = accepted  # callable: np.ndarray -> np.ndarray
@@ -305,7 +305,7 @@ def _refine(accepted: object, inside: float, outside: float, steps: int = 30) ->
             inside = mid
         else:
             outside = mid
-    return outside  # the first rejected point: conservative by < 2**-30 of a grid step
+    return outside  # the first rejected point: conservative by < 2**-24 of a grid step
 
 
 def mean_half_width(noise: MeanNoise, rows: float, alpha: float) -> float:
