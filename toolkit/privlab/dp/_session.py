@@ -1,18 +1,22 @@
 """DPSession: differentially private queries over one dataset, spending a persistent budget.
 
-A session wraps one OpenDP ``Context.compositor`` (built once, over a scan of
-the data) and the dataset's entry in the privlab store. Every release goes
-through the same steps:
+A session spends; it does not plan. It holds a snapshot of the data (taken
+at open, :mod:`privlab.dp._source`), the dataset's entry in the store, a
+:class:`~privlab.dp._plan.Planner` and its :class:`~privlab.dp._calibrate.Calibrator`,
+and one OpenDP ``Context.compositor`` over the snapshot. Every release goes
+through the same steps, all checks first:
 
-1. validate the query against the schema (bad input never spends);
-2. calibrate an OpenDP measurement to the requested ε (cached, milliseconds —
-   see :mod:`privlab.dp._calibrate` for where OpenDP's ~1 s went);
-3. *reserve* the measurement's certified loss in the ledger in a short
-   ``BEGIN IMMEDIATE`` transaction — refused with
+1. validate every query of the request against the schema, and ε and δ;
+2. calibrate every OpenDP measurement it needs — the automatic bounds'
+   histogram, and the main one with the widest automatic bounds — (cached,
+   milliseconds; see :mod:`privlab.dp._calibrate` for where OpenDP's ~1 s went);
+3. the role: the gate's ``authorize("spend")``; then the gate's guard and policy;
+4. *reserve* the whole request's loss in the ledger in one short
+   ``BEGIN IMMEDIATE`` transaction (with its audit record) — refused with
    :class:`~privlab.exceptions.PrivacyBudgetExceededError` if it would exceed
-   the dataset's budget;
-4. run it through the OpenDP context (no lock held);
-5. *confirm* the reservation, or *cancel* it if the run failed.
+   the budget (shared by every dataset linked to this one);
+5. run the measurements through the OpenDP context (no lock held);
+6. *confirm* the reservation, or *cancel* what did not run.
 """
 
 from __future__ import annotations
@@ -59,12 +63,17 @@ class DPSession:
     ----------
     data:
         A file path (CSV, Parquet, Arrow/IPC, NDJSON), a polars DataFrame or
-        LazyFrame, or a pandas DataFrame. Frames and text files are copied
-        once to a private temporary Arrow file so OpenDP scans them cheaply.
+        LazyFrame, or a pandas DataFrame. It is copied once, when the session
+        opens, to a private ``0600`` file that every query reads: later
+        changes to the file do not affect the session (answers' notes name
+        the snapshot).
     dataset:
         Name of the dataset in the privlab store. The dataset is identified by
         name *and* content fingerprint: a new name for known content shares
-        its budget. Default: the file's stem, or ``"frame-<hash>"``.
+        its budget, and content derived from a registered dataset (a column
+        added, cast or renamed; rows edited, added, removed or sampled) is
+        linked to that dataset's budget. Default: the file's stem, or
+        ``"frame-<hash>"``.
     identifier:
         Column identifying the person (user-level privacy: one person may own
         many rows). ``None`` protects single rows (``contributions`` rows per
@@ -72,17 +81,21 @@ class DPSession:
     contributions:
         Without ``identifier``: at most this many rows belong to one person.
     max_rows_per_id:
-        With ``identifier``: rows per person kept in each query (per group in
-        group-bys); extra rows are dropped at random before aggregating.
+        With ``identifier``: rows one person keeps in a query — in total,
+        across all groups of a group-by, so one person moves the released
+        counts by at most this much whatever the number of groups; extra
+        rows are dropped at random before aggregating.
     max_groups_per_id:
-        With ``identifier``: groups one person may influence in a group-by.
-        Required for group-bys without public keys. OpenDP 0.16's random choice
-        of groups fails on polars 1.36, so the *first* groups (in key order)
+        With ``identifier``, in group-bys: keep ``max_rows_per_id`` rows per
+        person in each of at most this many groups instead (better when
+        people have many rows in few groups). OpenDP 0.16's random choice of
+        groups fails on polars 1.36, so the *first* groups (in key order)
         are kept.
     max_rows:
         A public upper bound on the number of rows (OpenDP margin
-        ``max_length``). Default: the next power of two ≥ 2 × the row count —
-        which treats the table's order of magnitude as public.
+        ``max_length``; it also fixes the fixed-point scale of float sums).
+        Default: the next power of two ≥ 2 × the row count — which makes
+        the table's order of magnitude public, as every answer's note says.
     delta:
         δ spent by each group-by without public keys (stable-key release).
         Default: a tenth of the dataset's δ budget.
