@@ -8,6 +8,8 @@ from typing import Any
 import polars as pl
 import pytest
 
+from privlab.exceptions import SynthesisError
+
 
 @pytest.fixture(scope="module")
 def report(fitted: Any) -> Any:
@@ -35,14 +37,25 @@ def test_privacy_figures(report: Any) -> None:
         "total_charges",
     ]
     assert p["pii_replay"] == {"patient_id": 0, "full_name": 0, "email": 0, "ssn": 0}
-    assert 0 <= p["exact_copy_rate"] <= 0.05
-    assert 0 <= p["dcr_overfitting"]["score"] <= 1
+    assert 0 <= p["exact_copies"]["train_rate"] <= 0.05
+    assert 0 <= p["dcr"]["score"] <= 1
     attacks = p["attacks"]
     assert set(attacks) == {"singling_out", "linkability", "inference"}
     assert set(attacks["inference"]) == {"diagnosis_code", "total_charges"}
     s = report.summary()
-    assert s["privacy_risk"] == max(a.risk for a in report.attacks())
-    assert s["privacy_risk"] < 0.5  # a copula on 210 rows does not copy records
+    # the headline is the largest *upper* end of the attacks' intervals, not a point
+    assert s["privacy_risk"] == max(a.ci[1] for a in report.attacks())
+    assert s["privacy_risk"] >= max(a.risk for a in report.attacks())
+    # 300 rows, 30 % holdout: 210 training rows scored at the holdout's 90
+    assert report.rows["data"] == {
+        "train": 210,
+        "holdout": 90,
+        "synthetic": 250,
+        "attack_train": 90,
+        "attack_holdout": 90,
+        "full_copy_singling_out": pytest.approx(90 / 210),
+    }
+    assert any("subsampled from 210 to the holdout's 90" in n for n in report.notes)
 
 
 def test_report_json_has_no_data(report: Any, patients_df: pl.DataFrame) -> None:
@@ -52,9 +65,20 @@ def test_report_json_has_no_data(report: Any, patients_df: pl.DataFrame) -> None
             assert json.dumps(value) not in text
 
 
-def test_evaluate_without_holdout_or_attacks(fitted_hma: Any) -> None:
-    r = fitted_hma.evaluate(attacks=False)
+def test_evaluate_needs_a_holdout(fitted_hma: Any) -> None:
+    """Without non-members there is nothing to compare members with: a clear refusal."""
+    with pytest.raises(SynthesisError, match="needs real rows the model never saw"):
+        fitted_hma.evaluate(attacks=False)
+    assert fitted_hma.report is None
+
+
+def test_multi_table_evaluation_with_holdout(
+    fitted_hma: Any, shop_holdout: dict[str, pl.DataFrame]
+) -> None:
+    held = shop_holdout  # same population, never fitted
+    r = fitted_hma.evaluate(holdout=held, attacks=False, n_attacks=30)
     assert set(r.privacy) == {"customers", "orders"}
     assert r.quality["overall"] > 0
-    assert "dcr_overfitting" not in r.privacy["orders"]
-    assert r.summary()["privacy_risk"] is None
+    assert r.rows["customers"]["attack_train"] == r.rows["customers"]["attack_holdout"] == 30
+    assert "dcr" in r.privacy["orders"]
+    assert r.summary()["privacy_risk"] is None  # attacks were not run
