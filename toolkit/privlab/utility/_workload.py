@@ -234,8 +234,42 @@ class Workload:
         }
 
     def cells(self) -> dict[str, int]:
-        """Number of cells (or groups) of each query, for DP error predictions."""
+        """Non-empty cells (or groups) of each query in the original.
+
+        This depends on the data; a DP plan must use :meth:`domains` (every public
+        cell) instead.
+        """
         return {name: max(len(truth), 1) for name, truth in self.truth.items()}
+
+    def domains(self) -> dict[str, list[str]]:
+        """Every bin label of each column — the workload's public domain, empty bins included.
+
+        Numbers: the equal-width bins ``"0"`` … ``"bins-1"``; dates: every year from the
+        first to the last; categories: the kept categories and ``"(other)"``.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> w = Workload.build(pl.DataFrame({"sex": ["F", "M"]}), marginal_columns=["sex"])
+        >>> w.domains()["sex"]
+        ['F', 'M', '(other)']
+        """
+        out: dict[str, list[str]] = {}
+        for column, spec in self.bins.items():
+            if spec.kind == "numeric":
+                out[column] = [str(i) for i in range(len(spec.edges) - 1)]
+            elif spec.kind == "date":
+                years = (
+                    self.original.select(spec.expr(pl.col(column)).alias("y"))["y"]
+                    .drop_nulls()
+                    .cast(pl.Int64, strict=False)
+                    .drop_nulls()
+                )
+                lo, hi = (int(years.min()), int(years.max())) if years.len() else (0, -1)  # type: ignore[arg-type]
+                out[column] = [str(y) for y in range(lo, hi + 1)]
+            else:
+                out[column] = [*spec.categories, "(other)"]
+        return out
 
     def describe(self) -> dict[str, Any]:
         """What the workload asks (no data values)."""
