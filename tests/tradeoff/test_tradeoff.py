@@ -186,3 +186,50 @@ def test_tradeoff_grid_end_to_end(table: pl.DataFrame) -> None:
     assert len(spec["hconcat"]) == 2
     text = str(t.to_dict())
     assert "02139" not in text
+
+
+def _dp_table(sizes: dict[str, int]) -> pl.DataFrame:
+    """Groups of the given sizes; every charge is 100, so only group sizes differ."""
+    rows = [(g, age) for g, n in sizes.items() for age in range(n)]
+    return pl.DataFrame(
+        {
+            "grp": [g for g, _ in rows],
+            "age": [20 + a % 50 for _, a in rows],
+            "charges": [100.0] * len(rows),
+        }
+    )
+
+
+def test_dp_panel_plans_from_public_information_only() -> None:
+    """The DP panel counts every public cell and never reads true group sizes.
+
+    Two tables with the same public domain but very different group sizes get the same
+    expected error when the analyst declares the same public row bound and bounds.
+    """
+    from privlab.tradeoff._tradeoff import _dp_panel
+
+    balanced = _dp_table({"a": 300, "b": 300, "c": 300})
+    skewed = _dp_table({"a": 880, "b": 10, "c": 10})
+    public = {"rows": 2048, "bounds": {"charges": (0.0, 1000.0)}}
+    out = []
+    for table in (balanced, skewed):
+        work = Workload.build(table, marginal_columns=["grp", "age"], numeric=["charges"],
+                              group_by=["grp"])  # fmt: skip
+        dp, notes = _dp_panel(table, work, [1.0], ["charges"], public)
+        out.append(dp.row(0, named=True))
+        assert notes == []
+        domains = work.domains()
+        # every cell of grp × age is planned, though most (grp, age) pairs never occur
+        cells = len(domains["grp"]) + len(domains["age"]) + len(domains["grp"]) * len(
+            domains["age"]
+        )
+        assert dp["cells"][0] == cells
+        assert cells > sum(work.cells()[m] for m in work.cells() if m.startswith("marginal:"))
+    assert out[0]["expected_error"] == pytest.approx(out[1]["expected_error"])
+    # without declared bounds the mean cannot be planned: it counts at the cap, and says so
+    work = Workload.build(balanced, marginal_columns=["grp"], numeric=["charges"],
+                          group_by=["grp"])  # fmt: skip
+    capped, notes = _dp_panel(balanced, work, [1.0], ["charges"], {"rows": 2048})
+    assert any("no public bounds for ['charges']" in n for n in notes)
+    declared, _ = _dp_panel(balanced, work, [1.0], ["charges"], public)
+    assert capped["expected_error"][0] > declared["expected_error"][0]
