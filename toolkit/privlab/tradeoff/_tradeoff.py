@@ -73,7 +73,7 @@ DEFAULT_CANDIDATES: dict[str, Any] = {
     "k": [2, 5, 10, 20, 50],
     "l": [2],
     "epsilon": [0.1, 0.5, 1.0, 2.0, 5.0],
-    "synthetic": ["gaussian_copula", "tvae"],
+    "synthetic": ["gaussian_copula"],  # add "tvae", "ctgan": slower (a neural fit each)
     "max_suppression": 0.05,
     "synthetic_epochs": 50,
 }
