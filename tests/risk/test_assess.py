@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import privlab as pv
-from privlab.models import ClassPairs, LDiversity, l_diverse, recursive_c
 from privlab.exceptions import ColumnNotFoundError, InputError
+from privlab.models import ClassPairs, LDiversity, l_diverse, recursive_c
 
 # classes on (zip, sex): A = 3 records, B = 2 records, C = 1 record
 DATA = pl.DataFrame(

@@ -71,7 +71,8 @@ def test_release_equal_to_original_has_maximal_risk_and_no_error(table: pl.DataF
     assert attack.member_success > 0.8
     assert attack.non_member_success < 0.7  # two diagnoses per age band: ~half right
     assert attack.advantage == pytest.approx(attack.member_success - attack.non_member_success)
-    assert attack.ci[0] > 0.2 and attack.ci[0] < attack.advantage < attack.ci[1]
+    assert attack.ci[0] > 0.2
+    assert attack.ci[0] < attack.advantage < attack.ci[1]
     generalized = table.with_columns((pl.col("age") // 20 * 20).alias("age"))
     weaker = linkage_attack(
         table, ReleaseView(generalized), QIS, "dx", work, non_members=others, targets=200
@@ -111,10 +112,19 @@ def test_suppressed_records_match_no_one(table: pl.DataFrame) -> None:
     """
     work = workload(table)
     unique = table.with_row_index("i").filter(pl.len().over(QIS) == 1)
-    suppressed = table.with_row_index("i").with_columns(
-        [pl.when(~pl.col("i").is_in(unique["i"].implode())).then(pl.lit("*"))
-         .otherwise(pl.col(q).cast(pl.String)).alias(q) for q in QIS]  # fmt: skip
-    ).drop("i")
+    suppressed = (
+        table.with_row_index("i")
+        .with_columns(
+            [
+                pl.when(~pl.col("i").is_in(unique["i"].implode()))
+                .then(pl.lit("*"))
+                .otherwise(pl.col(q).cast(pl.String))
+                .alias(q)
+                for q in QIS
+            ]
+        )
+        .drop("i")
+    )
     view = ReleaseView(suppressed, aligned=True)
     kept = linkage_attack(table.filter(pl.len().over(QIS) == 1),
                           ReleaseView(table.filter(pl.len().over(QIS) == 1), aligned=True),
@@ -178,7 +188,8 @@ def test_tradeoff_grid_end_to_end(table: pl.DataFrame) -> None:
     k10 = t.points.filter(pl.col("label") == "k=10").row(0, named=True)
     assert k10["prosecutor_max"] <= 0.1
     assert k10["advantage"] < original["advantage"]
-    assert t.attacker == "prosecutor" and t.to_dict()["attacker"] == "prosecutor"
+    assert t.attacker == "prosecutor"
+    assert t.to_dict()["attacker"] == "prosecutor"
     # DP: more ε, less expected error
     errors = t.dp.sort("epsilon")["expected_error"].to_list()
     assert errors[0] > errors[1]
@@ -220,8 +231,8 @@ def test_dp_panel_plans_from_public_information_only() -> None:
         assert notes == []
         domains = work.domains()
         # every cell of grp × age is planned, though most (grp, age) pairs never occur
-        cells = len(domains["grp"]) + len(domains["age"]) + len(domains["grp"]) * len(
-            domains["age"]
+        cells = (
+            len(domains["grp"]) + len(domains["age"]) + len(domains["grp"]) * len(domains["age"])
         )
         assert dp["cells"][0] == cells
         assert cells > sum(work.cells()[m] for m in work.cells() if m.startswith("marginal:"))

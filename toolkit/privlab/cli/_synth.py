@@ -212,7 +212,9 @@ def evaluate(
         lo, hi = item["ci"]
         click.echo(f"  {key:<14} {item['risk']:>7.3f}   [{lo:.3f}, {hi:.3f}]")
     if payload["privacy_risk"] is not None:
-        click.echo(f"  privacy risk (largest upper end of the attacks) {payload['privacy_risk']:.3f}")
+        click.echo(
+            f"  privacy risk (largest upper end of the attacks) {payload['privacy_risk']:.3f}"
+        )
     for note in payload["notes"]:
         click.echo(f"  note: {note}", err=True)
     click.echo(f"  {payload['seconds']:.1f} s", err=True)

@@ -124,9 +124,7 @@ def _scores(
         labels = frame[q].cast(pl.String).to_list()
         cov = release.coverage.get(q)
         if cov is not None:
-            label_vocab = {
-                v: i for i, v in enumerate(sorted({x for x in labels if x is not None}))
-            }
+            label_vocab = {v: i for i, v in enumerate(sorted({x for x in labels if x is not None}))}
             value_vocab = {v: i for i, v in enumerate(sorted(cov["value"].unique().to_list()))}
             matrix = np.zeros((len(label_vocab) + 1, len(value_vocab) + 1), dtype=bool)
             for label, value in cov.select("label", "value").iter_rows():

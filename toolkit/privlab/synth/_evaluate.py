@@ -52,7 +52,6 @@ report notes it.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -67,7 +66,7 @@ import polars as pl
 from privlab._progress import ProgressCallback
 from privlab._progress import progress as progress_reporter
 from privlab._validate import check_int
-from privlab.exceptions import InputError, SynthesisError
+from privlab.exceptions import InputError
 from privlab.io import write_json
 from privlab.synth._attacks import (
     AttackResult,

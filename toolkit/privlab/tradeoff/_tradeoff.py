@@ -288,9 +288,7 @@ def tradeoff(
     with progress_reporter(len(jobs) + 1, "tradeoff", show=progress, callback=callback) as bar:
         for kind, param in jobs:
             bar.set_stage(_job_label(kind, param))
-            made = _release(
-                kind, param, train, qis, target, hierarchies, grid, seed
-            )
+            made = _release(kind, param, train, qis, target, hierarchies, grid, seed)
             if made is None:
                 bar.advance(stage=_job_label(kind, param))
                 continue
@@ -399,7 +397,11 @@ def _release(
         if kind == "l":
             models.append(LDiversity(target, int(param)))
         result = search(
-            train, dict(hierarchies), models, max_suppression=grid["max_suppression"], progress=False
+            train,
+            dict(hierarchies),
+            models,
+            max_suppression=grid["max_suppression"],
+            progress=False,
         )
         if result.node is None:
             return None
