@@ -100,6 +100,20 @@ def _roles(profile: Any) -> tuple[dict[str, str], set[str]]:
     return {str(c.name): str(c.role) for c in columns}, special
 
 
+def _semantic_types(profile: Any) -> dict[str, str]:
+    """``{column: semantic_type}`` where the profile knows one."""
+    if isinstance(profile, Mapping):
+        return {
+            str(c): str(v["semantic_type"])
+            for c, v in profile.items()
+            if isinstance(v, Mapping) and v.get("semantic_type")
+        }
+    columns = getattr(profile, "columns", None) or []
+    if isinstance(columns, Mapping):
+        columns = list(columns.values())
+    return {str(c.name): str(c.semantic_type) for c in columns if getattr(c, "semantic_type", None)}
+
+
 def pareto_front(risk: Sequence[float], error: Sequence[float]) -> list[bool]:
     """Points not dominated by another (lower-or-equal on both, strictly lower on one).
 
@@ -262,7 +276,13 @@ def tradeoff(
     n_hold = max(1, round(frame.height * holdout))
     hold = frame[np.sort(order[:n_hold])]
     train = frame[np.sort(order[n_hold:])]
-    hierarchies = {q: suggest_hierarchy(train[q]) for q in qis}
+    # multi-level hierarchies for categories too, so k can merge rare values before it
+    # suppresses a column (semantic groupings for ICD-10 codes and countries)
+    types = _semantic_types(profile)
+    hierarchies = {
+        q: suggest_hierarchy(train[q], semantic_type=types.get(q), categorical="levels")
+        for q in qis
+    }
     group_by = [target, *[q for q in qis if train[q].n_unique() <= 10][:1]]
     workload = Workload.build(
         train, marginal_columns=[*qis, target], numeric=numeric, group_by=group_by
