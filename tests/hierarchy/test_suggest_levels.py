@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -37,7 +39,7 @@ def test_frequency_levels_nest_and_reach_their_shares(counts: list[int]) -> None
         return
     parts = _partitions(h, values)
     assert set(parts[-1]) == {"*"}
-    for lower, upper in zip(parts[:-1], parts[1:], strict=True):
+    for lower, upper in itertools.pairwise(parts):
         for members in lower.values():  # nested: a group never splits going up
             assert sum(members <= m for m in upper.values()) == 1
     size = dict(zip(values, counts, strict=True))
@@ -89,7 +91,7 @@ def test_suggested_hierarchy_goes_into_a_recipe_yaml_and_back() -> None:
         {
             "job": ["clerk"] * 40 + ["nurse"] * 30 + ["pilot"] * 4 + ["diver"] * 2,
             "age": list(range(20, 96)),
-        }  # fmt: skip
+        }
     )
     spec = suggest(jobs["job"], categorical="levels").to_spec()
     recipe = Recipe.from_dict(
