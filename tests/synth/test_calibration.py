@@ -12,6 +12,7 @@ inference, some columns of a target), scored on training rows against holdout ro
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def _check(results: dict[str, dict[str, Any]], *, zero_sets: tuple[str, ...]) ->
     for figure in cal.FIGURES:
         # non-decreasing in the copy share, within the intervals: a larger share never
         # scores below the smaller share's lower end
-        for small, large in zip(shares, shares[1:], strict=False):
+        for small, large in itertools.pairwise(shares):
             assert results[large][figure]["risk"] >= results[small][figure]["ci"][0], (
                 figure,
                 small,
