@@ -16,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,9 +47,7 @@ print(json.dumps({"imports": round(t1 - t0, 2), "tradeoff": round(total, 2), "st
 
 def run(toolkit: Path, samples: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(toolkit), "PRIVLAB_PROGRESS": "0"}
-    home = ROOT / ".bench-home"
-    home.mkdir(exist_ok=True)
-    env["PRIVLAB_HOME"] = str(home)
+    env["PRIVLAB_HOME"] = tempfile.mkdtemp(prefix="privlab-bench-")  # a store of its own
     out = subprocess.run(
         [
             sys.executable,
