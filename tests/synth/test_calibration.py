@@ -68,8 +68,13 @@ def _check(results: dict[str, dict[str, Any]], *, zero_sets: tuple[str, ...]) ->
             if name in zero_sets:
                 assert results[name][figure]["ci"][0] == 0.0, (name, figure)
     assert results["copies 100 %"]["singling_out"]["ci"][0] >= 0.8
-    # a perfect generator passes the policy templates' 0.1 limit on the upper end
-    assert results["fresh"]["privacy_risk"] < 0.1
+
+
+def _fresh_at_default(data: pl.DataFrame, n: int) -> float:
+    """privacy_risk (largest upper end) of fresh real rows at the default n_attacks."""
+    cal = _calibration()
+    train, holdout, fresh = cal.split(data, n)
+    return float(cal.evaluate_sets(train, holdout, {"fresh": fresh})["fresh"]["privacy_risk"])
 
 
 @pytest.mark.slow
@@ -84,6 +89,8 @@ def test_calibration_on_patients(samples_dir: Path) -> None:
     # out (no holdout row has it). That is a real membership signal, which the attack
     # reports (singling out ≈ 0.03, lower end above 0); fresh rows carry none.
     _check(results, zero_sets=("fresh",))
+    # a perfect generator passes the policy templates' 0.1 limit on the upper end
+    assert results["fresh"]["privacy_risk"] < 0.1
 
 
 @pytest.mark.slow
@@ -91,3 +98,7 @@ def test_calibration_on_patients(samples_dir: Path) -> None:
 def test_calibration_on_adult(adult_dir: Path) -> None:
     data = pl.read_csv(adult_dir / "adult.csv", separator=";")
     _check(_results(data, 3000), zero_sets=("noise", "fresh"))
+    # at the default n_attacks a perfect generator passes the templates' 0.1 limit; with
+    # 1,000 attacks the interval of salary-class inference (guessed right ~75 % of the time
+    # from population patterns alone) is still too wide for that
+    assert _fresh_at_default(data, 3000) < 0.1
