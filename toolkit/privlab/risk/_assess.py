@@ -66,7 +66,7 @@ class RiskReport:
     quasi_identifiers: list[str]
     sensitive: str | None
     k: int
-    l: dict[str, float | None] | None
+    l: dict[str, Any] | None
     t: float | None
     prosecutor: dict[str, float]
     journalist: dict[str, float] | None
@@ -218,7 +218,7 @@ def _class_hash(qis: list[str]) -> pl.Expr:
 
 def _l_and_t(
     pairs: pl.DataFrame, sensitive: str, ordered: bool | None
-) -> tuple[dict[str, float | None], float]:
+) -> tuple[dict[str, Any], float]:
     """ℓ (distinct, entropy, recursive c) and t from the (class, sensitive value, n) table."""
     coded = pairs.with_columns(
         (pl.col("__c").rank("dense").cast(pl.Int64) - 1).alias("__c"),

@@ -242,8 +242,8 @@ def _convert(value: Any) -> Any:
 def _risk_items(figures: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
     """``{"risk", "ci", ...}`` entries of one kind in one table's figures."""
     if kind in ("exact_copies", "dcr"):
-        item = figures.get(kind)
-        return [] if item is None else [dict(item)]
+        found = figures.get(kind)
+        return [] if found is None else [dict(found)]
     value = figures.get("attacks", {}).get(kind)
     if value is None:
         return []
