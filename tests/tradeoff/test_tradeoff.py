@@ -244,3 +244,27 @@ def test_dp_panel_plans_from_public_information_only() -> None:
     assert any("no public bounds for ['charges']" in n for n in notes)
     declared, _ = _dp_panel(balanced, work, [1.0], ["charges"], public)
     assert capped["expected_error"][0] > declared["expected_error"][0]
+
+
+def test_special_category_is_both_quasi_identifier_and_target(table: pl.DataFrame) -> None:
+    """A special-category column (health) is one an attacker may know *and* be after.
+
+    Flagged on a quasi-identifier, it becomes the attack's target too; the attacker's
+    knowledge is then the other QIs (never the value they try to learn).
+    """
+    roles = {"age": "quasi_identifier", "sex": "quasi_identifier", "zip": "quasi_identifier",
+             "dx": {"role": "quasi_identifier", "special_category": True}}  # fmt: skip
+    t = pv.tradeoff(
+        table,
+        profile=roles,
+        candidates={"k": [2], "l": [], "epsilon": [], "synthetic": []},
+        targets=100,
+        attacker="journalist",
+        progress=False,
+    )
+    assert t.sensitive == "dx"
+    assert t.quasi_identifiers == ["age", "sex", "zip"]
+    assert any("special-category columns ['dx']" in n for n in t.notes)
+    assert t.attacker == "journalist"
+    with pytest.raises(pv.exceptions.InputError, match="attacker"):
+        pv.tradeoff(table, profile=roles, attacker="marketer")  # type: ignore[arg-type]
