@@ -12,10 +12,9 @@ from privlab.tradeoff import auto_hierarchy, pareto_front
 from privlab.utility import ReleaseView, Workload
 
 
-@pytest.fixture(scope="module")
-def table() -> pl.DataFrame:
-    rng = np.random.default_rng(1)
-    n = 600
+def _population(n: int, seed: int) -> pl.DataFrame:
+    """Patients of one population: diagnosis depends on age, charges are gamma."""
+    rng = np.random.default_rng(seed)
     age = rng.integers(18, 90, n)
     return pl.DataFrame(
         {
@@ -28,6 +27,11 @@ def table() -> pl.DataFrame:
             "charges": rng.gamma(2.0, 1000.0, n).round(2),
         }
     )
+
+
+@pytest.fixture(scope="module")
+def table() -> pl.DataFrame:
+    return _population(600, 1)
 
 
 QIS = ["age", "sex", "zip"]
@@ -41,20 +45,7 @@ def workload(table: pl.DataFrame) -> Workload:
 
 def _non_members(table: pl.DataFrame) -> pl.DataFrame:
     """People of the same population who are not in the release."""
-    rng = np.random.default_rng(99)
-    n = 400
-    age = rng.integers(18, 90, n)
-    return pl.DataFrame(
-        {
-            "age": age,
-            "sex": rng.choice(["F", "M"], n),
-            "zip": rng.choice(["02139", "02141", "94107", "94110"], n),
-            "dx": np.where(
-                age > 60, rng.choice(["heart", "hip"], n), rng.choice(["flu", "asthma"], n)
-            ),
-            "charges": rng.gamma(2.0, 1000.0, n).round(2),
-        }
-    )
+    return _population(400, 99)
 
 
 def test_release_equal_to_original_has_maximal_risk_and_no_error(table: pl.DataFrame) -> None:
