@@ -31,7 +31,7 @@ def _partitions(h: Hierarchy, values: list[str]) -> list[dict[str, set[str]]]:
 def test_frequency_levels_nest_and_reach_their_shares(counts: list[int]) -> None:
     """Property: each level coarsens the one below; groups reach the level's share of records
     (or the level has only two groups left); the top is `*`."""
-    values = [f"v{i:02d}" for i in range(len(counts))]
+    values = [f"value-{i:02d}" for i in range(len(counts))]
     series = pl.Series("c", [v for v, c in zip(values, counts, strict=True) for _ in range(c)])
     h = suggest(series, categorical="levels")
     if h.kind == "suppress":  # every value already holds ≥ 20 % of the records
@@ -103,6 +103,12 @@ def test_suggested_hierarchy_goes_into_a_recipe_yaml_and_back() -> None:
     assert released["job"].value_counts()["count"].min() >= 3
     # the rare values were merged, not suppressed: the common ones survive as they are
     assert "clerk" in released["job"].to_list()
+
+
+def test_lowercase_labels_are_not_icd_codes() -> None:
+    """ "v01" is a label, not ICD-10's V01 (codes are capitals): frequency merging applies."""
+    labels = pl.Series("c", ["v01"] * 50 + ["v02"] * 30 + ["v03"] * 2 + ["v04"] * 1)
+    assert "chapter" not in " ".join(suggest(labels, categorical="levels").labels("v04"))
 
 
 def test_default_keeps_value_or_star_and_rejects_unknown_modes() -> None:

@@ -198,7 +198,8 @@ def _icd() -> Any:
 
 
 def _looks_like_icd(distinct: list[str]) -> bool:
-    if len(distinct) < 2 or not all(_ICD_SHAPE.match(v.strip().upper()) for v in distinct):
+    # codes are written in capitals: "v01" is a label, not transport accident V01
+    if len(distinct) < 2 or not all(_ICD_SHAPE.match(v.strip()) for v in distinct):
         return False
     icd = _icd()
 
