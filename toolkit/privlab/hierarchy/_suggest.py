@@ -269,9 +269,14 @@ def _looks_like_countries(distinct: list[str]) -> bool:
     return known >= 0.8 * len(distinct)
 
 
+@functools.cache
+def _country_patterns() -> list[re.Pattern[str]]:
+    return [re.compile(str(r), re.IGNORECASE) for r in _country_data()["regex"].tolist()]
+
+
 def _country_table(distinct: list[str]) -> dict[str, list[str]] | None:
     data = _country_data()
-    patterns = [re.compile(str(r), re.IGNORECASE) for r in data["regex"].tolist()]
+    patterns = _country_patterns()
     table = {}
     for value in distinct:
         row = _match_country(value, data, patterns)
