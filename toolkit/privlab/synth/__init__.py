@@ -28,8 +28,8 @@ from privlab.synth._metadata import (
 from privlab.synth._synthesize import Synthetic, synthesize
 
 __all__ = [
-    "DEFAULT_N_ATTACKS",
     "AttackResult",
+    "DEFAULT_N_ATTACKS",
     "ColumnPlan",
     "Relationship",
     "SynthMetadata",
