@@ -29,8 +29,8 @@ from privlab.synth._synthesize import Synthetic, synthesize
 
 __all__ = [
     "AttackResult",
-    "DEFAULT_N_ATTACKS",
     "ColumnPlan",
+    "DEFAULT_N_ATTACKS",
     "Relationship",
     "SynthMetadata",
     "SynthReport",
