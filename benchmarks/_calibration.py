@@ -72,7 +72,6 @@ def evaluate_sets(
 ) -> dict[str, dict[str, Any]]:
     """``{set: {figure: {"risk", "ci"}, "privacy_risk", "seconds"}}``."""
     import privlab as pv
-    from privlab.synth import DEFAULT_N_ATTACKS
 
     out: dict[str, dict[str, Any]] = {}
     for name, syn in sets.items():
@@ -82,8 +81,8 @@ def evaluate_sets(
             syn,
             holdout,
             quality=False,
-            n_attacks=n_attacks or DEFAULT_N_ATTACKS,
             seed=seed,
+            **({} if n_attacks is None else {"n_attacks": n_attacks}),
             progress=False,
         )
         risks = report.risks()

@@ -157,7 +157,7 @@ def evaluation_payload(report: Any) -> dict[str, Any]:
     "--n-attacks",
     type=click.IntRange(min=1),
     default=None,
-    help="Predicates/targets per attack (default: privlab.synth.DEFAULT_N_ATTACKS).",
+    help="Predicates/targets per attack (default: evaluate_synthetic's, 2,000).",
 )
 @click.option(
     "--quality/--no-quality", default=True, show_default=True, help="SDMetrics quality score."
@@ -182,14 +182,14 @@ def evaluate(
     fmt: str,
 ) -> None:
     """Score SYNTHETIC against TRAIN (members) and --holdout (non-members) at equal sizes."""
-    from privlab.synth import DEFAULT_N_ATTACKS, evaluate_synthetic
+    from privlab.synth import evaluate_synthetic
 
     kwargs = read_kwargs(sep, encoding, null_values)
     frames = [read(path, **kwargs).collect() for path in (train, synthetic, holdout)]
     report = evaluate_synthetic(
         *frames,
         seed=seed,
-        n_attacks=DEFAULT_N_ATTACKS if n_attacks is None else n_attacks,
+        **({} if n_attacks is None else {"n_attacks": n_attacks}),
         quality=quality,
         progress=False,
     )

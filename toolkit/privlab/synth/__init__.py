@@ -16,7 +16,7 @@ from privlab.synth._attacks import (
     linkability_risk,
     singling_out_risk,
 )
-from privlab.synth._evaluate import DEFAULT_N_ATTACKS, SynthReport, evaluate_synthetic
+from privlab.synth._evaluate import SynthReport, evaluate_synthetic
 from privlab.synth._metadata import (
     ColumnPlan,
     Relationship,
@@ -30,7 +30,6 @@ from privlab.synth._synthesize import Synthetic, synthesize
 __all__ = [
     "AttackResult",
     "ColumnPlan",
-    "DEFAULT_N_ATTACKS",
     "Relationship",
     "SynthMetadata",
     "SynthReport",

@@ -39,7 +39,7 @@ it measures fidelity, not leakage.
 **Gates and summaries use the upper end of the interval**: ``privacy_risk`` in
 :meth:`SynthReport.summary` is the largest upper end among the three attacks —
 "with 95 % confidence, no attack gains more than this over the holdout".
-``n_attacks`` (default :data:`DEFAULT_N_ATTACKS` = 2,000, capped by the
+``n_attacks`` (default 2,000, capped by the
 equal-size row count for linkability and inference) is chosen so that a perfect
 generator — fresh real rows from the same population — has an upper end below
 the 0.1 limit of the policy templates on the calibration sets
