@@ -186,13 +186,8 @@ def evaluate(
 
     kwargs = read_kwargs(sep, encoding, null_values)
     frames = [read(path, **kwargs).collect() for path in (train, synthetic, holdout)]
-    report = evaluate_synthetic(
-        *frames,
-        seed=seed,
-        **({} if n_attacks is None else {"n_attacks": n_attacks}),
-        quality=quality,
-        progress=False,
-    )
+    options: dict[str, Any] = {} if n_attacks is None else {"n_attacks": n_attacks}
+    report = evaluate_synthetic(*frames, seed=seed, quality=quality, progress=False, **options)
     payload = evaluation_payload(report)
     if fmt == "json":
         click.echo(json.dumps(payload, indent=2, allow_nan=False))
