@@ -230,8 +230,9 @@ def tradeoff(
         ``"prosecutor"`` (knows the target is in the release) or ``"journalist"``
         (does not; the advantage is scaled by the release's share of the data).
     public:
-        What the DP panel may use, all optional: ``rows`` (a public bound on the
-        number of records; default the DP session's power-of-two bound),
+        What the DP panel may use, all optional: ``rows`` (the declared number of
+        records; default: the table's row count for marginals and the DP session's
+        power-of-two row bound, split over the public keys, for group sizes),
         ``bounds`` (``{column: (lo, hi)}`` for sums), ``group_sizes``
         (``{group column: {bin: records}}``). A mean whose column has no declared
         bounds cannot be planned and counts at the error cap 1.
@@ -471,7 +472,8 @@ def _dp_panel(
     Every marginal releases a noisy count for **every** cell of its public domain
     (the product of its columns' public bins, empty cells included); its error is
     the expected total variation ``½ · cells · E|noise| / N`` with ``N`` the declared
-    row count (``public["rows"]``) or the public row bound. A mean by group releases a
+    row count (``public["rows"]``) or else the table's row count, which privlab's DP
+    sessions treat as public (their row bound is derived from it). A mean by group releases a
     noisy sum (clipped to the declared ``public["bounds"]``) and a noisy count per
     public key; its expected relative error per key is ``E|sum noise| / (n_g · |μ_g|)
     + E|count noise| / n_g`` with ``n_g`` the declared group size or the public row
@@ -506,13 +508,15 @@ def _dp_panel(
     n_releases = len(marginal_cells) + 2 * sum(1 for x, _g in workload.means if x in bounds)
     rows = []
     with pdp.DPSession(train) as session:  # previews only: nothing is spent
-        row_bound = int(public.get("rows") or session.max_rows)
+        declared_rows = public.get("rows")
+        total = int(declared_rows or train.height)
+        row_bound = int(declared_rows or session.max_rows)
         for eps in epsilons:
             per_query = float(eps) / max(n_releases, 1)
             count = session.preview(pdp.count(), epsilon=per_query)
             count_noise = _expected_abs(str(count["distribution"][0]), float(count["scale"][0]))
             errors = [
-                min(1.0, 0.5 * cells * count_noise / row_bound) for cells in marginal_cells.values()
+                min(1.0, 0.5 * cells * count_noise / total) for cells in marginal_cells.values()
             ]
             for x, g in workload.means:
                 if x not in bounds:
