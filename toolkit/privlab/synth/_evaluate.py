@@ -40,7 +40,7 @@ it measures fidelity, not leakage.
 :meth:`SynthReport.summary` is the largest upper end among the three attacks —
 "with 95 % confidence, no attack gains more than this over the holdout".
 ``n_attacks`` (default 2,000, capped by the
-equal-size row count for linkability and inference) is chosen so that a perfect
+equal-size row count) is chosen so that a perfect
 generator — fresh real rows from the same population — has an upper end below
 the 0.1 limit of the policy templates on the calibration sets
 (``benchmarks/RESULTS.md``, "Calibration of the synthetic-data risk figures").
@@ -530,14 +530,18 @@ def _table_privacy(
     results: dict[str, Any] = {}
     step("singling out")
     start = time.perf_counter()
+    # no more predicates than scored members: on a tiny table the search for 2,000 unique
+    # predicates would only burn its attempts (linkability and inference cap the same way)
+    n_so = min(n_attacks, m)
+    rows["singling_out_attacks"] = n_so
     results["singling_out"] = singling_out_risk(
         train_s,
         synthetic,
         hold_s,
         columns=cols,
-        n_attacks=n_attacks,
+        n_attacks=n_so,
         n_cols=min(3, len(cols)),
-        max_attempts=max(_MIN_ATTEMPTS, 100 * n_attacks),
+        max_attempts=max(_MIN_ATTEMPTS, 100 * n_so),
         seed=s_so,
         confidence_level=confidence_level,
     )
@@ -641,8 +645,8 @@ def evaluate_synthetic(
     seed:
         Seed of the subsamples and the attackers.
     n_attacks:
-        Predicates (singling out) and targets (linkability, inference) per attack;
-        targets are capped by the equal-size row count.
+        Predicates (singling out) and targets (linkability, inference) per attack,
+        capped by the equal-size row count.
     quality:
         Run the SDMetrics Quality and Diagnostic reports.
     attacks:
