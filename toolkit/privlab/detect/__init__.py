@@ -18,7 +18,7 @@ Examples
 
 from privlab.detect._dates import DATE_FORMATS, DateParse, parse_dates
 from privlab.detect._detectors import DETECTORS, Detector, text_pii_patterns, validate
-from privlab.detect._ids import SCHEMES, Scheme, id_evidence
+from privlab.detect._ids import SCHEMES, Scheme, id_evidence, mixed_id_evidence
 from privlab.detect._names import find_names, fold, name_evidence, name_lists
 from privlab.detect._phone import PHONE_SHAPE, find_phones, phone_evidence
 from privlab.detect._places import POSTAL_PATTERNS, country_codes, place_evidence
@@ -41,6 +41,7 @@ __all__ = [
     "find_pii",
     "fold",
     "id_evidence",
+    "mixed_id_evidence",
     "name_evidence",
     "name_lists",
     "parse_dates",

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-__all__ = ["SCHEMES", "Scheme", "id_evidence", "scheme"]
+__all__ = ["SCHEMES", "Scheme", "id_evidence", "mixed_id_evidence", "scheme"]
 
 
 @dataclass(frozen=True)
@@ -241,4 +242,51 @@ def id_evidence(
         "valid_share": round(share, 4),
         "mutated_valid_share": round(mutated, 4),
         "candidates": {s.module: round(v, 4) for v, _, s in checked[1:6]},
+    }
+
+
+def mixed_id_evidence(
+    values: pl.Series, *, countries: Iterable[str], min_valid: float = _MIN_VALID
+) -> dict[str, Any] | None:
+    """National IDs of several countries in one column (one scheme per row).
+
+    A value counts when it validates under a personal scheme of one of
+    *countries* (the countries the data points at). The column is typed when at
+    least *min_valid* of its non-null values count; ``schemes`` gives the share
+    each scheme explains.
+    """
+    wanted = {c.upper() for c in countries}
+    personal = [s for s in SCHEMES if s.personal and s.country in wanted and s.kind != "bank_account"]
+    base = values.cast(pl.String).drop_nulls()
+    if len(base) == 0 or not personal:
+        return None
+    sample = base.unique(maintain_order=True).head(_MAX_CHECK)
+    compact = {raw: _compact(sample, raw=raw).to_list() for raw in (False, True)}
+    originals = sample.to_list()
+    explained: dict[str, int] = {}
+    hit = 0
+    for i in range(len(originals)):
+        for s in personal:
+            v = compact[s.module in _RAW_SEPARATORS][i]
+            if not re.match(s.shape, v):
+                continue
+            try:
+                ok = bool(_module(s.module).is_valid(v))
+            except Exception:
+                ok = False
+            if ok:
+                explained[s.module] = explained.get(s.module, 0) + 1
+                hit += 1
+                break
+    share = hit / max(len(originals), 1)
+    if share < min_valid:
+        return None
+    return {
+        "scheme": "mixed",
+        "label": "national IDs of several countries",
+        "country": None,
+        "kind": "national_id",
+        "personal": True,
+        "valid_share": round(share, 4),
+        "schemes": {k: round(v / len(originals), 4) for k, v in sorted(explained.items(), key=lambda kv: -kv[1])},
     }

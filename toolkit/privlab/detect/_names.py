@@ -75,10 +75,6 @@ def fold(values: pl.Series | pl.Expr) -> Any:
     return out.str.replace_many(["ł", "ø", "đ", "ß", "æ", "œ"], ["l", "o", "d", "ss", "ae", "oe"])
 
 
-def _fold_text(text: str) -> str:
-    return str(fold(pl.Series([text])).item())
-
-
 @functools.cache
 def name_lists() -> dict[str, frozenset[str]]:
     """``{"first": …, "family": …, "cjk_family": …}``: folded names from the packaged lists."""
@@ -205,14 +201,16 @@ def find_names(texts: pl.Series) -> list[str]:
     lists = name_lists()
     first, family, cjk = lists["first"], lists["family"], lists["cjk_family"]
     title = re.compile(rf"^(?:(?:{TITLES})\.?\s+)+")
+    words_of = {cand: cand.split() for cand in found}
+    vocab = sorted({w.strip(".,") for ws in words_of.values() for w in ws})
+    folded_vocab = dict(zip(vocab, fold(pl.Series(vocab, dtype=pl.String)).to_list(), strict=True))
     out: set[str] = set()
-    for cand in found:
-        if cand[:1] and (cand[0] in cjk or cand[:2] in cjk) and not cand[0].isascii():
-            if len(cand) >= 2 and re.match(r"^[\u3400-\u9fff\uac00-\ud7af]", cand):
+    for cand, words in words_of.items():
+        if not cand[0].isascii() and re.match(r"^[\u3400-\u9fff\uac00-\ud7af]", cand):
+            if cand[0] in cjk or cand[:2] in cjk:
                 out.add(cand)
             continue
-        words = cand.split()
-        folded = [_fold_text(w.strip(".,")) for w in words]
+        folded = [folded_vocab[w.strip(".,")] for w in words]
         has_title = bool(title.match(cand))
         for i, w in enumerate(folded):
             parts = w.split("-")

@@ -45,7 +45,7 @@ POSTAL_PATTERNS: dict[str, str] = {
     "CA": r"[A-Z]\d[A-Z]\s?\d[A-Z]\d",
     "SE": r"\d{3}\s\d{2}",
     "CZ": r"\d{3}\s\d{2}",
-    "IE": r"[A-Z]\d{2}\s?[A-Z0-9]{4}",
+    "IE": r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W)\s[0-9AC-FHKNPRTV-Y]{4}",
     "AR": r"[A-Z]\d{4}[A-Z]{3}",
     "MT": r"[A-Z]{3}\s?\d{4}",
     "DE": r"\d{5}",
@@ -107,11 +107,20 @@ def _regions() -> frozenset[str]:
     return frozenset(fold(pl.Series(names, dtype=pl.String).str.replace_all(r"[-_]", " ")).to_list())
 
 
+@functools.cache
+def _country_table() -> tuple[pl.Series, pl.Series]:
+    table = _countries()
+    return pl.Series(list(table), dtype=pl.String), pl.Series(list(table.values()), dtype=pl.String)
+
+
+@functools.cache
+def _region_series() -> pl.Series:
+    return pl.Series(sorted(_regions()), dtype=pl.String)
+
+
 def country_codes(values: pl.Series) -> pl.Series:
     """ISO alpha-2 code of each value that names a country (null otherwise), vectorized."""
-    table = _countries()
-    keys = pl.Series(list(table), dtype=pl.String)
-    codes = pl.Series(list(table.values()), dtype=pl.String)
+    keys, codes = _country_table()
     text = values.cast(pl.String).str.strip_chars()
     folded = fold(text.str.replace_all(r"[-_]", " "))
     upper = pl.when(text.str.contains(r"^[A-Z]{2}$")).then(text).otherwise(folded)
@@ -146,7 +155,7 @@ def place_evidence(
             "countries": dict(zip(found[codes.name].to_list(), found["count"].to_list(), strict=True)),
         }
     folded = fold(text.str.replace_all(r"[-_]", " "))
-    regions = pl.Series(sorted(_regions()), dtype=pl.String).implode()
+    regions = _region_series().implode()
     region_share = float(folded.is_in(regions).mean() or 0.0)
     if region_share >= 0.8 and text.str.contains(r"\p{L}").mean() >= 0.9:  # type: ignore[operator]
         return {"kind": "region", "share": round(region_share, 4)}
