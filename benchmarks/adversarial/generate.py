@@ -112,7 +112,9 @@ def national_id(country: str, fake: Faker, rng: np.random.Generator, dob: Any) -
         return f"{v[:3]}.{v[3:6]}.{v[6:9]}-{v[9:]}" if rng.random() < 0.7 else v
     if country == "FR":
         sex = str(rng.integers(1, 3))
-        stem = f"{sex}{dob.year % 100:02d}{dob.month:02d}{rng.integers(1, 96):02d}" + _digits(rng, 6)
+        stem = f"{sex}{dob.year % 100:02d}{dob.month:02d}{rng.integers(1, 96):02d}" + _digits(
+            rng, 6
+        )
         v = _complete(rng, lambda: stem, nir.is_valid, two)
         return f"{v[0]} {v[1:3]} {v[3:5]} {v[5:7]} {v[7:10]} {v[10:13]} {v[13:]}"
     if country == "GB":
@@ -192,8 +194,15 @@ def generate(out: Path, *, rows: int = 2_000, seed: int = 20261201) -> tuple[Pat
         columns["note"].append(
             NOTES[cc].format(name=name, phone=phone, email=fake.free_email(), id=nid)
             if rng.random() < 0.6
-            else str(rng.choice(["Follow-up in two weeks.", "No complaints today.",
-                                 "Medication adjusted, review next visit."]))  # fmt: skip
+            else str(
+                rng.choice(
+                    [
+                        "Follow-up in two weeks.",
+                        "No complaints today.",
+                        "Medication adjusted, review next visit.",
+                    ]
+                )
+            )
         )
         columns["product"].append(f"SKU-{rng.integers(1000, 1200)}-{rng.choice(list('ABC'))}")
         columns["ean"].append(str(fakers["de_DE"].ean13()) if rng.random() < 1 else "")

@@ -35,6 +35,8 @@ from typing import Any
 
 import polars as pl
 
+from privlab.detect._util import share
+
 __all__ = ["SCHEMES", "Scheme", "id_evidence", "mixed_id_evidence", "scheme"]
 
 
@@ -74,7 +76,9 @@ SCHEMES: tuple[Scheme, ...] = (
     Scheme("ee.ik", r"^\d{11}$", "EE", "national_id", label="Estonian isikukood"),
     Scheme("es.dni", r"^\d{8}[A-Z]$", "ES", "national_id", label="Spanish DNI"),
     Scheme("es.nie", r"^[XYZ]\d{7}[A-Z]$", "ES", "national_id", label="Spanish NIE"),
-    Scheme("fi.hetu", r"^\d{6}[-+A-FU-Y]?\d{3}[0-9A-Y]$", "FI", "national_id", label="Finnish HETU"),
+    Scheme(
+        "fi.hetu", r"^\d{6}[-+A-FU-Y]?\d{3}[0-9A-Y]$", "FI", "national_id", label="Finnish HETU"
+    ),
     Scheme("fr.nir", r"^[12]\d{4}[0-9AB]\d{9}$", "FR", "national_id", label="French NIR"),
     Scheme("gr.amka", r"^\d{11}$", "GR", "national_id", label="Greek AMKA"),
     Scheme("hr.oib", r"^\d{11}$", "HR", "national_id", label="Croatian OIB"),
@@ -100,8 +104,13 @@ SCHEMES: tuple[Scheme, ...] = (
     Scheme("pl.pesel", r"^\d{11}$", "PL", "national_id", label="Polish PESEL"),
     Scheme("pt.cc", r"^\d{9}[A-Z0-9]{2}\d$", "PT", "national_id", label="Portuguese citizen card"),
     Scheme("ro.cnp", r"^\d{13}$", "RO", "national_id", label="Romanian CNP"),
-    Scheme("se.personnummer", r"^(?:\d{2})?\d{6}[-+]?\d{4}$", "SE", "national_id",
-           label="Swedish personnummer"),  # fmt: skip
+    Scheme(
+        "se.personnummer",
+        r"^(?:\d{2})?\d{6}[-+]?\d{4}$",
+        "SE",
+        "national_id",
+        label="Swedish personnummer",
+    ),
     Scheme("si.emso", r"^\d{13}$", "SI", "national_id", label="Slovenian EMŠO"),
     Scheme("sk.rc", r"^\d{9,10}$", "SK", "national_id", label="Slovak birth number"),
     Scheme("th.pin", r"^\d{13}$", "TH", "national_id", label="Thai personal ID"),
@@ -210,36 +219,36 @@ def id_evidence(
     results: list[tuple[float, float, Scheme]] = []
     for s in SCHEMES:
         raw = s.module in _RAW_SEPARATORS
-        shape_share = float(compact[raw].str.contains(s.shape).mean() or 0.0)
+        shape_share = share(compact[raw].str.contains(s.shape))
         if shape_share < min_valid:
             continue
         if s.strength == "structure" and s.country not in wanted:
             continue
         sample = distinct[raw].filter(distinct[raw].str.contains(s.shape)).to_list()
-        share = shape_share * _valid_share(_module(s.module), sample)
-        if share >= min_valid:
-            results.append((share, 0.0, s))
+        valid = shape_share * _valid_share(_module(s.module), sample)
+        if valid >= min_valid:
+            results.append((valid, 0.0, s))
     if not results:
         return None
     checked = []
-    for share, _, s in results:
+    for valid, _, s in results:
         raw = s.module in _RAW_SEPARATORS
         sample = distinct[raw].filter(distinct[raw].str.contains(s.shape)).to_list()
         mutated = _valid_share(_module(s.module), _mutated(sample))
         if s.strength == "checksum" and mutated > 0.5:
             continue  # the rule accepts nearly anything of this shape: no evidence
-        checked.append((share, mutated, s))
+        checked.append((valid, mutated, s))
     if not checked:
         return None
     checked.sort(key=lambda r: (-round(r[0], 2), r[2].country not in wanted, r[2].module))
-    share, mutated, best = checked[0]
+    valid, mutated, best = checked[0]
     return {
         "scheme": best.module,
         "label": best.label,
         "country": best.country,
         "kind": best.kind,
         "personal": best.personal,
-        "valid_share": round(share, 4),
+        "valid_share": round(valid, 4),
         "mutated_valid_share": round(mutated, 4),
         "candidates": {s.module: round(v, 4) for v, _, s in checked[1:6]},
     }
@@ -256,7 +265,9 @@ def mixed_id_evidence(
     each scheme explains.
     """
     wanted = {c.upper() for c in countries}
-    personal = [s for s in SCHEMES if s.personal and s.country in wanted and s.kind != "bank_account"]
+    personal = [
+        s for s in SCHEMES if s.personal and s.country in wanted and s.kind != "bank_account"
+    ]
     base = values.cast(pl.String).drop_nulls()
     if len(base) == 0 or not personal:
         return None
@@ -278,8 +289,8 @@ def mixed_id_evidence(
                 explained[s.module] = explained.get(s.module, 0) + 1
                 hit += 1
                 break
-    share = hit / max(len(originals), 1)
-    if share < min_valid:
+    explained_share = hit / max(len(originals), 1)
+    if explained_share < min_valid:
         return None
     return {
         "scheme": "mixed",
@@ -287,6 +298,9 @@ def mixed_id_evidence(
         "country": None,
         "kind": "national_id",
         "personal": True,
-        "valid_share": round(share, 4),
-        "schemes": {k: round(v / len(originals), 4) for k, v in sorted(explained.items(), key=lambda kv: -kv[1])},
+        "valid_share": round(explained_share, 4),
+        "schemes": {
+            k: round(v / len(originals), 4)
+            for k, v in sorted(explained.items(), key=lambda kv: -kv[1])
+        },
     }

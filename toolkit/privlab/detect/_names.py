@@ -62,10 +62,14 @@ PARTICLES = (
     "el|al|bin|ibn|y|e|i"
 )
 _TITLE_RE = rf"^(?:(?:{TITLES})\.?\s+)+"
-_SUFFIX_RE = r"(?:,?\s+(?:Jr|Sr|II|III|IV|MD|PhD|DDS|DVM|MBA|B\.?Sc|M\.?Sc|B\.?A|M\.?A|LL\.?M)\.?)+$"
+_SUFFIX_RE = (
+    r"(?:,?\s+(?:Jr|Sr|II|III|IV|MD|PhD|DDS|DVM|MBA|B\.?Sc|M\.?Sc|B\.?A|M\.?A|LL\.?M)\.?)+$"
+)
 _WORD = r"\p{Lu}[\p{Ll}\p{Lm}'’]*(?:-\p{Lu}?[\p{Ll}\p{Lm}'’]+)*\.?"
 _LATIN_NAME = rf"^{_WORD}(?:,?\s+(?:(?:{PARTICLES})\s+)*{_WORD}){{1,3}}$"
-_CJK_NAME = r"^[\p{Han}\p{Hiragana}\p{Katakana}]{1,4}[ \u3000]?[\p{Han}\p{Hiragana}\p{Katakana}]{1,4}$"
+_CJK_NAME = (
+    r"^[\p{Han}\p{Hiragana}\p{Katakana}]{1,4}[ \u3000]?[\p{Han}\p{Hiragana}\p{Katakana}]{1,4}$"
+)
 _HANGUL_NAME = r"^\p{Hangul}{2,4}$"
 
 
@@ -111,7 +115,11 @@ def name_lists() -> dict[str, frozenset[str]]:
     folded_family = fold(pl.Series(sorted(family), dtype=pl.String)).unique()
     # two-letter "names" are mostly initials or abbreviations in real data
     keep = lambda s: frozenset(v for v in s.to_list() if v and len(v) >= 3)  # noqa: E731
-    return {"first": keep(folded_first), "family": keep(folded_family), "cjk_family": frozenset(cjk)}
+    return {
+        "first": keep(folded_first),
+        "family": keep(folded_family),
+        "cjk_family": frozenset(cjk),
+    }
 
 
 @functools.cache
@@ -141,9 +149,9 @@ def name_evidence(values: pl.Series) -> dict[str, Any]:
     )
     tokens = fold(text.str.replace_all(r"[,.]", " ")).str.extract_all(r"[\p{L}'’]+(?:-[\p{L}'’]+)*")
     frame = pl.DataFrame({"i": range(len(text)), "t": tokens}).explode("t")
-    parts = frame.with_columns(
-        pl.col("t").str.split("-").alias("p")
-    ).explode("p")  # "nilsson-johansson" counts as nilsson and johansson
+    parts = frame.with_columns(pl.col("t").str.split("-").alias("p")).explode(
+        "p"
+    )  # "nilsson-johansson" counts as nilsson and johansson
     first = _series("first").implode()
     family = _series("family").implode()
     flags = (
@@ -162,7 +170,9 @@ def name_evidence(values: pl.Series) -> dict[str, Any]:
     head2 = text.str.slice(0, 2)
     cjk_set = _series("cjk_family").implode()
     known_cjk = cjk.to_numpy() & (head.is_in(cjk_set) | head2.is_in(cjk_set)).to_numpy()
-    single = text.str.contains(r"^\p{Lu}[\p{Ll}'’-]+$").fill_null(False).to_numpy() & (first_hit >= 1)
+    single = text.str.contains(r"^\p{Lu}[\p{Ll}'’-]+$").fill_null(False).to_numpy() & (
+        first_hit >= 1
+    )
     shape = latin | cjk
     return {
         "shape_share": round(float(shape.sum()) / n, 4),

@@ -34,6 +34,8 @@ from typing import Any
 
 import polars as pl
 
+from privlab.detect._util import share
+
 __all__ = ["PHONE_SHAPE", "find_phones", "phone_evidence"]
 
 #: Shape of a phone number (whole value). Rust regex syntax.
@@ -106,7 +108,7 @@ def phone_evidence(values: pl.Series, *, regions: Iterable[str] = ()) -> dict[st
         return None
     digits = text.str.count_matches(r"\d")
     shaped = text.str.contains(PHONE_SHAPE).fill_null(False) & digits.is_between(6, 17)
-    shape_share = float(shaped.mean() or 0.0)
+    shape_share = share(shaped)
     if shape_share < 0.5:
         return None
     counts = text.filter(shaped).value_counts(sort=True).head(_MAX_DISTINCT)

@@ -30,6 +30,7 @@ from typing import Any
 import polars as pl
 
 from privlab.detect._names import fold
+from privlab.detect._util import share
 
 __all__ = ["COUNTRY_HINT_LANGUAGES", "POSTAL_PATTERNS", "country_codes", "place_evidence"]
 
@@ -104,7 +105,9 @@ def _regions() -> frozenset[str]:
     import pycountry
 
     names = [s.name for s in pycountry.subdivisions]
-    return frozenset(fold(pl.Series(names, dtype=pl.String).str.replace_all(r"[-_]", " ")).to_list())
+    return frozenset(
+        fold(pl.Series(names, dtype=pl.String).str.replace_all(r"[-_]", " ")).to_list()
+    )
 
 
 @functools.cache
@@ -146,17 +149,19 @@ def place_evidence(
     if len(text) == 0:
         return None
     codes = country_codes(text)
-    share = float(codes.is_not_null().mean() or 0.0)
-    if share >= 0.8:
+    country_share = share(codes.is_not_null())
+    if country_share >= 0.8:
         found = codes.drop_nulls().value_counts(sort=True).head(10)
         return {
             "kind": "country",
-            "share": round(share, 4),
-            "countries": dict(zip(found[codes.name].to_list(), found["count"].to_list(), strict=True)),
+            "share": round(country_share, 4),
+            "countries": dict(
+                zip(found[codes.name].to_list(), found["count"].to_list(), strict=True)
+            ),
         }
     folded = fold(text.str.replace_all(r"[-_]", " "))
     regions = _region_series().implode()
-    region_share = float(folded.is_in(regions).mean() or 0.0)
+    region_share = share(folded.is_in(regions))
     if region_share >= 0.8 and text.str.contains(r"\p{L}").mean() >= 0.9:  # type: ignore[operator]
         return {"kind": "region", "share": round(region_share, 4)}
     upper = text.str.to_uppercase()
@@ -170,16 +175,16 @@ def place_evidence(
             if hit.any():
                 matched = matched | hit
                 used.append(country)
-        return float(matched.mean() or 0.0), used
+        return share(matched), used
 
     distinctive, used = covered(_DISTINCTIVE)
     if postal_hint or wanted or distinctive >= 0.2:  # digit-only formats only with support
         allowed = [c for c in POSTAL_PATTERNS if c in _DISTINCTIVE or postal_hint or c in wanted]
         if distinctive >= 0.2:
             allowed = list(POSTAL_PATTERNS)
-        share, used = covered(allowed)
+        postal, used = covered(allowed)
     else:
-        share = distinctive
-    if share < 0.9 or not used:
+        postal = distinctive
+    if postal < 0.9 or not used:
         return None
-    return {"kind": "postal_code", "share": round(share, 4), "formats": used[:8]}
+    return {"kind": "postal_code", "share": round(postal, 4), "formats": used[:8]}

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from privlab.detect._util import share
+
 __all__ = ["random_id_evidence"]
 
 _SHAPES: tuple[tuple[str, str, float], ...] = (
@@ -59,10 +61,10 @@ def random_id_evidence(values: pl.Series, *, min_share: float = 0.9) -> dict[str
                 & text.str.contains(r"[a-z]").fill_null(False)
                 & text.str.contains(r"\d").fill_null(False)
             )
-        share = float(hit.mean() or 0.0)
-        if share < min_share:
+        hit_share = share(hit)
+        if hit_share < min_share:
             continue
         bits = _bits_per_char(text.filter(hit).head(2_000))
         if bits >= min_bits:
-            return {"shape": name, "share": round(share, 4), "bits_per_char": round(bits, 3)}
+            return {"shape": name, "share": round(hit_share, 4), "bits_per_char": round(bits, 3)}
     return None

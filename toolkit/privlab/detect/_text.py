@@ -76,11 +76,13 @@ def _personal_id(candidates: list[str]) -> list[str]:
     ssn_ok = ssn_check(series.str.replace_all(r"[ .]", "-").str.replace_all("-", "")) & ssn_shaped
     keep = set(series.filter(ssn_ok).to_list())
     rest = [c for c in candidates if c not in keep]
-    compact = {raw: _compact(pl.Series(rest, dtype=pl.String), raw=raw).to_list() for raw in (0, 1)}
+    compact = {
+        raw: _compact(pl.Series(rest, dtype=pl.String), raw=raw).to_list() for raw in (False, True)
+    }
     personal = [s for s in SCHEMES if s.personal and s.kind != "bank_account"]
     for i, value in enumerate(rest):
         for s in personal:
-            v = compact[1 if s.module in ("se.personnummer", "fi.hetu", "mac") else 0][i]
+            v = compact[s.module in ("se.personnummer", "fi.hetu", "mac")][i]
             if not re.match(s.shape, v):
                 continue
             try:

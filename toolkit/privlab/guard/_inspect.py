@@ -53,8 +53,10 @@ from privlab.release import ReleaseFacts
 __all__ = ["Finding", "GuardReport", "inspect_release"]
 
 SAMPLE_ROWS = 10_000
-_EXEMPT_OPS = frozenset({"pseudonymize", "mask", "generalize", "suppress", "redact_text", "drop",
-                         "round", "top_bottom_code", "microaggregate", "date_shift", "add_noise"})  # fmt: skip
+#: Operations after which a released column no longer carries its source's identifier values.
+_EXEMPT_OPS = frozenset(
+    {"pseudonymize", "mask", "generalize", "suppress", "redact_text", "microaggregate"}
+)
 _IDENTIFYING = frozenset({"direct_identifier"})
 _GUARD_QI_TYPES = frozenset({"date_of_birth", "age", "sex", "postal_code", "country", "region"})
 _GENERATED = frozenset({"generated", "primary_key", "foreign_key"})
@@ -203,7 +205,9 @@ def inspect_release(
             info = lineage.get(col.name)
             _check_column(col, info, src_roles, src_profile, facts.kind, report, checked)
         if src is not None:
-            _check_replays(facts.kind, frame, rel_sample, src, src_profile, lineage, report, checked)
+            _check_replays(
+                facts.kind, frame, rel_sample, src, src_profile, lineage, report, checked
+            )
         if facts.kind == "anonymized":
             _check_combinations(facts, frame, rel_profile, report, checked)
     report.checked = checked
@@ -267,19 +271,24 @@ def _check_column(
         )
 
 
-def _identifying_sources(
-    kind: str, src: pl.DataFrame, src_profile: Profile | None
-) -> list[str]:
+def _identifying_sources(kind: str, src: pl.DataFrame, src_profile: Profile | None) -> list[str]:
     if src_profile is None:
         return []
     if kind == "anonymized":
         return [c.name for c in src_profile.columns if c.role == "direct_identifier"]
-    # synthetic: every high-cardinality column, free text included
+    # synthetic: every high-cardinality text column (identifier-like codes, free text) and
+    # every direct identifier; measurements and dates coincide by chance and identify no one
     threshold = max(20, int(0.2 * min(src.height, SAMPLE_ROWS)))
     return [
         c.name
         for c in src_profile.columns
-        if c.role == "direct_identifier" or c.semantic_type == "free_text" or c.distinct >= threshold
+        if c.role == "direct_identifier"
+        or c.semantic_type == "free_text"
+        or (
+            src.schema[c.name] == pl.String
+            and c.distinct >= threshold
+            and c.semantic_type not in ("date", "date_of_birth", "numeric", "amount")
+        )
     ]
 
 
@@ -298,7 +307,9 @@ def _check_replays(
         return
     values = {s: src[s].cast(pl.String).drop_nulls().unique() for s in sources}
     text_sources = [
-        c.name for c in (src_profile.columns if src_profile else []) if c.semantic_type == "free_text"
+        c.name
+        for c in (src_profile.columns if src_profile else [])
+        if c.semantic_type == "free_text"
     ]
     src_pii: set[str] = set()
     if kind == "synthetic":
@@ -315,8 +326,10 @@ def _check_replays(
         if column.drop_nulls().n_unique() <= 1:
             continue
         for s in sources:
-            if kind == "anonymized" and s == own and not (
-                set(getattr(info, "ops", ()) or ()) & {"pseudonymize"}
+            if (
+                kind == "anonymized"
+                and s == own
+                and not (set(getattr(info, "ops", ()) or ()) & {"pseudonymize"})
             ):
                 continue  # released unchanged: rule 1 names it
             if s in text_sources:
@@ -324,12 +337,14 @@ def _check_replays(
             hits = column.filter(column.is_in(values[s].implode()).fill_null(False))
             if len(hits):
                 replays.setdefault(name, []).append(
-                    {"source_column": s, "values": int(len(hits)),
+                    {"source_column": s, "values": len(hits),
                      "masked_examples": [_mask(v) for v in hits.unique().sort().head(2).to_list()]}
                 )  # fmt: skip
         if kind == "synthetic" and rel_sample[name].dtype == pl.String:
-            found = find_pii(column)
-            leaked = sorted({v for vals in found.values() for v in vals} & (src_pii | _all(values)))
+            in_text = find_pii(column)
+            leaked = sorted(
+                {v for vals in in_text.values() for v in vals} & (src_pii | _all(values))
+            )
             if leaked:
                 replays.setdefault(name, []).append(
                     {"source_column": "PII in source text or identifiers", "values": len(leaked),
@@ -383,7 +398,12 @@ def _check_combinations(
     if not uncovered or frame.height == 0:
         return
     codes = frame.select(
-        pl.col(q).cast(pl.String).fill_null("\x00").cast(pl.Categorical).to_physical().cast(pl.Int64)
+        pl.col(q)
+        .cast(pl.String)
+        .fill_null("\x00")
+        .cast(pl.Categorical)
+        .to_physical()
+        .cast(pl.Int64)
         for q in qis
     )
     cards = {q: int(codes[q].max() or 0) + 1 for q in qis}  # type: ignore[arg-type]
@@ -399,7 +419,9 @@ def _check_combinations(
                     key = key * cards[c] + codes[c].to_numpy()
                 counts = pl.Series(key).unique_counts()
             else:
-                counts = frame.select(pl.struct(list(combo)).hash(7).alias("h"))["h"].unique_counts()
+                counts = frame.select(pl.struct(list(combo)).hash(7).alias("h"))[
+                    "h"
+                ].unique_counts()
             smallest = int(counts.min() or 0)  # type: ignore[arg-type]
             if smallest < threshold:
                 below = int(counts.filter(counts < threshold).sum())
@@ -430,13 +452,14 @@ def _check_queries(
     if source:
         known = {**_profile(next(iter(source.values())), seed).roles(), **known}
     for i, query in enumerate(facts.queries):
-        columns: Iterable[str] = getattr(query, "group_columns", None) or getattr(query, "by", None) or ()
+        columns: Iterable[str] = (
+            getattr(query, "group_columns", None) or getattr(query, "by", None) or ()
+        )
         keys = getattr(query, "keys", None)
         for col in columns:
             role = known.get(col)
             if role is None and isinstance(keys, pl.DataFrame) and col in keys.columns:
-                if keys.height:
-                    role = _profile(keys.select(col), seed).roles().get(col)
+                role = _profile(keys.select(col), seed).roles().get(col) if keys.height else None
             if role in _IDENTIFYING:
                 report.findings.append(
                     Finding(

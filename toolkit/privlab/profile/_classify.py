@@ -96,7 +96,8 @@ _SPECIAL: dict[str, set[str]] = {
     "ethnicity": {
         "white", "black", "asian", "hispanic", "latino", "latina", "latinx", "african american",
         "caucasian", "native american", "pacific islander", "mixed", "multiracial", "arab",
-        "indigenous", "amer-indian-eskimo", "asian-pac-islander", "other", "black or african american",
+        "indigenous", "amer-indian-eskimo", "asian-pac-islander", "other",
+        "black or african american",
         "american indian or alaska native", "native hawaiian or other pacific islander",
         "two or more races", "white british", "white other", "asian british", "black british",
     },
@@ -159,6 +160,15 @@ def _mean(series: pl.Series) -> float:
 def _median(series: pl.Series) -> float:
     value = series.cast(pl.Float64).median()
     return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _min_max(series: pl.Series) -> tuple[float, float]:
+    if len(series) == 0:
+        return 0.0, 0.0
+    values = series.cast(pl.Float64)
+    lo, hi = values.min(), values.max()
+    return (float(lo) if isinstance(lo, int | float) else 0.0,
+            float(hi) if isinstance(hi, int | float) else 0.0)  # fmt: skip
 
 
 def mask(kind: str, value: str) -> str:
@@ -288,18 +298,19 @@ def _phones(values: pl.Series, ctx: TableContext, evidence: dict[str, Any]) -> C
     return None
 
 
-def _dates(
-    name: str, values: pl.Series, evidence: dict[str, Any]
-) -> tuple[str, float] | None:
+def _dates(name: str, values: pl.Series, evidence: dict[str, Any]) -> tuple[str, float] | None:
     parsed = parse_dates(values)
     if not parsed.is_date:
         return None
     dates = parsed.dates.drop_nulls()
     today = dt.date.today()
     ages = pl.select((pl.lit(today.year) - dates.dt.year()).alias("age")).to_series()
-    birth_hint = bool(re.search(r"(?i)birth|dob|born|geburt|naissance|nacimiento|nascita|urodz", name))
-    span = float((ages.max() or 0) - (ages.min() or 0)) if len(ages) else 0.0  # type: ignore[operator]
-    dob = birth_hint or (_median(ages) >= 18 and span >= 40 and float(ages.min() or 0) >= 0)  # type: ignore[arg-type]
+    birth_hint = bool(
+        re.search(r"(?i)birth|dob|born|geburt|naissance|nacimiento|nascita|urodz", name)
+    )
+    lo, hi = _min_max(ages)
+    span = hi - lo
+    dob = birth_hint or (_median(ages) >= 18 and span >= 40 and lo >= 0)
     evidence["date_share"] = round(parsed.share, 4)
     evidence["date_formats"] = parsed.formats
     evidence["date_order"] = parsed.order
@@ -365,7 +376,9 @@ def _text(
 ) -> Classified:
     found = _match_detectors(text, hint_types, evidence)
     if found is not None and found[0] not in ("phone", "postal_code"):
-        return Classified(found[0], found[1], evidence, hierarchy=ROLE_OF.get(found[0]) == "quasi_identifier")
+        return Classified(
+            found[0], found[1], evidence, hierarchy=ROLE_OF.get(found[0]) == "quasi_identifier"
+        )
     for check in (_ids, _phones):
         got = check(text, ctx, evidence)
         if got is not None:
@@ -382,7 +395,9 @@ def _text(
     if place is not None:
         evidence["place"] = place
         kind = place["kind"]
-        return Classified(kind, min(0.6 + 0.4 * float(place["share"]), 0.95), evidence, hierarchy=True)
+        return Classified(
+            kind, min(0.6 + 0.4 * float(place["share"]), 0.95), evidence, hierarchy=True
+        )
     lowered = text.str.to_lowercase()
     distinct = stats["distinct"]
     uniqueness = stats["uniqueness"]
@@ -392,7 +407,10 @@ def _text(
     for category, words in _SPECIAL.items():
         share = _mean(lowered.is_in(list(words)))
         if share >= 0.8 and distinct <= 50:
-            evidence["special_category"] = {"category": category, "vocabulary_share": round(share, 3)}
+            evidence["special_category"] = {
+                "category": category,
+                "vocabulary_share": round(share, 3),
+            }
             return Classified(
                 "special_category", 0.8, evidence, hierarchy=category in _DEMOGRAPHIC,
                 special_category=True,
@@ -425,13 +443,20 @@ def _text(
         return Classified("special_category", 0.75, evidence, special_category=True)
     id_share = _mean(text.str.contains(_ID_LIKE))
     # a foreign key to people: named so, or shaped like one (C10514: a letter or two, digits)
-    person_key = bool(_PERSON_KEYS.search(name)) or _mean(text.str.contains(r"^[A-Z]{1,2}\d{4,}$")) >= 0.95
+    person_key = (
+        bool(_PERSON_KEYS.search(name)) or _mean(text.str.contains(r"^[A-Z]{1,2}\d{4,}$")) >= 0.95
+    )
     if id_share >= 0.95 and (uniqueness >= 0.9 or (person_key and distinct >= 0.1 * n)):
         evidence["id_shape_share"] = round(id_share, 4)
-        return Classified("record_key", 0.8, evidence, "identifier-shaped values, (nearly) one per row")
+        return Classified(
+            "record_key", 0.8, evidence, "identifier-shaped values, (nearly) one per row"
+        )
     code_share = _mean(text.str.contains(_CODE_LIKE))
     if uniqueness >= 0.9 and distinct >= 50 and code_share >= 0.95 and mean_tokens <= 1.5:
-        evidence["structural"] = {"uniqueness": round(uniqueness, 4), "code_shape_share": round(code_share, 4)}
+        evidence["structural"] = {
+            "uniqueness": round(uniqueness, 4),
+            "code_shape_share": round(code_share, 4),
+        }
         return Classified(
             "record_key", 0.65, evidence,
             "(nearly) unique codes no detector recognised: treated as a record key",
@@ -474,11 +499,16 @@ def _numeric(
         span = hi - lo + 1
         if span <= 10 * distinct:  # dense like 1..n: a surrogate key
             evidence["dense_integer_key"] = True
-            return Classified("record_key", 0.7, evidence, "dense integers, one per row: a surrogate key")
+            return Classified(
+                "record_key", 0.7, evidence, "dense integers, one per row: a surrogate key"
+            )
         lengths = values.cast(pl.Int64).abs().cast(pl.String).str.len_chars()
         modal = _mean(lengths == lengths.mode().first())
         if modal >= 0.9 and lo >= 10_000:
-            evidence["structural"] = {"uniqueness": stats["uniqueness"], "same_digit_count": round(modal, 3)}
+            evidence["structural"] = {
+                "uniqueness": stats["uniqueness"],
+                "same_digit_count": round(modal, 3),
+            }
             return Classified(
                 "record_key", 0.7, evidence,
                 "(nearly) unique integers of one length: a number that identifies, not a quantity",

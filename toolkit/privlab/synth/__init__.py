@@ -14,7 +14,7 @@ from privlab.synth._attacks import (
     linkability_risk,
     singling_out_risk,
 )
-from privlab.synth._evaluate import SynthReport, evaluate_synthetic
+from privlab.synth._evaluate import SynthReport, evaluate_synthetic, replay_check
 from privlab.synth._metadata import (
     ColumnPlan,
     Relationship,
@@ -37,6 +37,7 @@ __all__ = [
     "evaluate_synthetic",
     "inference_risk",
     "linkability_risk",
+    "replay_check",
     "sanitize_sdv_metadata",
     "singling_out_risk",
     "synthesize",

@@ -94,6 +94,9 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 #: A string column at least this unique, with no other evidence, is treated as an identifier.
 _UNIQUE_SHARE = 0.95
+#: A string column with at least this share of distinct values is never learned as categories
+#: (its categories would be real identifiers, names or notes).
+_HIGH_CARDINALITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -454,15 +457,22 @@ def _plan_column(
                 **common,
             )
         non_null = strings.drop_nulls()
-        if (
-            (hint is None or (role is None and sem is None))
-            and non_null.len() >= 20
-            and non_null.n_unique() >= _UNIQUE_SHARE * non_null.len()
-        ):
+        distinct = non_null.n_unique()
+        if non_null.len() >= 20 and distinct >= _UNIQUE_SHARE * non_null.len():
             return ColumnPlan(
                 sdtype="unknown",
                 handling="generated",
-                reason="unique per row with no profile evidence: treated as an identifier",
+                reason="unique per row: treated as an identifier, generated fresh (never learned)",
+                **common,
+            )
+        if non_null.len() >= 20 and distinct >= _HIGH_CARDINALITY * non_null.len():
+            return ColumnPlan(
+                sdtype="unknown",
+                handling="generated",
+                reason=(
+                    f"{distinct} distinct values in {non_null.len()} rows: an identifier-like "
+                    "column is never learned as categories; generated fresh"
+                ),
                 **common,
             )
         return ColumnPlan(sdtype="categorical", handling="modelled", reason="text", **common)

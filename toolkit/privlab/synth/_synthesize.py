@@ -213,6 +213,7 @@ class Synthetic:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Release: ``<table>.parquet``, ``metadata.json``, ``manifest.json`` and
         (if evaluated) ``report.json``. No model and no pickle is written.
@@ -233,7 +234,7 @@ class Synthetic:
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            self.release_facts(dataset, retention_days, allowed_roles, override, keep),
             write,
             governance=governance,
             store=store,
@@ -252,6 +253,7 @@ class Synthetic:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Release one synthetic table to a file (and the evaluation as JSON to *report*).
 
@@ -280,7 +282,7 @@ class Synthetic:
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            self.release_facts(dataset, retention_days, allowed_roles, override, keep),
             write_files,
             governance=governance,
             store=store,
@@ -293,8 +295,12 @@ class Synthetic:
         retention_days: int | None = None,
         allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
         override: bool = False,
+        keep: Mapping[str, str] | None = None,
     ) -> ReleaseFacts:
-        """What the release gate checks: rows, columns (generated or learned), attack figures."""
+        """What the release gate checks: rows, columns (generated or learned), attack figures.
+
+        *keep* (``{column: reason}``) releases columns the guard would refuse.
+        """
         columns = tuple(
             ColumnFacts(
                 name=col.name,
@@ -325,6 +331,7 @@ class Synthetic:
             source=next(iter(real.values())),
             released=dict(self._tables),
             name_hint="synth-source",
+            keep=dict(keep or {}),
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
@@ -566,7 +573,7 @@ def _post_filter(
     for t_index, (name, df) in enumerate(tables.items()):
         plan = metadata.tables[name]
         for c_index, col in enumerate(plan.columns):
-            if col.handling != "generated" or col.sdtype == "text":
+            if col.handling != "generated":  # every generated column, filler text included
                 continue
             fresh, n = _redraw_replayed(
                 df[col.name],
