@@ -115,6 +115,7 @@ class Keep(Transform):
 
     name = "keep"
     masking = False
+    identity = True
 
     class Params(TransformParams):
         """Parameters of ``keep``: why the columns are released as they are."""
