@@ -437,6 +437,19 @@ def _plan_column(
             reason="direct identifier: fresh values drawn with Faker, never learned",
             **common,
         )
+    dates = sem in ("date", "date_of_birth") or (
+        dtype == pl.String and _string_date_format(series.cast(pl.String)) is not None
+    )
+    if dtype == pl.String and not dates and _identifier_like(series):
+        return ColumnPlan(
+            sdtype=PII_SDTYPES.get(sem or "", "unknown"),
+            handling="generated",
+            reason=(
+                "high-cardinality text: never learned as categories (they would be real "
+                "values); generated fresh"
+            ),
+            **common,
+        )
     if sem in CATEGORICAL_TYPES:
         return ColumnPlan(sdtype="categorical", handling="modelled", reason=f"{sem}", **common)
     if dtype == pl.Boolean:
@@ -480,6 +493,12 @@ def _plan_column(
         f"column {name!r} has dtype {dtype_text!r}, which cannot be synthesized; "
         "expected numbers, booleans, dates or text — cast or drop it first"
     )
+
+
+def _identifier_like(series: pl.Series) -> bool:
+    """At least 20 values and half of them distinct: categories would be real identifiers."""
+    non_null = series.drop_nulls()
+    return non_null.len() >= 20 and non_null.n_unique() >= _HIGH_CARDINALITY * non_null.len()
 
 
 # ------------------------------------------------------------------ keys, relations
