@@ -82,6 +82,20 @@ def main() -> None:
         print(f"  {phase:<12} {seconds:6.2f} s")
     qis = profile.qi_risk.get("quasi_identifiers", [])
     print(f"  quasi-identifiers analysed: {len(qis)} {qis}")
+    from privlab.guard import inspect_release
+    from privlab.release import ColumnFacts, ReleaseFacts
+
+    facts = ReleaseFacts(  # the guard's cost on the same table, released as it is
+        kind="anonymized",
+        dataset=None,
+        columns=tuple(ColumnFacts(c, c) for c in frame.columns),
+        source=frame,
+        released=frame,
+    )
+    t0 = time.perf_counter()
+    report = inspect_release(facts)
+    guard = time.perf_counter() - t0
+    print(f"release guard on the same table: {guard:.2f} s ({len(report.findings)} findings)")
     sub = frame if args.baseline_rows is None else frame.head(args.baseline_rows)
     base = baseline(sub, qis)
     scale = frame.height / sub.height
