@@ -79,7 +79,12 @@ def test_dates_in_every_order_and_mixed() -> None:
     assert us.dates[0].isoformat() == "1984-03-27"
     eu = parse_dates(pl.Series(["27.03.1984", "31-12-1990", "1976/07/04", "04/07/1976"]))
     assert eu.is_date
-    assert [d.isoformat() for d in eu.dates] == ["1984-03-27", "1990-12-31", "1976-07-04", "1976-07-04"]
+    assert [d.isoformat() for d in eu.dates] == [
+        "1984-03-27",
+        "1990-12-31",
+        "1976-07-04",
+        "1976-07-04",
+    ]
     assert not parse_dates(pl.Series(["12345", "SKU-1", "hello"])).is_date
 
 

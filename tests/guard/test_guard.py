@@ -47,7 +47,9 @@ def test_empty_recipe_is_refused_naming_the_identifiers(tmp_path: Path) -> None:
 
 
 def test_steps_that_touch_no_identifier_are_refused_too(tmp_path: Path) -> None:
-    release = pv.anonymize(_people(), {"steps": [{"op": "round", "columns": ["amount"], "params": {"digits": 0}}]})
+    release = pv.anonymize(
+        _people(), {"steps": [{"op": "round", "columns": ["amount"], "params": {"digits": 0}}]}
+    )
     with pytest.raises(PolicyViolationError, match="'ssn'"):
         release.write(tmp_path / "out.parquet")
     assert list(tmp_path.iterdir()) == []

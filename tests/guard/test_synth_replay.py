@@ -38,5 +38,7 @@ def test_synth_cli_replays_no_identifier(tmp_path: Path) -> None:
     notes = next(c for c, v in key.items() if v["meaning"] == "note")
     text = "\n".join(syn[notes].drop_nulls().to_list())
     for column in identifying:
-        leaked = [v for v in real[column].drop_nulls().unique().to_list() if len(v) > 6 and v in text]
+        leaked = [
+            v for v in real[column].drop_nulls().unique().to_list() if len(v) > 6 and v in text
+        ]
         assert leaked == [], (column, leaked[:3])
