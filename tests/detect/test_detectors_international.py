@@ -57,7 +57,8 @@ def test_checksummed_ids_name_their_scheme(values: list[str], scheme: str) -> No
     valid = [v for v in values if _valid(scheme, v)]
     assert valid, "fixture values must be valid"
     ev = id_evidence(pl.Series(valid * 10))
-    assert ev is not None and ev["scheme"] == scheme, ev
+    assert ev is not None
+    assert ev["scheme"] == scheme, ev
 
 
 def _valid(scheme: str, value: str) -> bool:
@@ -75,7 +76,8 @@ def test_random_digits_are_no_national_id(numbers: list[int]) -> None:
 
 def test_dates_in_every_order_and_mixed() -> None:
     us = parse_dates(pl.Series(["03/27/1984", "12/31/1990", "07/04/1976"]))
-    assert us.is_date and us.order == "month_first"
+    assert us.is_date
+    assert us.order == "month_first"
     assert us.dates[0].isoformat() == "1984-03-27"
     eu = parse_dates(pl.Series(["27.03.1984", "31-12-1990", "1976/07/04", "04/07/1976"]))
     assert eu.is_date

@@ -42,7 +42,8 @@ def test_empty_recipe_is_refused_naming_the_identifiers(tmp_path: Path) -> None:
     release = pv.anonymize(_people(), {"steps": []})
     with pytest.raises(PolicyViolationError) as err:
         release.write(tmp_path / "out.parquet")
-    assert "'ssn'" in str(err.value) and "'mail'" in str(err.value)
+    assert "'ssn'" in str(err.value)
+    assert "'mail'" in str(err.value)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -81,7 +82,8 @@ def test_keep_with_a_reason_releases_and_records_it(tmp_path: Path) -> None:
     from privlab.governance import Governance
 
     events = [e for e in Governance().audit.events() if e.event == "override"]
-    assert events and events[-1].details["guard_keep"] == {"mail": "consented contact list"}
+    assert events
+    assert events[-1].details["guard_keep"] == {"mail": "consented contact list"}
 
 
 def test_recipe_keep_step_is_an_override(tmp_path: Path) -> None:
@@ -121,7 +123,8 @@ def test_replay_of_a_renamed_identifier_is_named() -> None:
     )
     report = inspect_release(facts)
     replay = [f for f in report.findings if f.kind == "replay"]
-    assert replay and replay[0].column == "contact"
+    assert replay
+    assert replay[0].column == "contact"
     text = json.dumps(report.to_dict())
     assert "person1@example.org" not in text  # examples are masked
     assert report.checked["detection"]["data"]["sample_rows"] == src.height
@@ -147,7 +150,8 @@ def test_guard_cli(tmp_path: Path) -> None:
     _people().select("sex", "amount", "mail").write_csv(out)
     runner = CliRunner()
     refused = runner.invoke(main, ["guard", str(out), "--source", str(src)])
-    assert refused.exit_code == 1 and "mail" in refused.output
+    assert refused.exit_code == 1
+    assert "mail" in refused.output
     kept = runner.invoke(
         main, ["guard", str(out), "--source", str(src), "--keep", "mail=opt-in list"]
     )
@@ -161,7 +165,8 @@ def test_anonymize_cli_keep(tmp_path: Path) -> None:
     recipe.write_text("steps: [{op: drop, columns: [ssn, dob]}]\n")
     args = ["anonymize", str(src), "--recipe", str(recipe), "--out", str(tmp_path / "o.csv")]
     refused = CliRunner().invoke(main, args)
-    assert refused.exit_code != 0 and "mail" in refused.output
+    assert refused.exit_code != 0
+    assert "mail" in refused.output
     assert not (tmp_path / "o.csv").exists()
     ok = CliRunner().invoke(main, [*args, "--keep", "mail=opt-in list"])
     assert ok.exit_code == 0, ok.output

@@ -21,7 +21,8 @@ def test_synth_cli_replays_no_identifier(tmp_path: Path) -> None:
     """Attacker: holds the real table and searches the synthetic file for any real name,
     phone, national ID, IBAN, hashed ID, member number or e-mail — also inside notes."""
     spec = importlib.util.spec_from_file_location("adversarial", GENERATOR)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     data, key_path = module.generate(tmp_path / "adv", rows=600, seed=5)

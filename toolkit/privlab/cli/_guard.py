@@ -54,10 +54,12 @@ def guard(
     manifest_path = Path(f"{out}.manifest.json")
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     lineage = manifest.get("lineage") or {}
+    # without a manifest nothing says how a column was made: it is profiled, never assumed
+    # to be its source column unchanged (its source role is still looked up by name)
     columns = tuple(
         ColumnFacts(
             name=c,
-            source=(lineage.get(c, {}).get("sources") or [c])[0],
+            source=(lineage[c].get("sources") or [None])[0] if c in lineage else None,
             ops=tuple(str(d.get("op")) for d in lineage.get(c, {}).get("details", [])),
         )
         for c in released.columns

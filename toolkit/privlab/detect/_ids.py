@@ -6,8 +6,10 @@ health numbers of 50+ countries), their bank accounts and devices — plus a few
 that identify products, securities and companies, so that such codes are
 recognised as *not* personal. Each scheme has a shape (a Rust regex on the
 compacted value: spaces, dots, dashes and slashes removed, upper case) that
-prefilters the column vectorized; stdnum's ``is_valid`` then runs on at most 400
-distinct candidates of each scheme whose shape covers the column.
+prefilters the column vectorized (one pattern common to every shape first rejects
+columns no scheme can cover); stdnum's ``is_valid`` then runs on at most 400
+distinct candidates (a seeded random choice) of each scheme whose shape covers the
+column.
 
 A column is typed with scheme *S* when at least 80 % of its non-null values
 validate under *S*. Schemes whose rules check a date or a range but no check
@@ -27,7 +29,7 @@ Examples
 from __future__ import annotations
 
 import functools
-import importlib
+import pkgutil
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +37,7 @@ from typing import Any
 
 import polars as pl
 
-from privlab.detect._util import share
+from privlab.detect._util import capped, counted, share
 
 __all__ = ["SCHEMES", "Scheme", "id_evidence", "mixed_id_evidence", "scheme"]
 
@@ -150,6 +152,8 @@ _BY_MODULE = {s.module: s for s in SCHEMES}
 _RAW_SEPARATORS = {"se.personnummer", "fi.hetu", "mac"}  # separators carry meaning
 _MIN_VALID = 0.8
 _MAX_CHECK = 400
+#: What every scheme's compact shape has in common (a prefilter for whole columns).
+_ANY_SHAPE = r"^[0-9A-ZÑ&:+]{8,34}$"
 
 
 def scheme(module: str) -> Scheme:
@@ -159,7 +163,8 @@ def scheme(module: str) -> Scheme:
 
 @functools.cache
 def _module(name: str) -> Any:
-    return importlib.import_module(f"stdnum.{name}")
+    """The python-stdnum module of a scheme (third-party, resolved by its dotted name)."""
+    return pkgutil.resolve_name(f"stdnum.{name}")
 
 
 def _compact(values: pl.Series, *, raw: bool) -> pl.Series:
@@ -214,27 +219,40 @@ def id_evidence(
     if len(base) == 0:
         return None
     wanted = {c.upper() for c in countries}
-    compact = {raw: _compact(base, raw=raw) for raw in (False, True)}
-    distinct = {raw: s.unique(maintain_order=True).head(_MAX_CHECK) for raw, s in compact.items()}
+    # one pass decides whether any scheme can cover the column: every shape is 8-34
+    # characters of digits, capitals and the few separators some schemes keep
+    if share(_compact(base, raw=False).str.contains(_ANY_SHAPE)) < min_valid:
+        return None
+    counts = counted(base)  # each distinct value is compacted and matched once
+    weights = counts["count"].cast(pl.Float64) / len(base)
+    compact = {raw: _compact(counts["value"], raw=raw) for raw in (False, True)}
+    shape_shares: dict[tuple[bool, str], pl.Series] = {}
+
+    def shaped(s: Scheme) -> pl.Series:
+        raw = s.module in _RAW_SEPARATORS
+        if (raw, s.shape) not in shape_shares:
+            shape_shares[raw, s.shape] = compact[raw].str.contains(s.shape).fill_null(False)
+        return shape_shares[raw, s.shape]
+
+    def candidates(s: Scheme) -> list[str]:
+        values = compact[s.module in _RAW_SEPARATORS].filter(shaped(s)).unique()
+        return capped(values, _MAX_CHECK).to_list()
+
     results: list[tuple[float, float, Scheme]] = []
     for s in SCHEMES:
-        raw = s.module in _RAW_SEPARATORS
-        shape_share = share(compact[raw].str.contains(s.shape))
+        shape_share = float((weights * shaped(s)).sum())
         if shape_share < min_valid:
             continue
         if s.strength == "structure" and s.country not in wanted:
             continue
-        sample = distinct[raw].filter(distinct[raw].str.contains(s.shape)).to_list()
-        valid = shape_share * _valid_share(_module(s.module), sample)
+        valid = shape_share * _valid_share(_module(s.module), candidates(s))
         if valid >= min_valid:
             results.append((valid, 0.0, s))
     if not results:
         return None
     checked = []
     for valid, _, s in results:
-        raw = s.module in _RAW_SEPARATORS
-        sample = distinct[raw].filter(distinct[raw].str.contains(s.shape)).to_list()
-        mutated = _valid_share(_module(s.module), _mutated(sample))
+        mutated = _valid_share(_module(s.module), _mutated(candidates(s)))
         if s.strength == "checksum" and mutated > 0.5:
             continue  # the rule accepts nearly anything of this shape: no evidence
         checked.append((valid, mutated, s))
@@ -271,7 +289,9 @@ def mixed_id_evidence(
     base = values.cast(pl.String).drop_nulls()
     if len(base) == 0 or not personal:
         return None
-    sample = base.unique(maintain_order=True).head(_MAX_CHECK)
+    if share(_compact(base, raw=False).str.contains(_ANY_SHAPE)) < min_valid:
+        return None
+    sample = capped(base.unique(), _MAX_CHECK)
     compact = {raw: _compact(sample, raw=raw).to_list() for raw in (False, True)}
     originals = sample.to_list()
     explained: dict[str, int] = {}

@@ -39,6 +39,8 @@ from typing import Any
 
 import polars as pl
 
+from privlab.detect._util import counted
+
 __all__ = ["find_names", "fold", "name_evidence", "name_lists"]
 
 #: Most common family names in China (top 100, 2020) and Korea (top 60, 2015), as characters.
@@ -141,8 +143,10 @@ def name_evidence(values: pl.Series) -> dict[str, Any]:
     word that is a first or family name (or, for CJK, a known family name first).
     ``single_first_share``: one-word values that are known first names.
     """
-    text = _strip_titles(values.cast(pl.String).str.strip_chars().drop_nulls())
-    n = max(len(text), 1)
+    stripped = _strip_titles(values.cast(pl.String).str.strip_chars().drop_nulls())
+    n = max(len(stripped), 1)
+    counts = counted(stripped)  # each distinct value is looked at once, then weighted
+    text, weight = counts["value"], counts["count"].to_numpy()
     latin = text.str.contains(_LATIN_NAME).fill_null(False)
     cjk = text.str.contains(_CJK_NAME).fill_null(False) | text.str.contains(_HANGUL_NAME).fill_null(
         False
@@ -173,12 +177,16 @@ def name_evidence(values: pl.Series) -> dict[str, Any]:
     single = text.str.contains(r"^\p{Lu}[\p{Ll}'’-]+$").fill_null(False).to_numpy() & (
         first_hit >= 1
     )
-    shape = latin | cjk
+    shape = (latin | cjk).to_numpy()
+
+    def weighted(mask: Any) -> float:
+        return round(float((weight * mask).sum()) / n, 4)
+
     return {
-        "shape_share": round(float(shape.sum()) / n, 4),
-        "known_share": round(float((known_latin | known_cjk).sum()) / n, 4),
-        "single_first_share": round(float(single.sum()) / n, 4),
-        "cjk_share": round(float(cjk.sum()) / n, 4),
+        "shape_share": weighted(shape),
+        "known_share": weighted(known_latin | known_cjk),
+        "single_first_share": weighted(single),
+        "cjk_share": weighted(cjk.to_numpy()),
     }
 
 

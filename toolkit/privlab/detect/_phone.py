@@ -13,7 +13,9 @@ and an extension such as ``x14984`` or ``ext. 12``). Then:
 A column is typed ``phone`` when at least 80 % of its non-null values are
 *possible* numbers (right length for the region) and the values are shaped like
 phone numbers; the share that is fully *valid* (assigned ranges) and the regions
-found are the evidence. Only distinct values (at most 2,000) reach the parser.
+found are the evidence. Only distinct values reach the parser: at most 300, a
+seeded random choice weighted by their counts (the shares then carry a standard
+error of at most 3 points).
 
 Examples
 --------
@@ -34,7 +36,7 @@ from typing import Any
 
 import polars as pl
 
-from privlab.detect._util import share
+from privlab.detect._util import counted, share
 
 __all__ = ["PHONE_SHAPE", "find_phones", "phone_evidence"]
 
@@ -50,7 +52,7 @@ _TEXT_SHAPE = (
     r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}(?:\s?x\d{1,6})?"
     r"|\b\d{3}[.\-]\d{3}[.\-]\d{4}(?:\s?x\d{1,6})?"
 )
-_MAX_DISTINCT = 2_000
+_MAX_DISTINCT = 300
 
 
 def _digits(text: str) -> int:
@@ -111,19 +113,19 @@ def phone_evidence(values: pl.Series, *, regions: Iterable[str] = ()) -> dict[st
     shape_share = share(shaped)
     if shape_share < 0.5:
         return None
-    counts = text.filter(shaped).value_counts(sort=True).head(_MAX_DISTINCT)
-    distinct, weights = counts[text.name].to_list(), counts["count"].to_list()
-    intl: Counter[str] = Counter()
-    for value in distinct:  # regions the column itself reveals
-        if value.startswith(("+", "00", "(+")):
-            _, _, region = _parse(value, ())
-            if region:
-                intl[region] += 1
+    counts = counted(text.filter(shaped))
+    if counts.height > _MAX_DISTINCT:  # a seeded choice of distinct values, weighted by count
+        counts = counts.sort("value").sample(n=_MAX_DISTINCT, seed=0)
+    distinct, weights = counts["value"].to_list(), counts["count"].to_list()
+    international = {  # regions the column itself reveals (parsed once, whatever is tried)
+        value: _parse(value, ()) for value in distinct if value.startswith(("+", "00", "(+"))
+    }
+    intl = Counter(region for _, _, region in international.values() if region)
     tried = list(dict.fromkeys([*regions, *(r for r, _ in intl.most_common(12))]))
     possible = valid = 0
     found: Counter[str] = Counter()
     for value, weight in zip(distinct, weights, strict=True):
-        ok, good, region = _parse(value, tried)
+        ok, good, region = international.get(value) or _parse(value, tried)
         possible += weight * ok
         valid += weight * good
         if ok and region:

@@ -30,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from privlab.detect._names import fold
-from privlab.detect._util import share
+from privlab.detect._util import counted
 
 __all__ = ["COUNTRY_HINT_LANGUAGES", "POSTAL_PATTERNS", "country_codes", "place_evidence"]
 
@@ -145,24 +145,35 @@ def place_evidence(
     postal_hint:
         The column's name says postal code: digit-only formats count.
     """
-    text = values.cast(pl.String).str.strip_chars().drop_nulls()
-    if len(text) == 0:
+    stripped = values.cast(pl.String).str.strip_chars().drop_nulls()
+    if len(stripped) == 0:
         return None
+    counts = counted(stripped)  # each distinct value is looked at once, then weighted
+    text, weight = counts["value"], counts["count"].cast(pl.Float64) / len(stripped)
+
+    def share(mask: pl.Series) -> float:
+        return float((mask.fill_null(False).cast(pl.Float64) * weight).sum())
+
     codes = country_codes(text)
     country_share = share(codes.is_not_null())
     if country_share >= 0.8:
-        found = codes.drop_nulls().value_counts(sort=True).head(10)
+        found = (
+            pl.DataFrame({"value": codes, "count": counts["count"]})
+            .drop_nulls()
+            .group_by("value")
+            .agg(pl.col("count").sum())
+            .sort(["count", "value"], descending=[True, False])
+            .head(10)
+        )
         return {
             "kind": "country",
             "share": round(country_share, 4),
-            "countries": dict(
-                zip(found[codes.name].to_list(), found["count"].to_list(), strict=True)
-            ),
+            "countries": dict(zip(found["value"].to_list(), found["count"].to_list(), strict=True)),
         }
     folded = fold(text.str.replace_all(r"[-_]", " "))
     regions = _region_series().implode()
     region_share = share(folded.is_in(regions))
-    if region_share >= 0.8 and text.str.contains(r"\p{L}").mean() >= 0.9:  # type: ignore[operator]
+    if region_share >= 0.8 and share(text.str.contains(r"\p{L}")) >= 0.9:
         return {"kind": "region", "share": round(region_share, 4)}
     upper = text.str.to_uppercase()
     wanted = {c.upper() for c in countries}

@@ -36,7 +36,7 @@ _SHAPES: tuple[tuple[str, str, float], ...] = (
 
 def _bits_per_char(values: pl.Series) -> float:
     chars = values.str.replace_all("-", "").str.split("").explode()
-    counts = chars.value_counts()["count"].to_numpy().astype(float)
+    counts = chars.rename("value").value_counts()["count"].to_numpy().astype(float)
     total = counts.sum()
     if total == 0:
         return 0.0

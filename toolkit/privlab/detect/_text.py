@@ -21,13 +21,13 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import polars as pl
 
 from privlab.detect._detectors import iban_check, luhn, ssn_check
-from privlab.detect._ids import SCHEMES, _compact, _module
+from privlab.detect._ids import _RAW_SEPARATORS, SCHEMES, _compact, _module
 from privlab.detect._names import find_names
 from privlab.detect._phone import find_phones
 
@@ -76,21 +76,21 @@ def _personal_id(candidates: list[str]) -> list[str]:
     ssn_ok = ssn_check(series.str.replace_all(r"[ .]", "-").str.replace_all("-", "")) & ssn_shaped
     keep = set(series.filter(ssn_ok).to_list())
     rest = [c for c in candidates if c not in keep]
-    compact = {
-        raw: _compact(pl.Series(rest, dtype=pl.String), raw=raw).to_list() for raw in (False, True)
-    }
-    personal = [s for s in SCHEMES if s.personal and s.kind != "bank_account"]
-    for i, value in enumerate(rest):
-        for s in personal:
-            v = compact[s.module in ("se.personnummer", "fi.hetu", "mac")][i]
-            if not re.match(s.shape, v):
-                continue
+    compact = {raw: _compact(pl.Series(rest, dtype=pl.String), raw=raw) for raw in (False, True)}
+    pending = np.ones(len(rest), dtype=bool)
+    for s in SCHEMES:
+        if not s.personal or s.kind == "bank_account" or not pending.any():
+            continue
+        values = compact[s.module in _RAW_SEPARATORS]
+        shaped = values.str.contains(s.shape).fill_null(False).to_numpy() & pending
+        for i in np.flatnonzero(shaped):  # python-stdnum only on values of the scheme's shape
             try:
-                if _module(s.module).is_valid(v):
-                    keep.add(value)
-                    break
+                ok = bool(_module(s.module).is_valid(values[int(i)]))
             except Exception:
                 continue
+            if ok:
+                keep.add(rest[int(i)])
+                pending[i] = False
     return sorted(keep, key=lambda s: (-len(s), s))
 
 
@@ -113,7 +113,7 @@ def find_pii(
         international numbers and US, GB, DE, FR).
     """
     wanted = list(TEXT_TYPES) if types is None else [t for t in TEXT_TYPES if t in types]
-    text = texts.cast(pl.String).drop_nulls()
+    text = texts.cast(pl.String).drop_nulls().unique()  # each distinct text is read once
     regions = list(regions)
     out: dict[str, list[str]] = {}
     for kind in wanted:

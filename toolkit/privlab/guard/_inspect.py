@@ -27,7 +27,12 @@ Rules (``../shared/CONTRACTS.md``, "The guard"), for every release path:
 
 Detectors and overlap run on a seeded sample of 10,000 released rows: a rule
 that fires on a share *p* of the rows is missed with probability (1 − p)^10,000
-(stated per release in ``checked.detection``); class sizes use every row.
+(stated per release in ``checked.detection``). The source is profiled the same
+way (statistics over every row, detectors on its own 10,000-row sample), and a
+released column whose lineage says it is the source column unchanged takes the
+source column's classification instead of being profiled twice. Overlap compares
+64-bit hashes of the sampled released values with hashes of *every* value of the
+source's identifying columns; class sizes use every released row.
 
 Attacker: someone who reads the released files and may hold a copy of the source
 or of public registers — they must find no real identifier value in the release
@@ -38,16 +43,14 @@ more than the recipe allowed.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from privlab.detect import find_pii
-from privlab.profile import Profile, profile
+from privlab.profile import CombinationClasses, Profile, profile
 from privlab.release import ReleaseFacts
 
 __all__ = ["Finding", "GuardReport", "inspect_release"]
@@ -139,6 +142,41 @@ def _profile(frame: pl.DataFrame, seed: int) -> Profile:
     return profile(frame, sample_size=SAMPLE_ROWS, seed=seed, qi_analysis=False, exact=False)
 
 
+def _unchanged(kind: str, info: Any, src: pl.DataFrame | None, frame: pl.DataFrame) -> bool:
+    """The producer says this anonymized column is its source column, untouched."""
+    if kind != "anonymized" or info is None or src is None or info.source not in src.columns:
+        return False
+    if set(info.ops) - {"keep"}:
+        return False
+    return bool(src.schema[info.source] == frame.schema[info.name])
+
+
+def _released_profile(
+    kind: str,
+    frame: pl.DataFrame,
+    src: pl.DataFrame | None,
+    src_profile: Profile | None,
+    lineage: Mapping[str, Any],
+    seed: int,
+) -> Profile:
+    """The released table's profile; unchanged columns reuse the source's classification."""
+    if src_profile is not None and frame is src:
+        return src_profile
+    reused = {}
+    if src_profile is not None:
+        for name in frame.columns:
+            info = lineage.get(name)
+            if info is not None and _unchanged(kind, info, src, frame):
+                reused[name] = replace(src_profile.column(info.source), name=name)
+    fresh = [c for c in frame.columns if c not in reused]
+    profiled = _profile(frame.select(fresh), seed) if fresh else None
+    columns = [
+        reused[c] if c in reused else profiled.column(c)  # type: ignore[union-attr]
+        for c in frame.columns
+    ]
+    return Profile(rows=frame.height, columns=columns, qi_risk={}, sample_size=0, seed=seed)
+
+
 def _detection_probability(rows: int) -> dict[str, Any]:
     n = min(rows, SAMPLE_ROWS)
     return {
@@ -200,7 +238,7 @@ def inspect_release(
     for table, frame in released.items():
         checked["detection"][table or "data"] = _detection_probability(frame.height)
         rel_sample = _sample(frame, seed)
-        rel_profile = _profile(rel_sample, seed)
+        rel_profile = _released_profile(facts.kind, frame, src, src_profile, lineage, seed)
         for col in rel_profile.columns:
             info = lineage.get(col.name)
             _check_column(col, info, src_roles, src_profile, facts.kind, report, checked)
@@ -277,7 +315,8 @@ def _identifying_sources(kind: str, src: pl.DataFrame, src_profile: Profile | No
     if kind == "anonymized":
         return [c.name for c in src_profile.columns if c.role == "direct_identifier"]
     # synthetic: every high-cardinality text column (identifier-like codes, free text) and
-    # every direct identifier; measurements and dates coincide by chance and identify no one
+    # every direct identifier; measurements and dates coincide by chance, and a learned
+    # quasi-identifier (a postal code, a city) is shared by many people: none identifies
     threshold = max(20, int(0.2 * min(src.height, SAMPLE_ROWS)))
     return [
         c.name
@@ -287,6 +326,7 @@ def _identifying_sources(kind: str, src: pl.DataFrame, src_profile: Profile | No
         or (
             src.schema[c.name] == pl.String
             and c.distinct >= threshold
+            and c.role != "quasi_identifier"
             and c.semantic_type not in ("date", "date_of_birth", "numeric", "amount")
         )
     ]
@@ -305,72 +345,111 @@ def _check_replays(
     sources = [c for c in _identifying_sources(kind, src, src_profile) if c in src.columns]
     if not sources:
         return
-    values = {s: src[s].cast(pl.String).drop_nulls().unique() for s in sources}
-    text_sources = [
+    text_sources = {
         c.name
         for c in (src_profile.columns if src_profile else [])
         if c.semantic_type == "free_text"
-    ]
+    }
+    value_sources = [s for s in sources if s not in text_sources]  # notes: through their PII
     src_pii: set[str] = set()
     if kind == "synthetic":
-        for s in text_sources:
+        for s in text_sources & set(sources):
             for found in find_pii(_sample(src, 0)[s].cast(pl.String)).values():
                 src_pii.update(found)
+    # every value of each identifying source column, hashed once: (hash, source column)
+    hashed = (
+        pl.concat(
+            [
+                src.select(_hash(pl.col(s)).alias("h"))
+                .drop_nulls()
+                .unique()
+                .with_columns(pl.lit(s).alias("source"))
+                for s in value_sources
+            ]
+        )
+        if value_sources
+        else pl.DataFrame(schema={"h": pl.UInt64, "source": pl.String})
+    )
+    # the sampled released values in long form: (column, value, hash); one join finds them all
+    candidates = [
+        name
+        for name in rel_sample.columns
+        if not (
+            kind == "anonymized"
+            and getattr(lineage.get(name), "source", None) in sources
+            and name in report.kept
+        )  # a kept column carries its own values on purpose
+        and rel_sample[name].drop_nulls().n_unique() > 1
+    ]
+    long = pl.concat(
+        [
+            rel_sample.select(
+                pl.lit(name).alias("column"),
+                pl.col(name).cast(pl.String).alias("value"),
+            ).drop_nulls()
+            for name in candidates
+        ]
+        or [pl.DataFrame(schema={"column": pl.String, "value": pl.String})]
+    ).with_columns(_hash(pl.col("value")).alias("h"))
+    hits = long.join(hashed, on="h", how="inner")
     replays: dict[str, Any] = {}
-    for name in rel_sample.columns:
-        info = lineage.get(name)
-        own = getattr(info, "source", None)
-        if kind == "anonymized" and own in sources and name in report.kept:
-            continue  # a kept column carries its own values on purpose
-        column = rel_sample[name].cast(pl.String)
-        if column.drop_nulls().n_unique() <= 1:
-            continue
-        for s in sources:
-            if (
-                kind == "anonymized"
-                and s == own
-                and not (set(getattr(info, "ops", ()) or ()) & {"pseudonymize"})
-            ):
-                continue  # released unchanged: rule 1 names it
-            if s in text_sources:
-                continue  # whole notes are compared through their PII below
-            hits = column.filter(column.is_in(values[s].implode()).fill_null(False))
-            if len(hits):
-                replays.setdefault(name, []).append(
-                    {"source_column": s, "values": len(hits),
-                     "masked_examples": [_mask(v) for v in hits.unique().sort().head(2).to_list()]}
-                )  # fmt: skip
-        if kind == "synthetic" and rel_sample[name].dtype == pl.String:
-            in_text = find_pii(column)
-            leaked = sorted(
-                {v for vals in in_text.values() for v in vals} & (src_pii | _all(values))
-            )
+    for (name, s), group in hits.group_by(["column", "source"], maintain_order=True):
+        info = lineage.get(str(name))
+        own = getattr(info, "source", None) or str(name)
+        if (
+            kind == "anonymized"
+            and s == own
+            and "pseudonymize" not in set(info.ops if info else ())
+        ):
+            continue  # released unchanged: rule 1 names it
+        values = group["value"]
+        replays.setdefault(str(name), []).append(
+            {"source_column": s, "values": len(values),
+             "masked_examples": [_mask(v) for v in values.unique().sort().head(2).to_list()]}
+        )  # fmt: skip
+    if kind == "synthetic" and value_sources:
+        for name in candidates:
+            column = rel_sample[name]
+            if column.dtype != pl.String or _mean_tokens(column) < 3:
+                continue  # PII inside values: only multi-word text can carry it
+            in_text = {v for vals in find_pii(column).values() for v in vals}
+            leaked = sorted((in_text & src_pii) | _real_values(in_text, hashed))
             if leaked:
                 replays.setdefault(name, []).append(
                     {"source_column": "PII in source text or identifiers", "values": len(leaked),
                      "masked_examples": [_mask(v) for v in leaked[:2]]}
                 )  # fmt: skip
-    for name, hits in replays.items():
-        total = sum(h["values"] for h in hits)
+    for name, found in replays.items():
+        total = sum(h["values"] for h in found)
         report.findings.append(
             Finding(
                 name,
                 "replay",
                 f"column {name!r} carries {total} real value(s) of "
-                + ", ".join(repr(h["source_column"]) for h in hits)
+                + ", ".join(repr(h["source_column"]) for h in found)
                 + " (in the 10,000-row sample)",
-                {"replays": hits},
+                {"replays": found},
             )
         )
     checked["replay_sources"] = sources
 
 
-def _all(values: Mapping[str, pl.Series]) -> set[str]:
-    out: set[str] = set()
-    for series in values.values():
-        if series.len() <= 200_000:
-            out.update(series.to_list())
-    return out
+def _hash(expr: pl.Expr) -> pl.Expr:
+    """A 64-bit hash of the value as text (so 123 and "123" meet)."""
+    return expr.cast(pl.String).hash(0x5EED)
+
+
+def _mean_tokens(column: pl.Series) -> float:
+    value = column.str.count_matches(r"\S+").cast(pl.Float64).mean()
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _real_values(strings: set[str], hashed: pl.DataFrame) -> set[str]:
+    """Those of *strings* whose hash is among the source's identifying values' hashes."""
+    if not strings or hashed.height == 0:
+        return set()
+    probe = pl.DataFrame({"value": sorted(strings)}).with_columns(_hash(pl.col("value")).alias("h"))
+    return set(probe.join(hashed.select("h"), on="h", how="semi")["value"].to_list())
 
 
 def _declared(facts: ReleaseFacts) -> tuple[list[str], int | None]:
@@ -397,34 +476,16 @@ def _check_combinations(
     uncovered = [q for q in qis if q not in declared]
     if not uncovered or frame.height == 0:
         return
-    codes = frame.select(
-        pl.col(q)
-        .cast(pl.String)
-        .fill_null("\x00")
-        .cast(pl.Categorical)
-        .to_physical()
-        .cast(pl.Int64)
-        for q in qis
-    )
-    cards = {q: int(codes[q].max() or 0) + 1 for q in qis}  # type: ignore[arg-type]
+    classes = CombinationClasses(frame, qis)  # one pass over every released row
     worst: list[dict[str, Any]] = []
     for r in (1, 2, 3):
         for combo in itertools.combinations(qis, r):
             if not set(combo) & set(uncovered):
                 continue
-            size = math.prod(cards[c] for c in combo)
-            if size < (1 << 62):
-                key = np.zeros(frame.height, dtype=np.int64)
-                for c in combo:
-                    key = key * cards[c] + codes[c].to_numpy()
-                counts = pl.Series(key).unique_counts()
-            else:
-                counts = frame.select(pl.struct(list(combo)).hash(7).alias("h"))[
-                    "h"
-                ].unique_counts()
-            smallest = int(counts.min() or 0)  # type: ignore[arg-type]
+            counts = classes.sizes(combo)
+            smallest = int(counts.min()) if counts.size else 0
             if smallest < threshold:
-                below = int(counts.filter(counts < threshold).sum())
+                below = int(counts[counts < threshold].sum())
                 worst.append({"columns": list(combo), "min_class_size": smallest,
                               "records_below": below})  # fmt: skip
     if not worst:

@@ -6,6 +6,7 @@ import math
 
 import polars as pl
 
+from privlab.detect import parse_dates
 from privlab.hierarchy._hierarchy import (
     Hierarchy,
     date_hierarchy,
@@ -18,9 +19,10 @@ __all__ = ["suggest"]
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
 _DATE_LEVELS = ["month", "quarter", "year", "decade"]
+_DATE_TYPES = frozenset({"date", "date_of_birth"})
 
 
-def suggest(series: pl.Series) -> Hierarchy:
+def suggest(series: pl.Series, *, semantic_type: str | None = None) -> Hierarchy:
     """A reasonable generalization hierarchy for a quasi-identifier column.
 
     Numbers → four nested interval widths (5, 10, 20, 40 × a power of ten that
@@ -32,6 +34,10 @@ def suggest(series: pl.Series) -> Hierarchy:
     ----------
     series:
         The column's values (the name is not used).
+    semantic_type:
+        The profile's type for the column, when known. ``"date"`` or
+        ``"date_of_birth"`` text in other orders (``31.12.1980``, ``12/31/1980``)
+        gets a date hierarchy that reads the formats the values are written in.
 
     Returns
     -------
@@ -47,6 +53,8 @@ def suggest(series: pl.Series) -> Hierarchy:
     {'type': 'interval', 'widths': [5, 10, 20, 40]}
     >>> suggest(pl.Series("sex", ["F", "M"])).to_spec()
     {'type': 'suppress'}
+    >>> suggest(pl.Series(["12/31/1980", "11/30/1975"]), semantic_type="date_of_birth").to_spec()
+    {'type': 'date', 'levels': ['month', 'quarter', 'year', 'decade'], 'formats': ['%m/%d/%Y']}
     """
     values = series.drop_nulls()
     dtype = series.dtype
@@ -63,6 +71,10 @@ def suggest(series: pl.Series) -> Hierarchy:
     text = values.cast(pl.String)
     if len(text) and text.str.contains(_ISO_DATE).all():
         return date_hierarchy(levels=_DATE_LEVELS)
+    if semantic_type in _DATE_TYPES and len(text):
+        parsed = parse_dates(text)
+        if parsed.is_date:
+            return date_hierarchy(levels=_DATE_LEVELS, formats=list(parsed.formats))
     lengths = text.str.len_chars().unique()
     if len(text) and lengths.len() == 1 and text.str.contains(r"^\d+$").all():
         width = int(lengths[0])

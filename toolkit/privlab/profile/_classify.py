@@ -205,13 +205,13 @@ def table_context(sample: pl.DataFrame) -> TableContext:
         if len(values) == 0:
             continue
         if _mean(values.str.contains(r"^[A-Z]{2}\d{2}\s?[A-Z0-9]")) >= 0.8:
-            for code, count in values.str.slice(0, 2).value_counts().iter_rows():
+            for code, count in values.str.slice(0, 2).rename("v").value_counts().iter_rows():
                 found[code] = found.get(code, 0) + int(count)
             continue
         if values.n_unique() <= 300:
             codes = country_codes(values)
             if _mean(codes.is_not_null()) >= 0.8:
-                for code, count in codes.drop_nulls().value_counts().iter_rows():
+                for code, count in codes.drop_nulls().rename("v").value_counts().iter_rows():
                     found[code] = found.get(code, 0) + int(count)
     ranked = sorted(found, key=lambda c: -found[c])
     return TableContext(countries=tuple(ranked[:20]))
@@ -224,13 +224,17 @@ def _match_detectors(
     by_type: dict[str, list[Any]] = {}
     for d in DETECTORS:
         by_type.setdefault(d.name, []).append(d)
+    # each distinct value is matched (and validated) once, then weighted by its count
+    counts = text.rename("v").value_counts()
+    distinct = counts["v"]
+    weight = counts["count"].cast(pl.Float64) / max(len(text), 1)
     best: tuple[str, float] | None = None
     for kind, detectors in by_type.items():
-        matched = pl.Series([False] * len(text), dtype=pl.Boolean)
-        valid = pl.Series([False] * len(text), dtype=pl.Boolean)
+        matched = pl.Series([False] * len(distinct), dtype=pl.Boolean)
+        valid = pl.Series([False] * len(distinct), dtype=pl.Boolean)
         entry: dict[str, Any] = {}
         for d in detectors:
-            match = text.str.contains(d.pattern).fill_null(False)
+            match = distinct.str.contains(d.pattern).fill_null(False)
             if not match.any():
                 continue
             ok = match
@@ -238,21 +242,17 @@ def _match_detectors(
                 idx = np.flatnonzero(match.to_numpy())
                 passed = np.ones(len(idx), dtype=bool)
                 for label, check in d.validators:
-                    passed &= check(text.gather(idx)).to_numpy()
+                    passed &= check(distinct.gather(idx)).to_numpy()
                     entry.setdefault("validators", []).append(label)
-                arr = np.zeros(len(text), dtype=bool)
+                arr = np.zeros(len(distinct), dtype=bool)
                 arr[idx] = passed
                 ok = pl.Series(arr, dtype=pl.Boolean)
             matched = matched | match
             valid = valid | ok
-        share = _mean(matched)
+        share = float((matched.cast(pl.Float64) * weight).sum())
         if share == 0:
             continue
-        pass_rate = _mean(valid.filter(matched))
-        entry["pattern_share"] = round(share, 4)
-        if "validators" in entry:
-            entry["validator_pass_rate"] = round(pass_rate, 4)
-        evidence.setdefault("detectors", {})[kind] = entry
+        pass_rate = float((valid.cast(pl.Float64) * weight).sum()) / share
         d0 = detectors[0]
         if share >= d0.min_share and pass_rate >= d0.min_valid:
             score = share * pass_rate
@@ -428,7 +428,9 @@ def _text(
     mean_tokens = _mean(token_count)
     names = name_evidence(text)
     evidence["name_evidence"] = names
-    if uniqueness >= 0.2 and names["shape_share"] >= 0.8 and names["known_share"] >= 0.5:
+    # many distinct names, or names that repeat (visits, orders of the same people)
+    many = uniqueness >= 0.2 or distinct >= 100
+    if many and names["shape_share"] >= 0.8 and names["known_share"] >= 0.5:
         return Classified("person_name", min(0.55 + 0.45 * names["known_share"], 0.99), evidence)
     if uniqueness >= 0.05 and distinct >= 20 and names["single_first_share"] >= 0.8:
         evidence["first_names_only"] = True
@@ -443,10 +445,11 @@ def _text(
         return Classified("special_category", 0.75, evidence, special_category=True)
     id_share = _mean(text.str.contains(_ID_LIKE))
     # a foreign key to people: named so, or shaped like one (C10514: a letter or two, digits)
-    person_key = (
-        bool(_PERSON_KEYS.search(name)) or _mean(text.str.contains(r"^[A-Z]{1,2}\d{4,}$")) >= 0.95
-    )
-    if id_share >= 0.95 and (uniqueness >= 0.9 or (person_key and distinct >= 0.1 * n)):
+    named_key = bool(_PERSON_KEYS.search(name))
+    person_key = named_key or _mean(text.str.contains(r"^[A-Z]{1,2}\d{4,}$")) >= 0.95
+    # named for people and repeated (visits, orders of the same patients): still their key
+    repeated = person_key and (distinct >= 0.1 * n or (named_key and distinct >= 100))
+    if id_share >= 0.95 and (uniqueness >= 0.9 or repeated):
         evidence["id_shape_share"] = round(id_share, 4)
         return Classified(
             "record_key", 0.8, evidence, "identifier-shaped values, (nearly) one per row"

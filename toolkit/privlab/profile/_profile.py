@@ -31,13 +31,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from privlab.anonymize import Recipe
 from privlab.exceptions import ColumnNotFoundError, InputError
 from privlab.hierarchy import suggest as suggest_hierarchy
 from privlab.io import read
+from privlab.profile._classes import CombinationClasses
 from privlab.profile._classify import Classified, classify, role_of, table_context
 
 __all__ = ["ROLES", "ColumnProfile", "Profile", "profile"]
@@ -302,39 +302,8 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
     empty: dict[str, Any] = {"min_class_size": None, "unique_share": None, "risky_combinations": []}
     if not qis or n == 0:
         return empty
-    coded = frame.select(
-        [
-            # dense integer codes; categorical encoding hashes, a string rank would sort
-            pl.col(q)
-            .cast(pl.String)
-            .cast(pl.Categorical)
-            .to_physical()
-            .rank("dense")
-            .fill_null(0)
-            .cast(pl.Int64)
-            .alias(q)
-            for q in qis
-        ]
-    )
-    codes = {q: coded[q].to_numpy() for q in qis}
-    cards = {q: int(codes[q].max()) + 1 for q in qis}
-
-    def class_sizes(cols: Sequence[str]) -> np.ndarray:
-        """Records per distinct combination of *cols* (one packed integer key per record)."""
-        size = 1
-        for c in cols:
-            size *= cards[c]
-        if size >= 1 << 62:
-            keys = frame.select(pl.struct(list(cols)).hash(7).alias("k"))["k"]
-            return keys.unique_counts().to_numpy()
-        key = np.zeros(n, dtype=np.int64)
-        for c in cols:
-            key = key * cards[c] + codes[c]
-        if size <= max(4 * n, 1 << 20):
-            counts = np.bincount(key, minlength=size)
-            return counts[counts > 0]
-        return pl.Series(key).unique_counts().to_numpy()
-
+    classes = CombinationClasses(frame, qis)  # the one pass over every row
+    class_sizes = classes.sizes
     full = class_sizes(qis)
     combos = []
     for r in (1, 2, 3):
@@ -399,28 +368,7 @@ def profile(
     frame = read(data).collect()
     timings["read"] = time.perf_counter() - clock
     n = frame.height
-    stats: dict[str, dict[str, Any]] = {}
-    plain = [c for c, t in frame.schema.items() if not (t.is_nested() or t in (pl.Object,))]
-    if n and plain:
-        row = frame.select(
-            *[pl.col(c).null_count().alias(f"{c}\x1fnull") for c in frame.columns],
-            *[
-                (pl.col(c).n_unique() if exact else pl.col(c).approx_n_unique())
-                .cast(pl.Int64)
-                .alias(f"{c}\x1fdistinct")
-                for c in plain
-            ],
-        ).row(0, named=True)
-    else:
-        row = {f"{c}\x1fnull": frame[c].null_count() for c in frame.columns}
-    for c in frame.columns:
-        distinct = min(int(row.get(f"{c}\x1fdistinct", 0) or 0), n)
-        stats[c] = {
-            "null_share": float(row[f"{c}\x1fnull"]) / n if n else 0.0,
-            "distinct": distinct,
-            "uniqueness": distinct / n if n else 0.0,
-            "entropy": _entropy(frame, c) if exact and n and c in plain else 0.0,
-        }
+    stats = _statistics(frame, exact=exact)
     timings["statistics"] = time.perf_counter() - clock - timings["read"]
     mark = time.perf_counter()
     sample = frame.sample(n=min(sample_size, n), seed=seed) if n else frame
@@ -434,7 +382,7 @@ def profile(
             found = Classified("unknown", 0.0, {}, f"could not profile: {type(exc).__name__}")
         evidence = found.evidence
         if found.hierarchy and exact:
-            hierarchy = _hierarchy_spec(frame[c])
+            hierarchy = _hierarchy_spec(frame[c], found.kind)
             if hierarchy is not None:
                 evidence["hierarchy"] = hierarchy
         if found.special_category:
@@ -473,17 +421,40 @@ def profile(
     )
 
 
-def _hierarchy_spec(series: pl.Series) -> Any:
+def _hierarchy_spec(series: pl.Series, semantic_type: str) -> Any:
+    # the rule-based suggestions depend on the set of values only: pass each value once
     try:
-        return suggest_hierarchy(series).to_spec()
+        return suggest_hierarchy(series.unique(), semantic_type=semantic_type).to_spec()
     except Exception:  # a hierarchy is a convenience; the type stands without it
         return None
 
 
-def _entropy(frame: pl.DataFrame, column: str) -> float:
-    """Shannon entropy (bits) of the column's value distribution, over every row."""
-    counts = frame.select(pl.col(column).unique_counts())[column].to_numpy().astype(np.float64)
-    if counts.size == 0:
-        return 0.0
-    p = counts / counts.sum()
-    return float(-(p * np.log2(p)).sum())
+def _statistics(frame: pl.DataFrame, *, exact: bool) -> dict[str, dict[str, Any]]:
+    """Missing share, distinct count, uniqueness and entropy per column, over every row.
+
+    One lazy query: each column's value counts are computed once (common
+    subexpression) and give both the distinct count and the entropy.
+    """
+    n = frame.height
+    plain = [c for c, t in frame.schema.items() if not (t.is_nested() or t in (pl.Object,))]
+    exprs: list[pl.Expr] = [pl.col(c).null_count().alias(f"{c}\x1fnull") for c in frame.columns]
+    if n:
+        for c in plain:
+            if exact:
+                counts = pl.col(c).unique_counts()
+                exprs.append(counts.len().cast(pl.Int64).alias(f"{c}\x1fdistinct"))
+                exprs.append(counts.entropy(base=2).alias(f"{c}\x1fentropy"))
+            else:
+                exprs.append(pl.col(c).approx_n_unique().cast(pl.Int64).alias(f"{c}\x1fdistinct"))
+    row = frame.lazy().select(exprs).collect().row(0, named=True) if exprs else {}
+    stats: dict[str, dict[str, Any]] = {}
+    for c in frame.columns:
+        distinct = min(int(row.get(f"{c}\x1fdistinct") or 0), n)
+        entropy = row.get(f"{c}\x1fentropy")
+        stats[c] = {
+            "null_share": float(row[f"{c}\x1fnull"]) / n if n else 0.0,
+            "distinct": distinct,
+            "uniqueness": distinct / n if n else 0.0,
+            "entropy": max(float(entropy), 0.0) if entropy is not None else 0.0,
+        }
+    return stats

@@ -278,13 +278,13 @@ def replay_check(
         every_real.update(series.to_list())
     for name, values in identifying.items():
         syn = synthetic[name].cast(pl.String)
-        count = int(syn.is_in(values.implode()).fill_null(False).sum())
+        hit = syn.is_in(values.implode()).fill_null(False)  # a whole real value
         if synthetic.schema[name] == pl.String:
             in_text = find_pii(syn.drop_nulls())
             leaked = {v for vals in in_text.values() for v in vals} & (real_pii | every_real)
-            if leaked:
-                count += int(syn.str.contains_any(sorted(leaked)).fill_null(False).sum())
-        out[name] = count
+            if leaked:  # or real PII inside a (text) value; each row counts once
+                hit = hit | syn.str.contains_any(sorted(leaked)).fill_null(False)
+        out[name] = int(hit.sum())
     return out
 
 

@@ -111,6 +111,7 @@ class Synthetic:
         self.timings = timings
         self.replay_redrawn = replay_redrawn
         self.report: SynthReport | None = None
+        self.kept: dict[str, str] = {}  # {column: reason} of the last release's overrides
         self._real = real
         self._holdout = holdout
         self._synthesizer = synthesizer
@@ -183,8 +184,9 @@ class Synthetic:
         """JSON-ready description of this release for a catalog: no real values.
 
         Keys: ``kind``, ``model``, ``params``, ``seed``, ``input_fingerprint``,
-        ``rows``, ``timings``, ``replay_redrawn``, ``metadata`` and, once evaluated,
-        ``evaluation`` (the headline figures of the report).
+        ``rows``, ``timings``, ``replay_redrawn``, ``metadata``, once evaluated
+        ``evaluation`` (the headline figures of the report) and, once released with
+        ``keep=``, ``keep`` (``{column: reason}`` the guard was overridden for).
         """
 
         out: dict[str, Any] = {
@@ -201,6 +203,8 @@ class Synthetic:
         }
         if self.report is not None:
             out["evaluation"] = self.report.summary()
+        if self.kept:
+            out["keep"] = dict(self.kept)
         return out
 
     def save(
@@ -228,13 +232,15 @@ class Synthetic:
         Returns the folder.
         """
         files: list[Path] = []
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
         def write(approval: Approval) -> list[Path]:
+            self.kept = dict(facts.keep)  # the guard let these through: say so in the manifest
             files.extend(self._write(Path(folder)))
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override, keep),
+            facts,
             write,
             governance=governance,
             store=store,
@@ -273,8 +279,10 @@ class Synthetic:
         for target in (path, *([report] if report is not None else [])):
             check_not_source(target, *sources)
         files: list[Path] = []
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
         def write_files(approval: Approval) -> list[Path]:
+            self.kept = dict(facts.keep)
             files.append(write_frame(self.data, path))
             if report is not None and self.report is not None:
                 summary = {**self.report.to_dict(), "manifest": self.manifest()}
@@ -282,7 +290,7 @@ class Synthetic:
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override, keep),
+            facts,
             write_files,
             governance=governance,
             store=store,
