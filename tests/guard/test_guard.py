@@ -65,13 +65,13 @@ def test_month_first_birth_dates_are_generalized_or_refused(tmp_path: Path) -> N
     with pytest.raises(PolicyViolationError, match="dob"):
         pv.anonymize(data, recipe).write(tmp_path / "raw.parquet")
     assert list(tmp_path.iterdir()) == []
-    try:
-        release = pv.anonymize(data, profile.suggest_recipe())
-    except pv.exceptions.PrivacyTargetError:
-        return  # refused: nothing released
-    out = release.write(tmp_path / "ok.parquet")
+    hierarchy = profile.column("dob").evidence["hierarchy"]
+    assert hierarchy["type"] == "date"
+    assert hierarchy["formats"][0] == "%m/%d/%Y"  # read month-first, as written
+    out = pv.anonymize(data, profile.suggest_recipe()).write(tmp_path / "ok.parquet")
     released = pl.read_parquet(out)
     assert not released["dob"].cast(pl.String).is_in(data["dob"].implode()).any()
+    assert released["dob"].str.contains(r"^\d{4}").all()  # periods (month … decade), not dates
 
 
 def test_keep_with_a_reason_releases_and_records_it(tmp_path: Path) -> None:
@@ -170,3 +170,44 @@ def test_anonymize_cli_keep(tmp_path: Path) -> None:
     assert not (tmp_path / "o.csv").exists()
     ok = CliRunner().invoke(main, [*args, "--keep", "mail=opt-in list"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_guard_cli_without_a_manifest_profiles_every_column(tmp_path: Path) -> None:
+    """Attacker: a file made outside privlab keeps a source column's name, not its values.
+
+    Without a manifest nothing says the column is unchanged, so the guard must look at
+    its values (here e-mails under the name of the amounts) instead of trusting the name.
+    """
+    src = tmp_path / "src.csv"
+    _people().write_csv(src)
+    out = tmp_path / "out.csv"
+    _people().select("sex", pl.col("mail").alias("amount")).write_csv(out)
+    refused = CliRunner().invoke(
+        main, ["guard", str(out), "--source", str(src), "--format", "json"]
+    )
+    assert refused.exit_code == 1
+    report = json.loads(refused.output)
+    assert report["checked"]["columns"]["amount"]["semantic_type"] == "email"
+    assert {f["column"] for f in report["findings"]} >= {"amount"}
+
+
+def test_unchanged_columns_take_the_source_classification() -> None:
+    """A column the lineage declares untouched is classified as its source column."""
+    src = _people()
+    released = src.select("mail", "sex", pl.col("amount").round(0))
+    facts = ReleaseFacts(
+        kind="anonymized",
+        dataset=None,
+        columns=(
+            ColumnFacts("mail", "mail"),
+            ColumnFacts("sex", "sex"),
+            ColumnFacts("amount", "amount", ops=("round",)),
+        ),
+        source=src,
+        released=released,
+    )
+    report = inspect_release(facts)
+    columns = report.checked["columns"]
+    assert columns["mail"]["semantic_type"] == "email"
+    assert columns["sex"]["semantic_type"] == "sex"
+    assert [f.column for f in report.blocking if f.kind == "direct_identifier"] == ["mail"]

@@ -249,3 +249,11 @@ def test_identifiers_never_replay_holdout_rows_either() -> None:
     )
     assert syn.replay_redrawn.get("data", {}).get("who", 0) > 0
     assert not syn.data["who"].is_in(real["who"].implode()).any()
+
+
+def test_keep_reasons_go_into_the_written_manifest(fitted: Any, tmp_path: Path) -> None:
+    """An override of the release guard is recorded where the release is (and audited)."""
+    out = fitted.save(tmp_path / "kept", keep={"city": "coarse area, agreed with the DPO"})
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["keep"] == {"city": "coarse area, agreed with the DPO"}
+    assert "keep" not in fitted.manifest()  # the object itself carries no release state

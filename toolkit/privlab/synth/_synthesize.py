@@ -111,7 +111,6 @@ class Synthetic:
         self.timings = timings
         self.replay_redrawn = replay_redrawn
         self.report: SynthReport | None = None
-        self.kept: dict[str, str] = {}  # {column: reason} of the last release's overrides
         self._real = real
         self._holdout = holdout
         self._synthesizer = synthesizer
@@ -184,9 +183,9 @@ class Synthetic:
         """JSON-ready description of this release for a catalog: no real values.
 
         Keys: ``kind``, ``model``, ``params``, ``seed``, ``input_fingerprint``,
-        ``rows``, ``timings``, ``replay_redrawn``, ``metadata``, once evaluated
-        ``evaluation`` (the headline figures of the report) and, once released with
-        ``keep=``, ``keep`` (``{column: reason}`` the guard was overridden for).
+        ``rows``, ``timings``, ``replay_redrawn``, ``metadata`` and, once evaluated,
+        ``evaluation`` (the headline figures of the report). A release made with
+        ``keep=`` adds ``keep`` (``{column: reason}``) to the manifest it writes.
         """
 
         out: dict[str, Any] = {
@@ -203,9 +202,11 @@ class Synthetic:
         }
         if self.report is not None:
             out["evaluation"] = self.report.summary()
-        if self.kept:
-            out["keep"] = dict(self.kept)
         return out
+
+    def _released_manifest(self, keep: Mapping[str, str]) -> dict[str, Any]:
+        """The manifest as written: with the columns the guard was overridden for."""
+        return {**self.manifest(), **({"keep": dict(keep)} if keep else {})}
 
     def save(
         self,
@@ -235,8 +236,7 @@ class Synthetic:
         facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
         def write(approval: Approval) -> list[Path]:
-            self.kept = dict(facts.keep)  # the guard let these through: say so in the manifest
-            files.extend(self._write(Path(folder)))
+            files.extend(self._write(Path(folder), facts.keep))
             return files
 
         submit(
@@ -282,10 +282,9 @@ class Synthetic:
         facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
         def write_files(approval: Approval) -> list[Path]:
-            self.kept = dict(facts.keep)
             files.append(write_frame(self.data, path))
             if report is not None and self.report is not None:
-                summary = {**self.report.to_dict(), "manifest": self.manifest()}
+                summary = {**self.report.to_dict(), "manifest": self._released_manifest(facts.keep)}
                 files.append(write_json(report, summary))
             return files
 
@@ -345,7 +344,7 @@ class Synthetic:
             override=override,
         )
 
-    def _write(self, folder: Path) -> list[Path]:
+    def _write(self, folder: Path, keep: Mapping[str, str]) -> list[Path]:
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         written = [
@@ -353,7 +352,7 @@ class Synthetic:
         ]
         written += [
             write_json(out / "metadata.json", self.metadata.to_dict()),
-            write_json(out / "manifest.json", self.manifest()),
+            write_json(out / "manifest.json", self._released_manifest(keep)),
         ]
         if self.report is not None:
             written.append(write_json(out / "report.json", self.report.to_dict()))
