@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -67,8 +68,13 @@ def _distinct(texts: pl.Series, pattern: str) -> list[str]:
     return [v for v in found.to_list() if v]
 
 
+#: Digit groups that are dates as written (2024-02-09, 09.02.2024): no ID looks like one.
+_DATE_LIKE = r"^(?:\d{4}[./\-]\d{1,2}[./\-]\d{1,2}|\d{1,2}[./\-]\d{1,2}[./\-]\d{4})$"
+
+
 def _personal_id(candidates: list[str]) -> list[str]:
     """Candidates that are a personal ID under some scheme (or US SSN ranges)."""
+    candidates = [c for c in candidates if not re.match(_DATE_LIKE, c)]
     if not candidates:
         return []
     series = pl.Series(candidates, dtype=pl.String)
