@@ -77,7 +77,9 @@ _TITLE_RE = rf"^(?:(?:{TITLES})\.?\s+)+"
 _SUFFIX_RE = (
     r"(?:,?\s+(?:Jr|Sr|II|III|IV|MD|PhD|DDS|DVM|MBA|B\.?Sc|M\.?Sc|B\.?A|M\.?A|LL\.?M)\.?)+$"
 )
-_WORD = r"\p{Lu}[\p{Ll}\p{Lm}'’]*(?:-\p{Lu}?[\p{Ll}\p{Lm}'’]+)*\.?"
+#: One capitalized word: McDonald, O'Brien, Nilsson-Johansson, an initial "J." — and it
+#: must end at a word boundary, so "MD" or "PhD" are not read as "M" or "Ph".
+_WORD = r"\p{Lu}[\p{Ll}\p{Lm}]*(?:\p{Lu}[\p{Ll}\p{Lm}]+)?(?:['’-]\p{Lu}?[\p{Ll}\p{Lm}]+)*(?:\.|\b)"
 _LATIN_NAME = rf"^{_WORD}(?:,?\s+(?:(?:{PARTICLES})\s+)*{_WORD}){{1,3}}$"
 _CJK_NAME = (
     r"^[\p{Han}\p{Hiragana}\p{Katakana}]{1,4}[ \u3000]?[\p{Han}\p{Hiragana}\p{Katakana}]{1,4}$"
@@ -233,6 +235,7 @@ def find_names(texts: pl.Series) -> list[str]:
     vocab = sorted({w.strip(".,") for ws in words_of.values() for w in ws})
     folded_vocab = dict(zip(vocab, fold(pl.Series(vocab, dtype=pl.String)).to_list(), strict=True))
     out: set[str] = set()
+    suffix = re.compile(_SUFFIX_RE)
     for cand, words in words_of.items():
         if not cand[0].isascii() and re.match(r"^[\u3400-\u9fff\uac00-\ud7af]", cand):
             if cand[0] in cjk or cand[:2] in cjk:
@@ -245,9 +248,9 @@ def find_names(texts: pl.Series) -> list[str]:
             if any(p in first for p in parts) and i + 1 < len(words):
                 nxt = folded[i + 1]
                 if nxt in first or nxt in family or words[i + 1][:1].isupper():
-                    out.add(" ".join(words[i:]))
+                    out.add(suffix.sub("", " ".join(words[i:])))  # "Jr.", "MD" name no one
                     break
             if has_title and i >= 1 and (w in family or any(p in family for p in parts)):
-                out.add(" ".join(words))
+                out.add(suffix.sub("", " ".join(words)))
                 break
     return sorted(out, key=lambda s: (-len(s), s))

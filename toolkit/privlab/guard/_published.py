@@ -58,14 +58,34 @@ _LABELS = {
 }
 
 
+def _strings(value: Any) -> list[str]:
+    """The text in a cell: strings, and the string keys and leaves of nested values.
+
+    Numbers (also inside a nested mapping) are figures, not identifiers: the digits
+    of ``0.06321008056186739`` must not be read as a card number.
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        out = [str(k) for k in value if isinstance(k, str)]
+        for item in value.values():
+            out.extend(_strings(item))
+        return out
+    if isinstance(value, list | tuple | set):
+        return [s for item in value for s in _strings(item)]
+    if value is None or isinstance(value, bool | int | float):
+        return []
+    return [str(value)]
+
+
 def _text_cells(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     """``{column: [text values]}``: what the page shows as text (numbers left out)."""
     out: dict[str, list[str]] = {}
     for row in rows:
         for key, value in row.items():
-            if value is None or isinstance(value, bool | int | float):
-                continue
-            out.setdefault(str(key), []).append(str(value))
+            found = _strings(value)
+            if found:
+                out.setdefault(str(key), []).extend(found)
     return out
 
 

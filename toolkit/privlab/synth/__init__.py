@@ -14,7 +14,7 @@ from privlab.synth._attacks import (
     linkability_risk,
     singling_out_risk,
 )
-from privlab.synth._evaluate import SynthReport, evaluate_synthetic, replay_check
+from privlab.synth._evaluate import SynthReport, evaluate_synthetic
 from privlab.synth._metadata import (
     ColumnPlan,
     Relationship,
@@ -23,6 +23,7 @@ from privlab.synth._metadata import (
     build_metadata,
     sanitize_sdv_metadata,
 )
+from privlab.synth._replay import replay_check
 from privlab.synth._synthesize import Synthetic, synthesize
 
 __all__ = [

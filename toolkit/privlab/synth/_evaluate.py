@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from privlab.detect import find_pii, parse_dates
 from privlab.exceptions import SynthesisError
 from privlab.synth._attacks import (
     AttackResult,
@@ -39,12 +38,13 @@ from privlab.synth._attacks import (
 from privlab.synth._boundary import as_polars, to_sdv
 from privlab.synth._dcr import dcr_baseline_protection, dcr_overfitting_protection
 from privlab.synth._metadata import SynthMetadata, TablePlan
+from privlab.synth._replay import replay_check
 from privlab.synth._seeding import derive_seeds
 
 if TYPE_CHECKING:  # pragma: no cover
     from privlab.synth._synthesize import Synthetic
 
-__all__ = ["SynthReport", "evaluate_synthetic", "replay_check"]
+__all__ = ["SynthReport", "evaluate_synthetic"]
 
 # Anonymeter's default allows 10 million attempts to find singling-out predicates,
 # which takes minutes on small or coarse tables that have few unique combinations.
@@ -211,81 +211,6 @@ def _copy_rate(synthetic: pl.DataFrame, real: pl.DataFrame, columns: list[str]) 
     except pl.exceptions.PolarsError:
         return None
     return hits / synthetic.height
-
-
-def replay_check(
-    real: pl.DataFrame,
-    synthetic: pl.DataFrame,
-    *,
-    holdout: pl.DataFrame | None = None,
-    plan: TablePlan | None = None,
-) -> dict[str, int]:
-    """Real values a synthetic table replays, per column (every column, free text included).
-
-    A synthetic value replays when it equals a value of the same column in the
-    real rows (training and holdout) and that column is identifying: generated
-    (identifiers, keys, text) or high-cardinality text. Inside synthetic text, any
-    e-mail, phone, national ID, IBAN or name (:func:`privlab.detect.find_pii`)
-    that occurs in the real table — in an identifying column or inside real text —
-    counts too. Low-cardinality categories and measurements repeat by design and
-    are not counted.
-
-    Parameters
-    ----------
-    real, synthetic:
-        Training rows and the synthetic rows (same columns).
-    holdout:
-        Real rows kept out of fitting; they count as real.
-    plan:
-        The synthesis plan of the table (which columns were generated).
-
-    Returns
-    -------
-    dict
-        ``{column: replayed values}`` for every identifying column (0 when clean).
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> real = pl.DataFrame({"mail": [f"u{i}@x.org" for i in range(30)], "k": [1, 2] * 15})
-    >>> syn = pl.DataFrame({"mail": ["u3@x.org"] + [f"s{i}@y.org" for i in range(29)],
-    ...                     "k": [1] * 30})
-    >>> replay_check(real, syn)
-    {'mail': 1}
-    """
-    rows = real if holdout is None else pl.concat([real, holdout.select(real.columns)],
-                                                  how="vertical_relaxed")  # fmt: skip
-    generated = set() if plan is None else set(plan.names("generated"))
-    out: dict[str, int] = {}
-    real_pii: set[str] = set()
-    identifying: dict[str, pl.Series] = {}
-    for name in synthetic.columns:
-        if name not in rows.columns:
-            continue
-        values = rows[name].cast(pl.String).drop_nulls()
-        distinct = values.n_unique()
-        text = rows.schema[name] == pl.String
-        if text and name not in generated and parse_dates(values.head(2_000)).is_date:
-            continue  # dates coincide by chance and identify no one on their own
-        if name in generated or (text and len(values) and distinct >= max(20, 0.5 * len(values))):
-            identifying[name] = values.unique()
-            tokens = values.str.count_matches(r"\S+").cast(pl.Float64).mean()
-            if text and isinstance(tokens, float) and tokens >= 5:
-                for strings in find_pii(values).values():
-                    real_pii.update(strings)
-    every_real = set()
-    for series in identifying.values():
-        every_real.update(series.to_list())
-    for name, values in identifying.items():
-        syn = synthetic[name].cast(pl.String)
-        hit = syn.is_in(values.implode()).fill_null(False)  # a whole real value
-        if synthetic.schema[name] == pl.String:
-            in_text = find_pii(syn.drop_nulls())
-            leaked = {v for vals in in_text.values() for v in vals} & (real_pii | every_real)
-            if leaked:  # or real PII inside a (text) value; each row counts once
-                hit = hit | syn.str.contains_any(sorted(leaked)).fill_null(False)
-        out[name] = int(hit.sum())
-    return out
 
 
 def _split_aux(columns: Sequence[str], qis: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -31,6 +31,7 @@ from privlab.synth._boundary import as_polars, content_fingerprint, from_sdv, to
 from privlab.synth._dp import check_dp_available, fit_dp, sample_dp
 from privlab.synth._evaluate import evaluate_synthetic
 from privlab.synth._metadata import Relationship, SynthMetadata, build_metadata
+from privlab.synth._replay import RealValues, real_values, replayed
 from privlab.synth._seeding import derive_seeds, global_seed, resolve_seed, seed_synthesizer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -579,12 +580,17 @@ def _post_filter(
         return tables, redrawn
     for t_index, (name, df) in enumerate(tables.items()):
         plan = metadata.tables[name]
+        generated = plan.names("generated")
+        found = real_values(
+            real[name].select([c for c in df.columns if c in real[name].columns]),
+            generated=generated,
+        )
         for c_index, col in enumerate(plan.columns):
             if col.handling != "generated":  # every generated column, filler text included
                 continue
             fresh, n = _redraw_replayed(
                 df[col.name],
-                real[name][col.name],
+                found,
                 _faker_for(synthesizer, name, col.name, col.sdtype, model),
                 derive_seeds(seed, 1, stream=100 + 1000 * t_index + c_index)[0],
             )
@@ -622,12 +628,10 @@ def _faker_for(
 
 
 def _redraw_replayed(
-    synthetic: pl.Series, real: pl.Series, draw: Callable[[Any], Any], seed: int
+    synthetic: pl.Series, real: RealValues, draw: Callable[[Any], Any], seed: int
 ) -> tuple[pl.Series, int]:
-    """Replace synthetic values that equal a real value of the column; count them."""
-    real_text = real.cast(pl.String).drop_nulls().unique()
-    syn_text = synthetic.cast(pl.String)
-    hit = syn_text.is_in(real_text.implode()).fill_null(False)
+    """Re-draw synthetic values that are (or contain) a real identifying value; count them."""
+    hit = replayed(synthetic, real)
     n = int(hit.sum())
     if n == 0:
         return synthetic, 0
@@ -635,12 +639,19 @@ def _redraw_replayed(
 
     faker = Faker(["en_US"])
     faker.seed_instance(seed)
-    taken = set(real_text.to_list()) | set(syn_text.drop_nulls().to_list())
+    syn_text = synthetic.cast(pl.String)
+    own = real.columns.get(synthetic.name)
+    taken = set(own.to_list() if own is not None else ()) | set(syn_text.drop_nulls().to_list())
     values = syn_text.to_list()
     for i in np.flatnonzero(hit.to_numpy()):  # only the few colliding rows
         for _ in range(_MAX_REDRAWS):
             candidate = str(draw(faker))
-            if candidate not in taken:
+            if (
+                candidate not in taken
+                and not replayed(
+                    pl.Series(synthetic.name, [candidate], dtype=pl.String), real
+                ).any()
+            ):
                 break
         else:
             candidate = None  # cannot find a fresh value: leave it empty rather than real
