@@ -160,3 +160,24 @@ def test_counts_per_type_and_ids_with_any_separator() -> None:
     found = find_pii(notes)
     assert set(found["national_id"]) == {"123 45 6789", "123456789", "123-45-6789"}
     assert found["email"] == ["a@b.org"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-01T10:00:08.329777Z",
+        "2027-03-01 10:05:45",
+        "{'max': 0.2, 'avg': 0.06321008056186739}",
+        "released 2024-02-09, expires 09.02.2025",
+        "loss 0.591580, suppressed 1,458 of 30,162",
+    ],
+)
+def test_timestamps_dates_and_figures_are_no_pii(text: str) -> None:
+    """A manifest or report is full of digits: none of them is a card, ID or phone."""
+    assert find_pii(pl.Series([text]), types=["credit_card", "national_id", "phone"]) == {}
+
+
+def test_pii_next_to_a_time_is_still_found() -> None:
+    found = find_pii(pl.Series(["call +33 (0)3 87 17 77 63 at 10:30; SSN 123 45 6789 09:15"]))
+    assert found["phone"] == ["+33 (0)3 87 17 77 63"]
+    assert found["national_id"] == ["123 45 6789"]

@@ -68,6 +68,16 @@ def _distinct(texts: pl.Series, pattern: str) -> list[str]:
     return [v for v in found.to_list() if v]
 
 
+#: Times of day (10:05:45.329777) and long decimal fractions (0.063210080): digits that
+#: are no card, ID or phone number, blanked before those are looked for.
+_NOT_A_NUMBER = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?|\b\d{1,3}[.,]\d{6,}\b"
+
+
+def _numbers_only(text: pl.Series) -> pl.Series:
+    """*text* with times and long decimals blanked (what is left is unchanged)."""
+    return text.str.replace_all(_NOT_A_NUMBER, " ")
+
+
 #: Digit groups that are dates as written (2024-02-09, 09.02.2024): no ID looks like one.
 _DATE_LIKE = r"^(?:\d{4}[./\-]\d{1,2}[./\-]\d{1,2}|\d{1,2}[./\-]\d{1,2}[./\-]\d{4})$"
 
@@ -132,13 +142,13 @@ def find_pii(
             ok = iban_check(pl.Series(cands, dtype=pl.String)) if cands else pl.Series([])
             found = [c for c, good in zip(cands, ok.to_list(), strict=True) if good]
         elif kind == "credit_card":
-            cands = _distinct(text, _CARD)
+            cands = _distinct(_numbers_only(text), _CARD)
             ok = luhn(pl.Series(cands, dtype=pl.String)) if cands else pl.Series([])
             found = [c for c, good in zip(cands, ok.to_list(), strict=True) if good]
         elif kind == "national_id":
-            found = _personal_id(_distinct(text, _ID))
+            found = _personal_id(_distinct(_numbers_only(text), _ID))
         elif kind == "phone":
-            found = find_phones(text, regions=regions)
+            found = find_phones(_numbers_only(text), regions=regions)
         elif kind == "ip_address":
             found = _distinct(text, _IPV4) + _distinct(text, _IPV6)
         else:
