@@ -34,8 +34,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from privlab._version import __version__
+from privlab.exceptions import PolicyViolationError
 from privlab.governance import governance_dashboard
+from privlab.guard import GuardReport, inspect_published
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
     column_chart,
@@ -46,7 +50,7 @@ from privlab.viz import (
     tradeoff_chart,
 )
 
-__all__ = ["Report", "report", "save_chart"]
+__all__ = ["Report", "check_published", "report", "save_chart"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -160,8 +164,35 @@ class Report:
         )
         return "".join(parts)
 
-    def write(self, path: str | Path) -> Path:
-        """Write the page atomically."""
+    def published_tables(self) -> dict[str, list[Mapping[str, Any]]]:
+        """Everything data-derived the page shows: its tables and its charts' data rows."""
+        out: dict[str, list[Mapping[str, Any]]] = {}
+        for kind, payload in self.sections:
+            if kind == "table":
+                caption, rows = payload
+                out[f"table {caption}"] = list(rows)
+            elif kind == "chart":
+                caption, spec = payload
+                out[f"chart {caption}"] = _chart_rows(spec)
+        return out
+
+    def write(
+        self,
+        path: str | Path,
+        *,
+        sources: Sequence[pl.DataFrame] = (),
+        keep: Mapping[str, str] | None = None,
+    ) -> Path:
+        """Write the page atomically, after the release guard has read it.
+
+        The guard (:func:`privlab.guard.inspect_published`) looks for e-mails,
+        phones, national IDs, IBANs, cards and IP addresses in every text cell of
+        the tables and charts, and for any value of the identifying columns of
+        *sources* (the tables the report describes). A finding raises
+        :class:`~privlab.exceptions.PolicyViolationError` and writes nothing, unless
+        its column is kept with a reason (*keep*: ``{column: reason}``).
+        """
+        check_published(self.published_tables(), sources=sources, keep=keep)
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -174,6 +205,55 @@ class Report:
             Path(tmp).unlink(missing_ok=True)
             raise
         return target
+
+
+def _chart_rows(spec: Any) -> list[Mapping[str, Any]]:
+    """The inline data rows of a Vega-Lite spec (``datasets``, ``data.values``, nested)."""
+    rows: list[Mapping[str, Any]] = []
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if key == "datasets" and isinstance(value, Mapping):
+                for values in value.values():
+                    rows.extend(v for v in values if isinstance(v, Mapping))
+            elif key == "values" and isinstance(value, list):
+                rows.extend(v for v in value if isinstance(v, Mapping))
+            else:
+                rows.extend(_chart_rows(value))
+    elif isinstance(spec, list):
+        for item in spec:
+            rows.extend(_chart_rows(item))
+    return rows
+
+
+def check_published(
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    sources: Sequence[pl.DataFrame] = (),
+    keep: Mapping[str, str] | None = None,
+) -> GuardReport:
+    """Run the release guard on what a report or chart publishes; raise when it refuses.
+
+    Examples
+    --------
+    >>> check_published({"summary": [{"k": 5, "records": 100}]}).ok
+    True
+    >>> check_published({"contacts": [{"who": "ann.lee@example.com"}]})
+    Traceback (most recent call last):
+    ...
+    privlab.exceptions.PolicyViolationError: the release guard refused the report: ...
+    """
+    found: Sequence[pl.DataFrame | None] = list(sources) or [None]
+    reports = [inspect_published(tables, source=source, keep=keep) for source in found]
+    blocking = [f for r in reports for f in r.blocking]
+    if blocking:
+        raise PolicyViolationError(
+            "the release guard refused the report: "
+            + "; ".join(dict.fromkeys(f.message for f in blocking))
+            + ". Nothing was written; leave those columns out of the report, or keep one on "
+            "purpose with keep={column: reason}",
+            blocking,
+        )
+    return reports[0]
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -194,8 +274,12 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> str:
     return "".join(out)
 
 
-def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
+def save_chart(
+    chart: Any, path: str | Path, *, scale: float = 2.0, keep: Mapping[str, str] | None = None
+) -> Path:
     """Export one chart as PNG or SVG (by extension) through vl-convert, offline.
+
+    The chart's data passes the release guard first (see :meth:`Report.write`).
 
     Examples
     --------
@@ -209,6 +293,7 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
 
     target = Path(path)
     spec = _chart_spec(chart)
+    check_published({"chart": _chart_rows(spec)}, keep=keep)
     if target.suffix.lower() == ".svg":
         target.write_text(vlc.vegalite_to_svg(spec))
     elif target.suffix.lower() == ".png":
@@ -370,12 +455,20 @@ def _governance_sections(rep: Report, gov: Any) -> None:
     rep.add_chart("Governance dashboard", governance_dashboard(gov))
 
 
-def report(obj: Any, path: str | Path, *, title: str = "privlab report") -> Path:
+def report(
+    obj: Any,
+    path: str | Path,
+    *,
+    title: str = "privlab report",
+    keep: Mapping[str, str] | None = None,
+) -> Path:
     """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
 
-    *obj* is a :class:`~privlab.tradeoff.Tradeoff`, an anonymization ``Release``,
-    a :class:`~privlab.synth.Synthetic`, a :class:`~privlab.governance.Governance`,
-    a :class:`Report`, or a list of those (one section each).
+    The page passes the release guard before it is written (see
+    :meth:`Report.write`): no e-mail, phone, national ID, IBAN, card or IP address
+    in its tables and charts, and no value of the identifying columns of the
+    tables the objects were made from. *keep* (``{column: reason}``) publishes a
+    column on purpose.
 
     Examples
     --------
@@ -389,6 +482,19 @@ def report(obj: Any, path: str | Path, *, title: str = "privlab report") -> Path
     True
     """
     rep = Report(title)
-    for item in obj if isinstance(obj, list | tuple) else [obj]:
+    items = obj if isinstance(obj, list | tuple) else [obj]
+    for item in items:
         _sections_for(rep, item)
-    return rep.write(path)
+    sources = [s for s in (_source_of(item) for item in items) if s is not None]
+    return rep.write(path, sources=sources, keep=keep)
+
+
+def _source_of(obj: Any) -> pl.DataFrame | None:
+    """The table a reported object was made from, when it carries one."""
+    if isinstance(obj, Tradeoff):
+        original = getattr(obj.workload, "original", None)
+        return original if isinstance(original, pl.DataFrame) else None
+    if hasattr(obj, "release_facts"):  # an anonymization Release or a Synthetic
+        source = obj.release_facts().source
+        return source if isinstance(source, pl.DataFrame) else None
+    return None
