@@ -1,0 +1,51 @@
+"""The catalog component's tables in the privlab store (one migration list for the package).
+
+``catalog_releases`` (see :mod:`privlab.governance._releases`), ``access_roles``
+(:mod:`privlab.governance._access`) and ``policies``
+(:mod:`privlab.governance._policies`) belong to one store component,
+``catalog``, so their migrations stay one ordered list.
+"""
+
+from __future__ import annotations
+
+from privlab.store import Migration, Store
+
+__all__ = ["COMPONENT", "MIGRATIONS", "ensure"]
+
+COMPONENT = "catalog"
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE catalog_releases (
+        id TEXT PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+        kind TEXT NOT NULL,
+        recipe_id TEXT,
+        manifest TEXT NOT NULL,
+        files TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        allowed_roles TEXT NOT NULL,
+        status TEXT NOT NULL,
+        policy TEXT NOT NULL
+    );
+    CREATE INDEX catalog_releases_by_dataset ON catalog_releases(dataset_id);
+    CREATE TABLE access_roles (
+        principal TEXT NOT NULL,
+        department TEXT NOT NULL,
+        role TEXT NOT NULL,
+        PRIMARY KEY (principal, department)
+    );
+    CREATE TABLE policies (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        installed_at TEXT NOT NULL,
+        active INTEGER NOT NULL
+    )
+    """,
+]
+
+
+def ensure(store: Store) -> None:
+    """Bring the catalog component's tables up to date in *store*."""
+    store.ensure_schema(COMPONENT, MIGRATIONS)
