@@ -21,6 +21,7 @@ import polars as pl
 
 from privlab.dp._ledger import Budget, Ledger
 from privlab.exceptions import DPQueryError
+from privlab.release import default_gate
 
 __all__ = ["budget", "ledger", "loss", "loss_by_period", "set_budget"]
 
@@ -35,8 +36,13 @@ def ledger(dataset: str | None = None) -> pl.DataFrame:
     return Ledger().entries(dataset)
 
 
-def set_budget(dataset: str, *, epsilon: float, delta: float | None = None) -> None:
+def set_budget(
+    dataset: str, *, epsilon: float, delta: float | None = None, reason: str | None = None
+) -> None:
     """Set a dataset's total budget (lifetime ε, and δ if given) on its store entry.
+
+    Needs the dataset's owner or a steward in governed mode; every change is
+    audited with the old and new totals (and *reason*).
 
     Raises
     ------
@@ -56,10 +62,12 @@ def set_budget(dataset: str, *, epsilon: float, delta: float | None = None) -> N
     ):
         raise DPQueryError(f"a budget's delta must be in [0, 1), got {delta!r}")
     led = Ledger()
-    kwargs = {"epsilon": float(epsilon)}
-    if delta is not None:
-        kwargs["delta"] = float(delta)
-    led.store.set_budget(led.dataset(dataset).name, **kwargs)
+    name = led.dataset(dataset).name
+    # owner or steward in governed mode (CONTRACTS.md "Roles"); the store audits the change
+    default_gate(led.store).authorize("set_budget", dataset=name)
+    led.store.set_budget(
+        name, epsilon=float(epsilon), delta=None if delta is None else float(delta), reason=reason
+    )
 
 
 def loss(

@@ -45,7 +45,7 @@ from privlab._time import iso as _iso
 from privlab._time import parse_iso
 from privlab.exceptions import DatasetNotFoundError, DPQueryError, PrivacyBudgetExceededError
 from privlab.io import fingerprint
-from privlab.store import Store, open_store
+from privlab.store import Store, append_audit, open_store
 
 __all__ = ["Budget", "Ledger", "Reservation"]
 
@@ -267,16 +267,47 @@ class Ledger:
                     ),
                 )
                 ids.append(int(cur.lastrowid or 0))
+            # the reservation and its audit record commit together (governance verify
+            # recomputes the ledger from these records)
+            append_audit(
+                conn,
+                "dp_reserve",
+                dataset=ref.name,
+                details={
+                    "dataset_id": ref.id,
+                    "release_id": release_id,
+                    "rows": [
+                        [i, float(e), float(d)] for i, (_, e, d) in zip(ids, items, strict=True)
+                    ],
+                },
+            )
         return Reservation(tuple(ids), release_id)
 
     def _settle(self, reservation: Reservation, status: str) -> None:
         marks = ",".join("?" * len(reservation.ids))
         with self.store.transaction(immediate=True) as conn:
+            settled = [
+                int(r[0])
+                for r in conn.execute(
+                    f"SELECT id FROM dp_ledger WHERE status = 'reserved' AND id IN ({marks})",
+                    reservation.ids,
+                )
+            ]
             conn.execute(
                 f"UPDATE dp_ledger SET status = ?, settled_at = ? "
                 f"WHERE status = 'reserved' AND id IN ({marks})",
                 (status, _iso(self.clock()), *reservation.ids),
             )
+            if settled:
+                append_audit(
+                    conn,
+                    "dp_settle",
+                    details={
+                        "release_id": reservation.release_id,
+                        "ids": settled,
+                        "status": status,
+                    },
+                )
 
     def confirm(self, reservation: Reservation) -> None:
         """Mark a reservation spent (the answer was released)."""

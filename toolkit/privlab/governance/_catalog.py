@@ -26,12 +26,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from privlab.exceptions import AccessDeniedError, PolicyViolationError, PrivlabError
+from privlab.exceptions import PolicyViolationError, PrivlabError
 from privlab.governance._access import Access, principal
 from privlab.governance._audit import AuditLog
 from privlab.governance._policies import Policies
 from privlab.io import fingerprint
-from privlab.store import Store
+from privlab.store import Store, append_audit
 
 __all__ = ["ROLES_OF", "Catalog", "DatasetEntry", "schema_drift"]
 
@@ -94,52 +94,61 @@ class Catalog:
         """Register (or update) a dataset; a new one, or a changed schema, needs approval.
 
         *profile* (a privlab Profile or ``{column: role}``) records the column
-        roles and counts as the profiling step of onboarding.
+        roles and counts as the profiling step of onboarding. Needs the role
+        ``analyst`` in the dataset's department in governed mode; the dataset,
+        its metadata and the ``register`` / ``profile`` audit records commit together.
         """
         fp = fingerprint(data)
-        ds = self.store.resolve_dataset(name, fp, owner=owner or principal())
-        attrs = dict(ds.attrs)
-        schema = [list(pair) for pair in fp.schema]
-        old = attrs.get("schema")
-        drift = schema_drift(old, schema) if old is not None else []
-        status = attrs.get("status", "pending")
-        if old is None or drift:
-            status = "pending"
+        self.access.authorize("register", dataset=name, department=department)
         roles = _roles_from_profile(profile)
-        update: dict[str, Any] = {"schema": schema, "schema_hash": fp.schema_hash, "status": status}
-        for key, value in (
-            ("department", department),
-            ("purpose", purpose),
-            ("classification", classification),
-            ("retention_days", retention_days),
-            ("legal_basis", legal_basis),
-            ("consent", consent),
-        ):
-            if value is not None:
-                update[key] = value
         if roles is not None:
-            update["roles"] = roles
-            update["profiled_at"] = self.store.now()
-        if drift:
-            update["approved_by"] = None
-            update["approved_at"] = None
-        self.store.update_attrs(ds.name, **update)
-        self.audit.append(
-            "register",
-            dataset=ds.name,
-            details={
+            self.access.authorize("profile", dataset=name, department=department)
+        with self.store.transaction() as conn:
+            ds = self.store.resolve_dataset(name, fp, owner=owner or principal())
+            attrs = dict(ds.attrs)
+            schema = [list(pair) for pair in fp.schema]
+            old = attrs.get("schema")
+            drift = schema_drift(old, schema) if old is not None else []
+            status = attrs.get("status", "pending")
+            if old is None or drift:
+                status = "pending"
+            update: dict[str, Any] = {
+                "schema": schema,
                 "schema_hash": fp.schema_hash,
-                "rows": fp.rows,
                 "status": status,
-                "schema_changes": drift,
-            },
-        )
-        if roles is not None:
-            self.audit.append(
-                "profile",
+            }
+            for key, value in (
+                ("department", department),
+                ("purpose", purpose),
+                ("classification", classification),
+                ("retention_days", retention_days),
+                ("legal_basis", legal_basis),
+                ("consent", consent),
+            ):
+                if value is not None:
+                    update[key] = value
+            if roles is not None:
+                update["roles"] = roles
+                update["profiled_at"] = self.store.now()
+            if drift:
+                update["approved_by"] = None
+                update["approved_at"] = None
+            self.store.update_attrs(ds.name, **update)
+            append_audit(
+                conn,
+                "register",
                 dataset=ds.name,
-                details={"roles": {r: sum(1 for v in roles.values() if v == r) for r in ROLES_OF}},
+                details={
+                    "schema_hash": fp.schema_hash,
+                    "rows": fp.rows,
+                    "status": status,
+                    "schema_changes": drift,
+                    **{k: update[k] for k in ("department", "purpose") if k in update},
+                },
             )
+            if roles is not None:
+                counts = {r: sum(1 for v in roles.values() if v == r) for r in ROLES_OF}
+                append_audit(conn, "profile", dataset=ds.name, details={"roles": counts})
         return self.dataset(ds.name)
 
     def dataset(self, name: str) -> DatasetEntry:
@@ -167,27 +176,19 @@ class Catalog:
         return [self.dataset(ds.name) for ds in self.store.list_datasets()]
 
     def approve(self, name: str) -> DatasetEntry:
-        """Approve a profiled dataset for releases (its owner or a department steward)."""
+        """Approve a profiled dataset for releases (its owner, or a steward in governed mode)."""
         entry = self.dataset(name)
-        actor = principal()
-        if actor != entry.owner and self.access.role_of(actor, entry.department) not in (
-            "owner",
-            "steward",
-        ):
-            self.audit.append("denial", dataset=entry.name, details={"action": "approve"})
-            raise AccessDeniedError(
-                f"{actor!r} may not approve {entry.name!r}: only its owner "
-                f"({entry.owner!r}) or a steward of {entry.department!r} can"
-            )
+        self.access.authorize("approve", dataset=entry.name)
         if entry.roles is None:
             raise PrivlabError(
                 f"dataset {entry.name!r} has not been profiled: register it with "
                 "profile=pv.profile(data) before approving"
             )
-        self.store.update_attrs(
-            entry.name, status="approved", approved_by=actor, approved_at=self.store.now()
-        )
-        self.audit.append("approval", dataset=entry.name, details={"status": "approved"})
+        with self.store.transaction() as conn:
+            self.store.update_attrs(
+                entry.name, status="approved", approved_by=principal(), approved_at=self.store.now()
+            )
+            append_audit(conn, "approval", dataset=entry.name, details={"status": "approved"})
         return self.dataset(entry.name)
 
     def check_source(self, name: str, data: Any = None) -> DatasetEntry:
@@ -203,7 +204,14 @@ class Catalog:
             fp = fingerprint(data)
             drift = schema_drift(entry.schema, [list(p) for p in fp.schema])
             if drift:
-                self.store.update_attrs(entry.name, status="pending")
+                with self.store.transaction() as conn:
+                    self.store.update_attrs(entry.name, status="pending")
+                    append_audit(
+                        conn,
+                        "approval",
+                        dataset=entry.name,
+                        details={"status": "pending", "schema_changes": drift},
+                    )
                 entry = self.dataset(entry.name)
                 if governed:
                     raise PolicyViolationError(

@@ -50,7 +50,7 @@ from privlab.governance._catalog import Catalog, DatasetEntry
 from privlab.governance._policies import Policies
 from privlab.governance._policy import Policy, PolicyResult
 from privlab.governance._releases import ReleaseRecord, Releases
-from privlab.governance._retention import Retention
+from privlab.governance._retention import Retention, SweepResult
 from privlab.release import DEFAULT_ALLOWED, Approval, ReleaseFacts
 from privlab.store import Store, open_store
 
@@ -73,8 +73,8 @@ class Governance:
             store = open_store()
         self.store = store
         self.audit = audit if audit is not None else AuditLog(store)
-        self.policies = Policies(store, self.audit)
-        self.access = Access(store, self.audit, self.policies)
+        self.access = Access(store, self.audit)
+        self.policies = Policies(store, self.audit, self.access)
         self.catalog = Catalog(store, self.audit, self.access, self.policies)
         self.gate = Releases(store, self.audit, self.access, self.policies, self.catalog)
         self.retention = Retention(store, self.audit, self.gate)
@@ -110,13 +110,20 @@ class Governance:
         """The role of *principal* in *department* (None when none was granted)."""
         return self.access.role_of(principal, department)
 
-    def grant(self, principal: str, role: str, department: str) -> None:
-        """Give *principal* a *role* in *department* (see :meth:`Access.grant`)."""
+    def grant(self, principal: str, role: str, department: str | None = None) -> None:
+        """Give *principal* a *role* in *department*, or ``admin`` (see :meth:`Access.grant`)."""
         self.access.grant(principal, role, department)
 
-    def authorize(self, action: str, *, dataset: str | None = None) -> None:
-        """Raise :class:`~privlab.exceptions.AccessDeniedError` (audited) unless allowed."""
-        self.access.authorize(action, dataset=dataset)
+    def revoke(self, principal: str, role: str, department: str | None = None) -> None:
+        """Take a role away (the last admin stays; see :meth:`Access.revoke`)."""
+        self.access.revoke(principal, role, department)
+
+    def authorize(
+        self, action: str, *, dataset: str | None = None, department: str | None = None
+    ) -> None:
+        """Raise :class:`~privlab.exceptions.AccessDeniedError` (audited) unless the
+        principal may do *action* (the roles table of :mod:`privlab.governance._access`)."""
+        self.access.authorize(action, dataset=dataset, department=department)
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -230,3 +237,7 @@ class Governance:
     def sweep(self, *, dry_run: bool = False) -> list[ReleaseRecord]:
         """Delete the files of expired releases and mark them purged (audited)."""
         return self.retention.sweep(dry_run=dry_run)
+
+    def sweep_report(self) -> list[SweepResult]:
+        """Sweep, saying file by file what was deleted and what was kept (and why)."""
+        return self.retention.sweep_report()

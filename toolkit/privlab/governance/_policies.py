@@ -9,16 +9,16 @@ whether it is the active one (at most one is).
 
 Examples
 --------
->>> from privlab.governance import AuditLog, Policy
->>> from privlab.governance._policies import Policies
->>> from privlab.store import open_store
->>> store = open_store()
->>> policies = Policies(store, AuditLog(store))
->>> policies.mode
+>>> from privlab.governance import Governance, Policy
+>>> gov = Governance()
+>>> gov.policies.mode
 'personal'
->>> _ = policies.install(Policy.from_dict({"name": "p", "rules": {"min_k": 5}}))
->>> policies.mode, policies.policy.rules.min_k
-('governed', 5)
+>>> _ = gov.policies.install(Policy.from_dict({"name": "p", "rules": {"min_k": 5}}))
+>>> gov.policies.mode, gov.policies.policy.rules.min_k, gov.access.admins()
+('governed', 5, ['tester'])
+
+The first install makes its installer the store's admin; from then on only an
+admin may install or uninstall a policy (``../shared/CONTRACTS.md``, "Roles").
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ import json
 from pathlib import Path
 
 from privlab.governance import _schema
+from privlab.governance._access import Access
 from privlab.governance._audit import AuditLog
 from privlab.governance._policy import BASELINE, Policy
-from privlab.store import Store
+from privlab.store import Store, append_audit
 
 __all__ = ["Policies"]
 
@@ -43,11 +44,14 @@ class Policies:
         The privlab store.
     audit:
         The audit log installs and uninstalls are recorded in.
+    access:
+        Who may install or uninstall.
     """
 
-    def __init__(self, store: Store, audit: AuditLog) -> None:
+    def __init__(self, store: Store, audit: AuditLog, access: Access) -> None:
         self.store = store
         self.audit = audit
+        self.access = access
         _schema.ensure(store)
 
     def installed(self) -> Policy | None:
@@ -67,9 +71,14 @@ class Policies:
         return self.installed() or BASELINE
 
     def install(self, policy: Policy | str | Path) -> Policy:
-        """Install *policy* (object, YAML path or text): switches to governed mode."""
+        """Install *policy* (object, YAML path or text): switches to governed mode.
+
+        Needs an admin once a policy is installed; the first installer becomes
+        admin. The change, the admin grant and their audit records commit together.
+        """
         if not isinstance(policy, Policy):
             policy = Policy.from_yaml(policy)
+        self.access.authorize("install_policy")
         with self.store.transaction() as conn:
             conn.execute("UPDATE policies SET active = 0")
             conn.execute(
@@ -77,11 +86,13 @@ class Policies:
                 " ON CONFLICT(id) DO UPDATE SET active = 1, installed_at = excluded.installed_at",
                 (policy.id, policy.name, json.dumps(policy.to_dict()), self.store.now()),
             )
-        self.audit.append("policy", details={"installed": policy.name, "policy_id": policy.id})
+            self.access.bootstrap_admin(conn)
+            append_audit(conn, "policy", details={"installed": policy.name, "policy_id": policy.id})
         return policy
 
     def uninstall(self) -> None:
-        """Back to personal mode (audited)."""
+        """Back to personal mode (an admin only, in governed mode; audited)."""
+        self.access.authorize("uninstall_policy")
         with self.store.transaction() as conn:
             conn.execute("UPDATE policies SET active = 0")
-        self.audit.append("policy", details={"installed": None})
+            append_audit(conn, "policy", details={"installed": None, "policy_id": None})

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -51,9 +52,9 @@ from privlab.governance._crypto import read_encrypted
 from privlab.governance._policies import Policies
 from privlab.governance._policy import PolicyResult, evaluate_policy
 from privlab.guard import inspect_release
-from privlab.io import fingerprint, read
+from privlab.io import check_outputs, fingerprint, read, temp_registry
 from privlab.release import DEFAULT_ALLOWED, KINDS, Approval, ColumnFacts, ReleaseFacts
-from privlab.store import Store
+from privlab.store import Store, append_audit
 
 __all__ = ["PolicyWarning", "ReleaseRecord", "Releases", "file_sha256"]
 
@@ -149,6 +150,7 @@ class Releases:
 
         Producers use :meth:`submit` (typed :class:`~privlab.release.ReleaseFacts`).
         """
+        self.access.authorize("spend" if kind == "dp" else "release", dataset=dataset)
         return self._release(
             kind,
             dataset,
@@ -168,13 +170,28 @@ class Releases:
     ) -> ReleaseRecord:
         """The release gate (:class:`privlab.release.Gate`): run the pipeline for *facts*.
 
-        Resolves the dataset (``facts.dataset`` or the store's dataset with the
-        source's content), derives the released columns' roles from the
-        dataset's profile and the operations applied, adds the ε spent in the
-        policy's window for DP releases, then gates, writes and registers the
-        release like :meth:`release`.
+        Stages (``../shared/CONTRACTS.md``): **authorize** (``release``, or
+        ``spend`` for DP; ``override`` when columns are kept despite the guard) →
+        the **output guard** (no output may be an input or another output) →
+        **inspect** (the guard) → **evaluate the policy** → ``write`` (DP reserves
+        ε inside it), with every temp file recorded in the store first →
+        **catalog and audit** in one store transaction. Any refusal writes
+        nothing and is audited.
+
+        The dataset is ``facts.dataset`` or the store's dataset with the
+        source's content; the released columns' roles come from the dataset's
+        profile and the operations applied, and DP releases add the ε spent in
+        the policy's window.
         """
         name = facts.dataset or self._dataset_for(facts.source, facts.name_hint)
+        self.access.authorize("spend" if facts.kind == "dp" else "release", dataset=name)
+        if facts.keep:
+            self.access.authorize("override", dataset=name)
+        check_outputs(
+            [("output", p) for p in facts.outputs],
+            [("input", p) for p in facts.inputs],
+            folders_must_exist=False,
+        )
         policy_facts: dict[str, Any] = {"rows": facts.rows, **dict(facts.privacy)}
         roles = self.catalog.roles(name)
         if facts.columns is not None and (
@@ -200,7 +217,17 @@ class Releases:
                 "on purpose with keep={column: reason}"
             )
         policy_facts["guard"] = guard.to_dict()
-        record = self._release(
+        extra: list[tuple[str, dict[str, Any]]] = []
+        if facts.kind == "dp":
+            extra.append(
+                (
+                    "dp_query",
+                    {k: facts.privacy.get(k) for k in ("queries", "by", "epsilon", "delta")},
+                )
+            )
+        if facts.keep:
+            extra.append(("override", {"kind": facts.kind, "keep": dict(facts.keep)}))
+        return self._release(
             facts.kind,
             name,
             policy_facts,
@@ -211,25 +238,18 @@ class Releases:
             retention_days=facts.retention_days,
             override=facts.override,
             data=facts.source,
+            extra_audit=extra,
         )
-        if facts.kind == "dp":
-            self.audit.append(
-                "dp_query",
-                dataset=record.dataset,
-                release=record.id,
-                details={k: facts.privacy.get(k) for k in ("queries", "by", "epsilon", "delta")},
-            )
-        return record
 
     def _dataset_for(self, source: Any, hint: str) -> str:
-        """The store's name for *source*'s content, registered on first use."""
+        """The store's name for *source*'s content (registered by the release, if new)."""
         if source is None:
             raise PrivlabError("a release needs a dataset name or its source data")
         fp = fingerprint(source)
         known = self.store.find_by_fingerprint(fp)
         if known is not None:
             return str(known.name)
-        return str(self.store.resolve_dataset(f"{hint}-{fp.content_hash[:12]}", fp).name)
+        return f"{hint}-{fp.content_hash[:12]}"
 
     def _release(
         self,
@@ -245,6 +265,7 @@ class Releases:
         encrypted: bool = False,
         override: bool = False,
         data: Any = None,
+        extra_audit: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> ReleaseRecord:
         if kind not in KINDS:
             raise PrivlabError(f"release kind must be one of {KINDS}, got {kind!r}")
@@ -257,6 +278,7 @@ class Releases:
         if "columns" in full_facts and entry.roles and isinstance(full_facts["columns"], list):
             full_facts["columns"] = {c: entry.roles.get(c, "other") for c in full_facts["columns"]}
         result = self.evaluate(full_facts)
+        audits = list(extra_audit)
         if not result.passed:
             if self.policies.mode == "governed":
                 if not override:
@@ -266,15 +288,9 @@ class Releases:
                         details={"action": "release", "kind": kind, "policy": result.to_dict()},
                     )
                     result.raise_for_violations()
-                if principal() != entry.owner:
-                    raise AccessDeniedError(
-                        f"only the owner of {entry.name!r} ({entry.owner!r}) may override the "
-                        "policy"
-                    )
-                self.audit.append(
-                    "override",
-                    dataset=entry.name,
-                    details={"kind": kind, "violations": [v.rule for v in result.violations]},
+                self.access.authorize("override", dataset=entry.name)
+                audits.append(
+                    ("override", {"kind": kind, "violations": [v.rule for v in result.violations]})
                 )
             else:
                 warnings.warn(
@@ -285,7 +301,9 @@ class Releases:
                 )
         release_id = secrets.token_hex(8)
         try:
-            paths = [Path(p) for p in write(Approval(dataset=entry.name, release_id=release_id))]
+            with temp_registry(self.store):
+                written = write(Approval(dataset=entry.name, release_id=release_id))
+            paths = [Path(os.path.abspath(p)) for p in written]
         except BaseException as exc:
             self.audit.append(
                 "release_failed",
@@ -317,18 +335,21 @@ class Releases:
                 " :expires_at, :allowed_roles, :status, :policy)",
                 record,
             )
-        self.audit.append(
-            "release",
-            dataset=entry.name,
-            release=release_id,
-            details={
-                "kind": kind,
-                "recipe_id": recipe_id,
-                "files": len(files),
-                "policy_passed": result.passed,
-                "rows": facts.get("rows"),
-            },
-        )
+            for event, details in audits:
+                append_audit(conn, event, dataset=entry.name, release=release_id, details=details)
+            append_audit(
+                conn,
+                "release",
+                dataset=entry.name,
+                release=release_id,
+                details={
+                    "kind": kind,
+                    "recipe_id": recipe_id,
+                    "files": [{"path": f["path"], "sha256": f["sha256"]} for f in files],
+                    "policy_passed": result.passed,
+                    "rows": facts.get("rows"),
+                },
+            )
         return self.get(release_id)
 
     def get(self, release_id: str) -> ReleaseRecord:

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
-from privlab.store import Migration, Store
+from typing import Any
+
+from privlab.store import Migration, Store, append_audit
 
 __all__ = ["COMPONENT", "MIGRATIONS", "ensure"]
 
@@ -43,7 +45,27 @@ MIGRATIONS: list[Migration] = [
         active INTEGER NOT NULL
     )
     """,
+    # 2: what a pre-audit catalog already held, so verify can recompute it from the log
+    lambda conn: _snapshot(conn),
 ]
+
+
+def _snapshot(conn: Any) -> None:
+    roles = [list(r) for r in conn.execute("SELECT principal, department, role FROM access_roles")]
+    active = conn.execute("SELECT id FROM policies WHERE active = 1").fetchone()
+    releases = {str(i): str(s) for i, s in conn.execute("SELECT id, status FROM catalog_releases")}
+    if roles or active is not None or releases:
+        append_audit(
+            conn,
+            "snapshot",
+            details={
+                "roles": roles,
+                "policy": None if active is None else str(active[0]),
+                "releases": releases,
+                "reason": "catalog schema 2",
+            },
+            principal="privlab",
+        )
 
 
 def ensure(store: Store) -> None:

@@ -104,8 +104,24 @@ Examples
 True
 """
 
+from privlab.store._audit import (
+    EVENTS,
+    AuditRecord,
+    ChainReport,
+    append_audit,
+    audit_key_id,
+    check_details,
+    mac_of,
+    parse_records,
+    read_records,
+    record_hash,
+    verify_chain,
+)
+from privlab.store._conn import StoreConnection
 from privlab.store._store import (
     FILENAME,
+    TEMP_MAX_AGE,
+    WITNESS_FILENAME,
     Dataset,
     DatasetVersion,
     FingerprintLike,
@@ -113,13 +129,32 @@ from privlab.store._store import (
     Store,
     open_store,
 )
+from privlab.store._witness import Witness, WitnessFile, WitnessHeader, WitnessLine
 
 __all__ = [
+    "EVENTS",
     "FILENAME",
+    "TEMP_MAX_AGE",
+    "WITNESS_FILENAME",
+    "AuditRecord",
+    "ChainReport",
     "Dataset",
     "DatasetVersion",
     "FingerprintLike",
     "Migration",
     "Store",
+    "StoreConnection",
+    "Witness",
+    "WitnessFile",
+    "WitnessHeader",
+    "WitnessLine",
+    "append_audit",
+    "audit_key_id",
+    "check_details",
+    "mac_of",
     "open_store",
+    "parse_records",
+    "read_records",
+    "record_hash",
+    "verify_chain",
 ]
