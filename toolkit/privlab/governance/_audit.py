@@ -241,6 +241,15 @@ class AuditLog:
             raise AuditIntegrityError(
                 "refusing to rotate keys over a log that does not verify: " + report.problems[0]
             )
+        if report.head_key_id == audit_key_id(key):
+            raise PrivlabError(
+                "the log is already signed with PRIVLAB_AUDIT_KEY: nothing to rotate"
+            )
+        if old is not None and report.head_key_id not in (None, audit_key_id(old)):
+            raise AuditIntegrityError(
+                f"the previous key given (key {audit_key_id(old)}) did not sign the newest record "
+                f"(key {report.head_key_id}); give the key that did, or declare it lost"
+            )
         details: dict[str, Any] = {
             "from_key_id": report.head_key_id,
             "to_key_id": audit_key_id(key),

@@ -35,6 +35,7 @@ from privlab.exceptions import (
     UnsupportedFormatError,
 )
 from privlab.io._formats import FileFormat, file_format
+from privlab.io._json import dumps_strict
 from privlab.io._read import from_pandas, is_pandas_frame, materialized_source
 
 Frame: TypeAlias = "pl.LazyFrame | pl.DataFrame"
@@ -287,7 +288,7 @@ def check_outputs(
     >>> check_outputs([("--resolved", d / "in.csv")], [("FILE", d / "in.csv")])
     Traceback (most recent call last):
     ...
-    privlab.exceptions.OverwriteSourceError: refusing to write --resolved ...: it is the input ...
+    privlab.exceptions.OverwriteSourceError: refusing to overwrite the input FILE ...
     """
     outs = [(label, Path(os.fspath(p))) for label, p in outputs]
     ins = [(label, Path(os.fspath(p))) for label, p in inputs]
@@ -306,10 +307,15 @@ def check_outputs(
             how = _relation(out, source)
             if how is not None:
                 suggestion = out.with_name(f"{_stem(out)}.out{''.join(out.suffixes)}")
+                which = {
+                    "is": "is",
+                    "resolves to": "resolves to",
+                    "hard-links to": "is a hard link to",
+                }
                 raise OverwriteSourceError(
-                    f"refusing to write {label} {str(out)!r}: it {how} the input {in_label} "
-                    f"{str(source)!r}, and privlab never modifies its inputs; nothing was "
-                    f"written — write elsewhere, e.g. {str(suggestion)!r}"
+                    f"refusing to overwrite the input {in_label} {str(source)!r} with {label} "
+                    f"{str(out)!r}, which {which[how]} it: privlab never modifies its inputs. "
+                    f"Nothing was written; write elsewhere, e.g. {str(suggestion)!r}"
                 )
     for i, (label, out) in enumerate(outs):
         for other_label, other in outs[i + 1 :]:
@@ -515,9 +521,12 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write *payload* as indented, key-sorted JSON to *path* atomically."""
-    text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    return write_text(path, text + "\n")
+    """Write *payload* as indented, key-sorted, strict JSON to *path* atomically.
+
+    NaN and ±Infinity become ``null`` with a note under ``notes``
+    (:func:`privlab.io.dumps_strict`): the file parses in any JSON reader.
+    """
+    return write_text(path, dumps_strict(payload, indent=2, sort_keys=True) + "\n")
 
 
 def write(

@@ -26,8 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +34,7 @@ from typing import Any
 
 from privlab._version import __version__
 from privlab.governance import governance_dashboard
+from privlab.io import atomic_path, check_outputs, write_text
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
     column_chart,
@@ -156,20 +155,14 @@ class Report:
         )
         return "".join(parts)
 
-    def write(self, path: str | Path) -> Path:
-        """Write the page atomically."""
+    def write(self, path: str | Path, *, sources: Sequence[str | Path] = ()) -> Path:
+        """Write the page atomically; *path* may not be one of *sources* (the output guard).
+
+        The folder must exist (privlab never creates folders implicitly).
+        """
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self.to_html())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        check_outputs([("path", target)], [("source", s) for s in sources])
+        return write_text(target, self.to_html())
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -195,11 +188,13 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     import vl_convert as vlc
 
     target = Path(path)
+    check_outputs([("path", target)])
     spec = _chart_spec(chart)
     if target.suffix.lower() == ".svg":
-        target.write_text(vlc.vegalite_to_svg(spec))
+        write_text(target, vlc.vegalite_to_svg(spec))
     elif target.suffix.lower() == ".png":
-        target.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
     else:
         raise ValueError(f"export charts as .png or .svg, got {target.suffix!r}")
     return target
@@ -356,9 +351,23 @@ def _governance_sections(rep: Report, gov: Any) -> None:
     rep.add_chart("Governance dashboard", governance_dashboard(gov))
 
 
-def report(obj: Any, path: str | Path, *, title: str = "privlab report") -> Path:
-    """Write a self-contained HTML report of *obj* (or a list of objects) to *path*."""
+def report(
+    obj: Any,
+    path: str | Path,
+    *,
+    title: str = "privlab report",
+    sources: Sequence[str | Path] = (),
+) -> Path:
+    """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
+
+    *path* may not be a file the reported objects were read from (their
+    ``sources``) nor one of *sources*: that is refused before anything is
+    computed or written. Its folder must exist.
+    """
+    items = list(obj) if isinstance(obj, list | tuple) else [obj]
+    inputs = [*sources, *(p for item in items for p in getattr(item, "sources", ()) or ())]
+    check_outputs([("path", Path(path))], [("source", s) for s in inputs])
     rep = Report(title)
-    for item in obj if isinstance(obj, list | tuple) else [obj]:
+    for item in items:
         _sections_for(rep, item)
-    return rep.write(path)
+    return rep.write(path, sources=inputs)

@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ import polars as pl
 from privlab._config import get_config
 from privlab._version import __version__
 from privlab.exceptions import SynthesisError
-from privlab.io import check_not_source, write_json
+from privlab.io import check_not_source, check_outputs, frame_sources, write_json
 from privlab.io import write as write_frame
 from privlab.profile import profile as run_profile
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
@@ -116,6 +117,8 @@ class Synthetic:
         self._synthesizer = synthesizer
         self._single = single
         self._profile = profile
+        #: files the input was read from: no release may overwrite one
+        self.sources: tuple[Path, ...] = ()
 
     @property
     def data(self) -> pl.DataFrame | dict[str, pl.DataFrame]:
@@ -162,7 +165,7 @@ class Synthetic:
         )
         timings = {**self.timings, "sample_seconds": time.perf_counter() - start}
         counts = {**self.rows, "synthetic": {n: t.height for n, t in tables.items()}}
-        return Synthetic(
+        result = Synthetic(
             data=tables,
             metadata=self.metadata,
             model=self.model,
@@ -178,6 +181,8 @@ class Synthetic:
             single=self._single,
             profile=self._profile,
         )
+        result.sources = self.sources
+        return result
 
     def manifest(self) -> dict[str, Any]:
         """JSON-ready description of this release for a catalog: no real values.
@@ -227,18 +232,26 @@ class Synthetic:
         Returns the folder.
         """
         files: list[Path] = []
+        out = Path(folder)
+        planned = self._planned_files(out)
+        check_outputs(  # the one output guard, before anything is written
+            [(f"save({folder!s}) {p.name}", p) for p in planned],
+            [("the synthesized source", p) for p in self.sources],
+            new_folders=[out],
+        )
 
         def write(approval: Approval) -> list[Path]:
-            files.extend(self._write(Path(folder)))
+            files.extend(self._write(out))
             return files
 
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override)
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            replace(facts, inputs=self.sources, outputs=tuple(planned)),
             write,
             governance=governance,
             store=store,
         )
-        return Path(folder)
+        return out
 
     def write(
         self,
@@ -270,6 +283,9 @@ class Synthetic:
             raise SynthesisError("a report needs an evaluation: call evaluate() before write()")
         for target in (path, *([report] if report is not None else [])):
             check_not_source(target, *sources)
+        outputs = [("path", Path(path))] + ([("report", Path(report))] if report else [])
+        inputs = [("source", Path(p)) for p in (*sources, *self.sources)]
+        check_outputs(outputs, inputs)
         files: list[Path] = []
 
         def write_files(approval: Approval) -> list[Path]:
@@ -279,8 +295,13 @@ class Synthetic:
                 files.append(write_json(report, summary))
             return files
 
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override)
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            replace(
+                facts,
+                inputs=tuple(p for _, p in inputs),
+                outputs=tuple(p for _, p in outputs),
+            ),
             write_files,
             governance=governance,
             store=store,
@@ -330,9 +351,16 @@ class Synthetic:
             override=override,
         )
 
+    def _planned_files(self, out: Path) -> list[Path]:
+        names = [f"{name}.parquet" for name in self._tables]
+        names += ["metadata.json", "manifest.json"]
+        if self.report is not None:
+            names.append("report.json")
+        return [out / n for n in names]
+
     def _write(self, folder: Path) -> list[Path]:
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)  # its parent must exist (checked with the outputs)
         written = [
             write_frame(table, out / f"{name}.parquet") for name, table in self._tables.items()
         ]
@@ -788,7 +816,7 @@ def synthesize(
             "bins": synthesizer.bins,
             "privacy_unit": "one row",
         }
-    return Synthetic(
+    result = Synthetic(
         data=out,
         metadata=metadata,
         model=model,
@@ -808,6 +836,12 @@ def synthesize(
         single=single,
         profile=profile,
     )
+    result.sources = tuple(
+        path
+        for value in (data.values() if isinstance(data, Mapping) else [data])
+        for path in frame_sources(value)
+    )
+    return result
 
 
 def _all_rows(

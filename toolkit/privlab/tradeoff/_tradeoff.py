@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ from privlab.anonymize import (
 )
 from privlab.exceptions import InputError
 from privlab.hierarchy import suggest as suggest_hierarchy
-from privlab.io import read
+from privlab.io import frame_sources, read
 from privlab.risk import assess_risk, linkage_attack
 from privlab.synth import synthesize
 from privlab.utility import ReleaseView, Workload, coverage_from_hierarchy, ml_utility
@@ -126,6 +127,8 @@ class Tradeoff:
     quasi_identifiers: list[str] = field(default_factory=list)
     sensitive: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: files the data was read from (a report or release must not overwrite one)
+    sources: tuple[Path, ...] = ()
 
     def frontier_chart(self) -> Any:
 
@@ -329,6 +332,7 @@ def tradeoff(
         quasi_identifiers=qis,
         sensitive=target,
         notes=notes,
+        sources=tuple(frame_sources(data)),
     )
 
 

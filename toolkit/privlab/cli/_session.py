@@ -1,0 +1,45 @@
+"""What every ``privlab`` command does around its work: temp sweep, temp registry, exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from privlab._config import get_config
+from privlab.io import temp_registry
+from privlab.store import FILENAME, Store, open_store
+
+__all__ = ["EXIT_DENIED", "EXIT_ERROR", "command_session"]
+
+#: Exit status of a refused command (an error privlab raised on purpose).
+EXIT_ERROR = 2
+#: Exit status when the principal's role does not allow the command.
+EXIT_DENIED = 3
+
+
+class _StoreTemps:
+    """Records temp files in the configured store, opening it only when a file is written."""
+
+    def __init__(self) -> None:
+        self._store: Store | None = None
+
+    def _open(self) -> Store:
+        if self._store is None:
+            self._store = open_store()
+        return self._store
+
+    def record_temp(self, path: Path) -> None:
+        self._open().record_temp(path)
+
+    def forget_temp(self, path: Path) -> None:
+        self._open().forget_temp(path)
+
+
+@contextlib.contextmanager
+def command_session() -> Iterator[None]:
+    """Sweep temps a killed privlab left (opening an existing store does), then record ours."""
+    if (Path(get_config()["home"]) / FILENAME).exists():
+        open_store()
+    with temp_registry(_StoreTemps()):
+        yield
