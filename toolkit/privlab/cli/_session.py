@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import click
 
 from privlab._config import get_config
-from privlab.io import temp_registry
+from privlab.io import InputWarning, temp_registry
 from privlab.store import FILENAME, Store, open_store
 
 __all__ = ["EXIT_DENIED", "EXIT_ERROR", "command_session"]
@@ -36,10 +40,25 @@ class _StoreTemps:
         self._open().forget_temp(path)
 
 
+def _note(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    click.echo(f"note: {message}", err=True)
+
+
 @contextlib.contextmanager
 def command_session() -> Iterator[None]:
-    """Sweep temps a killed privlab left (opening an existing store does), then record ours."""
+    """Sweep temps a killed privlab left (opening an existing store does), then record ours;
+    notes on how input was read (:class:`~privlab.io.InputWarning`) become
+    one ``note:`` line on stderr each."""
     if (Path(get_config()["home"]) / FILENAME).exists():
         open_store()
-    with temp_registry(_StoreTemps()):
+    with warnings.catch_warnings(), temp_registry(_StoreTemps()):
+        previous = warnings.showwarning
+
+        def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+            if isinstance(category, type) and issubclass(category, InputWarning):
+                _note(message, category)
+            else:
+                previous(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
         yield

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from privlab.io._fingerprint import Fingerprint, fingerprint
 from privlab.io._json import dumps_strict, strict_json
-from privlab.io._read import materialized_source, read
+from privlab.io._read import InputWarning, materialized_source, read
 from privlab.io._write import (
     TEMP_SUFFIX,
     TempRegistry,
@@ -42,6 +42,7 @@ from privlab.io._write import (
 __all__ = [
     "TEMP_SUFFIX",
     "Fingerprint",
+    "InputWarning",
     "TempRegistry",
     "atomic_path",
     "check_not_source",
