@@ -25,7 +25,6 @@ from privlab.exceptions import (
     DecodeError,
     EmptySourceError,
     InputError,
-    InputWarning,
     MalformedRowError,
     SourceNotFoundError,
     UnsupportedFormatError,
