@@ -111,11 +111,23 @@ def test_key_set_later_signs_from_there_on(monkeypatch: pytest.MonkeyPatch) -> N
     log = AuditLog()
     log.append("access")
     monkeypatch.setenv("PRIVLAB_AUDIT_KEY", KEY)
-    assert log.verify().signature == "unsigned"
+    unsigned = log.verify()  # with a key, an unsigned head is not OK (stripped signatures?)
+    assert unsigned.signature == "unsigned" and not unsigned.ok
+    with pytest.raises(AuditIntegrityError, match="rotate-key"):
+        log.append("access")  # nor extended silently
+    start = log.rotate_key(None)  # starting to sign is an explicit, audited step
+    assert start.details["from_key_id"] is None and start.mac
     log.append("access")
     result = log.verify()
     assert result.ok and result.signature == "valid", result.summary()
     assert "1 record(s) before the first signed one are unsigned" in result.summary()
+
+
+def test_a_signed_log_refuses_unsigned_appends(signed: AuditLog, monkeypatch) -> None:
+    monkeypatch.delenv("PRIVLAB_AUDIT_KEY")
+    with pytest.raises(AuditIntegrityError, match="PRIVLAB_AUDIT_KEY is not set"):
+        signed.append("access")
+    assert len(signed.events()) == 6
 
 
 def test_key_rotation_keeps_the_log_verifiable(signed: AuditLog, monkeypatch) -> None:
@@ -137,7 +149,7 @@ def test_key_rotation_keeps_the_log_verifiable(signed: AuditLog, monkeypatch) ->
 def test_lost_key_rotation(signed: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRIVLAB_AUDIT_KEY", "replacement-key")
     with pytest.raises(PrivlabError, match="previous key"):
-        signed.rotate_key(None)
+        signed.rotate_key(None)  # the log is signed: the old key, or declare it lost
     rotation = signed.rotate_key(None, lost=True)
     assert rotation.details["lost"] is True and "endorsement" not in rotation.details
     assert signed.verify().ok

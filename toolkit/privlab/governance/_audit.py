@@ -89,7 +89,8 @@ class VerifyResult:
     chain_ok:
         Sequence numbers, previous-hash links and record hashes are consistent.
     signature:
-        ``"valid"``, ``"invalid"``, ``"unsigned"`` (no record carries a MAC),
+        ``"valid"``, ``"invalid"``, ``"unsigned"`` (a key is set but the newest record
+        carries no MAC: not OK),
         ``"no key"`` (personal mode without ``PRIVLAB_AUDIT_KEY``: not checked)
         or ``"cannot verify"`` (governed mode without the key).
     witness:
@@ -222,7 +223,8 @@ class AuditLog:
         With *previous_key* the whole log is verified under it first and the
         ``key_rotation`` record carries its endorsement; with ``lost=True`` (the
         old key is gone) the log is checked without it — chain and witness only
-        — and the record says so. Records signed with a retired key stay
+        — and the record says so. A log kept without any key so far starts
+        being signed here (no previous key needed). Records signed with a retired key stay
         anchored: every later record's hash chains them, and the new key signs
         those.
         """
@@ -230,13 +232,13 @@ class AuditLog:
         if key is None:
             raise PrivlabError("set PRIVLAB_AUDIT_KEY to the new key before rotating")
         old = previous_key.encode() if isinstance(previous_key, str) else previous_key
-        if old is None and not lost:
-            raise PrivlabError(
-                "give the previous key (PRIVLAB_AUDIT_PREVIOUS_KEY), or declare it lost"
-            )
         with self.store.read() as conn:
             rows = read_records(conn)
         report = verify_chain(rows, key=old, previous_keys=() if old is None else (old,))
+        if old is None and not lost and report.head_key_id is not None:
+            raise PrivlabError(
+                "give the previous key (PRIVLAB_AUDIT_PREVIOUS_KEY), or declare it lost"
+            )
         if report.problems:
             raise AuditIntegrityError(
                 "refusing to rotate keys over a log that does not verify: " + report.problems[0]
@@ -317,7 +319,7 @@ class AuditLog:
         checked = None if checkpoint is None else _checkpoint_verdict(checkpoint, chain, problems)
         ok = (
             chain.first_bad is None
-            and signature in ("valid", "unsigned", "no key")
+            and signature in ("valid", "no key")
             and witness in ("match", "behind", "none")
             and not state_problems
             and checked in (None, "match")
@@ -357,20 +359,15 @@ def _signature_verdict(
         return "no key"
     if not chain.signatures_ok:
         return "invalid"
-    if chain.records and chain.head_key_id is None and chain.signed + chain.unchecked == 0:
-        notes.append(
-            "no record is signed: they were written without PRIVLAB_AUDIT_KEY; the next "
-            "change made with the key signs the log from there on"
-        )
-        return "unsigned"
     if chain.records and chain.head_key_id != audit_key_id(key):
         problems.append(
             f"the newest record ({chain.last_seq}) is "
             + ("unsigned" if chain.head_key_id is None else f"signed with key {chain.head_key_id}")
-            + f", not with PRIVLAB_AUDIT_KEY (key {audit_key_id(key)}): set the key that "
-            "signs this log, or rotate keys with `privlab audit rotate-key`"
+            + f", not with PRIVLAB_AUDIT_KEY (key {audit_key_id(key)}): its signatures were "
+            "stripped or it is signed with another key — or, if the log was kept without "
+            "this key until now, start signing with `privlab audit rotate-key`"
         )
-        return "invalid"
+        return "unsigned" if chain.head_key_id is None else "invalid"
     if chain.unsigned:
         notes.append(f"{chain.unsigned} record(s) before the first signed one are unsigned")
     if chain.unchecked:

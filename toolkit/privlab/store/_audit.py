@@ -464,10 +464,24 @@ def _checked_tail(
     seq, digest, mac, key_id = int(newest[0]), str(newest[8]), newest[9], newest[10]
     if record_hash(*newest[:8]) != digest:
         raise _broken(conn, key)
+    rotation = conn.rotation_from
+    if key is None and mac is not None:
+        raise _refuse(
+            conn,
+            f"the audit log is signed (its newest record {seq} with key {key_id}) but "
+            "PRIVLAB_AUDIT_KEY is not set: set it — an unsigned record after signed ones "
+            "would read as a stripped signature",
+        )
+    if key is not None and mac is None and rotation is None:
+        raise _refuse(
+            conn,
+            f"the newest audit record ({seq}) is unsigned but PRIVLAB_AUDIT_KEY is set: its "
+            "signature was stripped, or the log was kept without a key until now — then "
+            "start signing with `privlab audit rotate-key`",
+        )
     if key is not None and mac is not None:
         signer: bytes | None = key
         if key_id != audit_key_id(key):
-            rotation = conn.rotation_from
             if rotation is None or (rotation and key_id != audit_key_id(rotation)):
                 raise _refuse(
                     conn,
