@@ -86,12 +86,14 @@ def test_append_refuses_to_extend_an_edited_tail(signed: AuditLog) -> None:
 def test_checkpoint_round_trip(signed: AuditLog) -> None:
     mark = signed.checkpoint()
     seq, mac = mark.split(":")
-    assert seq == "6" and mac == signed.events()[-1].mac
+    assert seq == "6"
+    assert mac == signed.events()[-1].mac
     signed.append("access")
     assert signed.verify(checkpoint=mark).checkpoint == "match"
     assert signed.verify(checkpoint="6:" + "0" * 64).checkpoint == "mismatch"
     behind = signed.verify(checkpoint="99:" + mac)
-    assert behind.checkpoint == "behind" and not behind.ok
+    assert behind.checkpoint == "behind"
+    assert not behind.ok
     with pytest.raises(PrivlabError, match="SEQ:MAC"):
         signed.verify(checkpoint="nonsense")
 
@@ -112,14 +114,17 @@ def test_key_set_later_signs_from_there_on(monkeypatch: pytest.MonkeyPatch) -> N
     log.append("access")
     monkeypatch.setenv("PRIVLAB_AUDIT_KEY", KEY)
     unsigned = log.verify()  # with a key, an unsigned head is not OK (stripped signatures?)
-    assert unsigned.signature == "unsigned" and not unsigned.ok
+    assert unsigned.signature == "unsigned"
+    assert not unsigned.ok
     with pytest.raises(AuditIntegrityError, match="rotate-key"):
         log.append("access")  # nor extended silently
     start = log.rotate_key(None)  # starting to sign is an explicit, audited step
-    assert start.details["from_key_id"] is None and start.mac
+    assert start.details["from_key_id"] is None
+    assert start.mac
     log.append("access")
     result = log.verify()
-    assert result.ok and result.signature == "valid", result.summary()
+    assert result.ok, result.summary()
+    assert result.signature == "valid"
     assert "1 record(s) before the first signed one are unsigned" in result.summary()
 
 
@@ -135,7 +140,8 @@ def test_key_rotation_keeps_the_log_verifiable(signed: AuditLog, monkeypatch) ->
     with pytest.raises(AuditIntegrityError, match="rotate-key"):
         signed.append("access")  # the tail was signed with the old key
     rotation = signed.rotate_key(KEY)
-    assert rotation.details["endorsement"] and rotation.details["lost"] is False
+    assert rotation.details["endorsement"]
+    assert rotation.details["lost"] is False
     signed.append("access")
     result = signed.verify()
     assert result.ok, result.summary()
@@ -151,7 +157,8 @@ def test_lost_key_rotation(signed: AuditLog, monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(PrivlabError, match="previous key"):
         signed.rotate_key(None)  # the log is signed: the old key, or declare it lost
     rotation = signed.rotate_key(None, lost=True)
-    assert rotation.details["lost"] is True and "endorsement" not in rotation.details
+    assert rotation.details["lost"] is True
+    assert "endorsement" not in rotation.details
     assert signed.verify().ok
 
 
@@ -197,9 +204,11 @@ def test_witness_is_append_only_and_fsynced(signed: AuditLog, monkeypatch) -> No
     monkeypatch.setattr(os, "fsync", spy_fsync)
     signed.append("access")
     after = signed.witness.read_bytes()
-    assert after.startswith(before) and len(after) > len(before)  # only appended
+    assert after.startswith(before)
+    assert len(after) > len(before)
     assert signed.witness.stat().st_ino == inode  # never replaced
-    assert flags and all(f & os.O_APPEND for f in flags)
+    assert flags
+    assert all(f & os.O_APPEND for f in flags)
     assert synced  # flushed to disk
     assert oct(signed.witness.stat().st_mode & 0o777) == "0o600"
     lines = after.decode().splitlines()

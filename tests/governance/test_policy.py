@@ -168,8 +168,10 @@ def test_a_rule_runs_only_for_its_kinds() -> None:
         {"name": "p", "rules": {"min_k": 5, "synthetic_max_attack_risk": 0.1}}
     )
     dp = evaluate_policy(policy, {"kind": "dp"})
-    assert dp.checked == [] and dp.passed
+    assert dp.checked == []
+    assert dp.passed
     anon = evaluate_policy(policy, {"kind": "anonymized", "risk": {"k": 7}})
-    assert anon.checked == ["min_k"] and anon.passed
+    assert anon.checked == ["min_k"]
+    assert anon.passed
     syn = evaluate_policy(policy, {"kind": "synthetic", "attack_risk": 0.3})
     assert [v.message for v in syn.violations] == ["attack risk 0.300 is above 0.1"]

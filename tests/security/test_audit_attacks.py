@@ -80,7 +80,8 @@ def test_recomputed_chain_stripped_signatures_rewritten_witness(
     assert result.signature == "unsigned"  # …but the key's signatures are gone
     assert "newest record" in result.summary()
     run = cli("audit", "verify")
-    assert run.code == 1 and "FAILED" in run.out
+    assert run.code == 1
+    assert "FAILED" in run.out
     with pytest.raises(AuditIntegrityError, match="unsigned but PRIVLAB_AUDIT_KEY is set"):
         log.append("access")  # the next honest command does not launder it
     assert not AuditLog().verify().ok
@@ -98,14 +99,15 @@ def test_truncated_tail_is_not_laundered_by_the_next_honest_append(
     log = _log(6)
     forger(privlab_home).execute("DELETE FROM audit_log WHERE seq >= 5")
     assert not log.verify().ok
-    with pytest.raises(AuditIntegrityError, match="witness .* recorded record 6"):
+    with pytest.raises(AuditIntegrityError, match=r"witness .* recorded record 6"):
         log.append("access")
     gov = Governance()
     with pytest.raises(AuditIntegrityError):  # any state change is refused, not just appends
         gov.register_dataset("x", pl.DataFrame({"a": [1]}))
     assert [d.name for d in gov.datasets()] == []  # and changed nothing
     result = log.verify()
-    assert not result.ok and result.witness == "mismatch"
+    assert not result.ok
+    assert result.witness == "mismatch"
     assert "records were deleted" in result.summary()
 
 
@@ -131,7 +133,9 @@ def test_edit_and_rechain_without_the_witness(keyed: str, privlab_home: Path) ->
         )
         prev = digest
     result = log.verify()
-    assert not result.ok and result.signature == "invalid" and result.witness == "mismatch"
+    assert not result.ok
+    assert result.signature == "invalid"
+    assert result.witness == "mismatch"
     assert "record 2's signature does not verify" in result.summary()
     with pytest.raises(AuditIntegrityError, match="refusing to extend"):
         log.append("access")
@@ -188,9 +192,11 @@ def test_verify_without_the_key(keyed: str, privlab_home: Path, monkeypatch, mod
     monkeypatch.delenv("PRIVLAB_AUDIT_KEY")
     run = cli("audit", "verify")
     if mode == "personal":  # the limit without a key, said plainly
-        assert run.code == 0 and "signatures not checked: no key" in run.out
+        assert run.code == 0
+        assert "signatures not checked: no key" in run.out
     else:
-        assert run.code == 1 and "cannot verify: no key" in run.out
+        assert run.code == 1
+        assert "cannot verify: no key" in run.out
 
 
 def test_deleted_store_with_a_witness(privlab_home: Path, people: Path) -> None:
@@ -205,10 +211,12 @@ def test_deleted_store_with_a_witness(privlab_home: Path, people: Path) -> None:
         (privlab_home / name).unlink(missing_ok=True)
     run = cli("catalog", "register", people, "--name", "fresh", "--no-profile")
     assert run.code == 2
-    assert "belongs to store" in run.err and "deleted, replaced or re-created" in run.err
+    assert "belongs to store" in run.err
+    assert "deleted, replaced or re-created" in run.err
     assert "Traceback" not in run.err
     verify = cli("audit", "verify")
-    assert verify.code == 1 and "witness foreign" in verify.out
+    assert verify.code == 1
+    assert "witness foreign" in verify.out
 
 
 def test_dropped_audit_table_is_one_clear_line(privlab_home: Path, people: Path) -> None:
@@ -224,7 +232,8 @@ def test_dropped_audit_table_is_one_clear_line(privlab_home: Path, people: Path)
     assert "audit_log table was dropped or altered" in verify.out
     assert "Traceback" not in verify.out + verify.err
     run = cli("catalog", "register", people, "--name", "x", "--no-profile")
-    assert run.code == 2 and run.err.count("\n") == 1
+    assert run.code == 2
+    assert run.err.count("\n") == 1
     assert "dropped or altered" in run.err
 
 
@@ -235,9 +244,7 @@ def spent(keyed: str) -> Governance:
 
     frame = pl.DataFrame({"x": list(range(300))})
     with pdp.DPSession(frame, dataset="visits") as session:
-        session.release_many(
-            [pdp.count(), pdp.sum("x", bounds=(0, 300))], epsilon=0.2
-        )
+        session.release_many([pdp.count(), pdp.sum("x", bounds=(0, 300))], epsilon=0.2)
     return Governance()
 
 
@@ -250,8 +257,10 @@ def test_edited_ledger_is_caught(spent: Governance, privlab_home: Path) -> None:
     assert spent.audit.verify().ok
     forger(privlab_home).execute("UPDATE dp_ledger SET epsilon = 0 WHERE id = 1")
     result = spent.audit.verify()
-    assert not result.ok and result.state == "mismatch"
-    assert "DP ledger row 1" in result.summary() and "edited directly" in result.summary()
+    assert not result.ok
+    assert result.state == "mismatch"
+    assert "DP ledger row 1" in result.summary()
+    assert "edited directly" in result.summary()
 
 
 def test_deleted_ledger_rows_are_caught(spent: Governance, privlab_home: Path) -> None:
