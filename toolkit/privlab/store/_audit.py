@@ -145,7 +145,7 @@ def _snapshot(conn: Any) -> None:
             "snapshot",
             details={"budgets": budgets, "ledger": ledger, "reason": "audit schema 2"},
             principal="privlab",
-            _unwitnessed_ok=True,
+            _migration=True,
         )
 
 
@@ -369,7 +369,7 @@ def append_audit(
     release: str | None = None,
     details: Mapping[str, Any] | None = None,
     principal: str | None = None,
-    _unwitnessed_ok: bool = False,
+    _migration: bool = False,
 ) -> AuditRecord:
     """Append one audit record in the open store transaction *conn*.
 
@@ -416,7 +416,7 @@ def append_audit(
     assert store is not None
     key = store.audit_key()
     if ctx.audit_tail is None:
-        ctx.audit_tail = _checked_tail(ctx, key, unwitnessed_ok=_unwitnessed_ok)
+        ctx.audit_tail = _checked_tail(ctx, key, migration=_migration)
     seq, prev = ctx.audit_tail
     who = principal or str(get_config()["user"])
     ts = store.now()
@@ -433,9 +433,13 @@ def append_audit(
 
 
 def _checked_tail(
-    conn: StoreConnection, key: bytes | None, *, unwitnessed_ok: bool
+    conn: StoreConnection, key: bytes | None, *, migration: bool = False
 ) -> tuple[int, str]:
-    """``(next seq, hash of the newest record)`` after checking the tail; O(1) when intact."""
+    """``(next seq, hash of the newest record)`` after checking the tail; O(1) when intact.
+
+    *migration*: the first record written when a store of privlab 0.1 migrates; its
+    log was never witnessed nor signed per record, so only the chain is checked.
+    """
     assert conn.store is not None
     rows = _query(conn, f"SELECT {_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1")
     witness = conn.store.witness
@@ -472,7 +476,7 @@ def _checked_tail(
             "PRIVLAB_AUDIT_KEY is not set: set it — an unsigned record after signed ones "
             "would read as a stripped signature",
         )
-    if key is not None and mac is None and rotation is None:
+    if key is not None and mac is None and rotation is None and not migration:
         raise _refuse(
             conn,
             f"the newest audit record ({seq}) is unsigned but PRIVLAB_AUDIT_KEY is set: its "
@@ -494,7 +498,7 @@ def _checked_tail(
             raise _broken(conn, key)
     last = tail.last
     if last is None:
-        if unwitnessed_ok:
+        if migration:
             return seq + 1, digest
         raise _refuse(
             conn,
