@@ -202,6 +202,18 @@ class AuditLog:
             and (principal is None or e.principal == principal)
         ]
 
+    def head(self) -> tuple[int, str] | None:
+        """``(seq, hash)`` of the newest record, read from the store in O(1) (``None``: empty).
+
+        Cheap enough to poll: a changed head means new records (e.g. to invalidate
+        a cached :meth:`verify`).
+        """
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
     def checkpoint(self) -> str:
         """``SEQ:MAC`` of the newest record (``SEQ:HASH`` when it is unsigned).
 

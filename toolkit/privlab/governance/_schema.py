@@ -46,13 +46,24 @@ MIGRATIONS: list[Migration] = [
     )
     """,
     # 2: what a pre-audit catalog already held, so verify can recompute it from the log
+    # (a governed 0.1 store makes the last policy installer its admin)
     lambda conn: _snapshot(conn),
 ]
 
 
 def _snapshot(conn: Any) -> None:
-    roles = [list(r) for r in conn.execute("SELECT principal, department, role FROM access_roles")]
     active = conn.execute("SELECT id FROM policies WHERE active = 1").fetchone()
+    if active is not None:  # 0.1 had no admin role: whoever installed the policy gets it
+        installer = conn.execute(
+            "SELECT principal FROM audit_log WHERE event = 'policy' ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if installer is not None:
+            conn.execute(
+                "INSERT OR IGNORE INTO access_roles (principal, department, role) "
+                "VALUES (?, '*', 'admin')",
+                (installer[0],),
+            )
+    roles = [list(r) for r in conn.execute("SELECT principal, department, role FROM access_roles")]
     releases = {str(i): str(s) for i, s in conn.execute("SELECT id, status FROM catalog_releases")}
     if roles or active is not None or releases:
         append_audit(
