@@ -326,7 +326,7 @@ class AuditLog:
             problems,
             notes,
         )
-        state_problems = check_state(self.store, parse_records(rows))
+        state_problems = check_state(self.store, parse_records(r for r in rows if r[3] in REPLAY))
         problems += state_problems
         checked = None if checkpoint is None else _checkpoint_verdict(checkpoint, chain, problems)
         ok = (

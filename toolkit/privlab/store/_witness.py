@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = ["FORMAT", "Witness", "WitnessFile", "WitnessHeader", "WitnessLine"]
 
@@ -47,8 +49,7 @@ class WitnessHeader:
     created_at: str
 
 
-@dataclass(frozen=True)
-class WitnessLine:
+class WitnessLine(NamedTuple):
     """One witnessed head: the last record of one committed transaction."""
 
     seq: int
@@ -79,7 +80,18 @@ def _parse_header(text: str) -> WitnessHeader:
     return WitnessHeader(str(data["store_id"]), str(data["store_path"]), str(data["created_at"]))
 
 
+#: The exact shape :meth:`Witness.append` writes; anything else goes through ``json``.
+_LINE = re.compile(
+    r'\{"seq":(\d+),"hash":"([0-9a-f]+)","mac":(?:"([0-9a-f]+)"|null),'
+    r'"key_id":(?:"([0-9a-f]+)"|null)\}'
+)
+
+
 def _parse_line(text: str, number: int) -> WitnessLine:
+    match = _LINE.fullmatch(text)
+    if match is not None:
+        seq, digest, mac, key_id = match.groups()
+        return WitnessLine(int(seq), digest, mac, key_id, number)
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("not an object")
@@ -202,11 +214,17 @@ class Witness:
         except (ValueError, KeyError, TypeError):
             out.problems.append(f"the witness file {self.path} has no valid header line")
             return out
+        fullmatch, lines, line = _LINE.fullmatch, out.lines, WitnessLine
         for number, row in enumerate(rows[1:], start=2):
+            match = fullmatch(row)
+            if match is not None:  # the fast path: the exact shape append() writes
+                seq, digest, mac, key_id = match.groups()
+                lines.append(line(int(seq), digest, mac, key_id, number))
+                continue
             if not row.strip():
                 continue
             try:
-                out.lines.append(_parse_line(row, number))
+                lines.append(_parse_line(row, number))
             except (ValueError, KeyError, TypeError):
                 out.problems.append(f"line {number} of the witness file {self.path} is unreadable")
         return out
