@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from privlab.io import atomic_path, check_not_source, check_outputs, write
+from privlab.io import atomic_path, check_outputs, write
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
 
 if TYPE_CHECKING:
@@ -180,7 +180,6 @@ class Release:
             The data file.
         """
         target = Path(path)
-        check_not_source(target, *self._sources)
         files: list[Path] = []
 
         def write_files(approval: Approval) -> list[Path]:

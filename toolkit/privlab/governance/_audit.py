@@ -338,7 +338,7 @@ class AuditLog:
         )
         result = VerifyResult(
             ok=ok,
-            chain_ok=chain.first_bad is None,
+            chain_ok=chain.chain_ok,
             signature=signature,
             witness=witness,
             records=chain.records,

@@ -563,6 +563,8 @@ class ChainReport:
     signatures_ok:
         No MAC failed, no signed record is followed by an unsigned one, and
         keys change only at a ``key_rotation`` record.
+    chain_ok:
+        Sequence numbers, links and hashes hold (what anyone can recompute).
     key_ids:
         Every key id seen, oldest first.
     last_seq, last_hash:
@@ -580,6 +582,7 @@ class ChainReport:
     last_seq: int = 0
     last_hash: str = ""
     signatures_ok: bool = True
+    chain_ok: bool = True
     hashes: dict[int, tuple[str, str | None]] = field(default_factory=dict, repr=False)
 
     def fail(self, seq: int, message: str) -> None:
@@ -708,6 +711,7 @@ def verify_chain(
                 )
         prev = digest
         expected = seq + 1
+    report.chain_ok = not broken
     report.records, report.unsigned, report.signed, report.unchecked = (
         records,
         unsigned,

@@ -24,7 +24,7 @@ import polars as pl
 from privlab._config import get_config
 from privlab._version import __version__
 from privlab.exceptions import SynthesisError
-from privlab.io import check_not_source, check_outputs, frame_sources, write_json
+from privlab.io import check_outputs, frame_sources, write_json
 from privlab.io import write as write_frame
 from privlab.profile import profile as run_profile
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
@@ -281,8 +281,6 @@ class Synthetic:
             )
         if report is not None and self.report is None:
             raise SynthesisError("a report needs an evaluation: call evaluate() before write()")
-        for target in (path, *([report] if report is not None else [])):
-            check_not_source(target, *sources)
         outputs = [("path", Path(path))] + ([("report", Path(report))] if report else [])
         inputs = [("source", Path(p)) for p in (*sources, *self.sources)]
         check_outputs(outputs, inputs)
