@@ -223,3 +223,16 @@ def test_policy_template_prints_only_yaml(tmp_path: Path) -> None:
     path.write_text(run.out)
     assert digest(path)
     assert cli("catalog", "policy", "install", path).code == 0
+
+
+def test_profiling_needs_an_analyst_in_governed_mode(
+    governed: Governance, people: Path, monkeypatch
+) -> None:
+    """Attacker: a colleague with no role profiles a file from the command line.
+    Must not achieve: it in governed mode (the roles table: register, profile → analyst)."""
+    _as(monkeypatch, "nobody")
+    run = cli("profile", people)
+    assert run.code == 3
+    assert "may not profile" in run.err
+    _as(monkeypatch, "ana")
+    assert cli("profile", people).code == 0

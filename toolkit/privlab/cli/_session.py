@@ -12,9 +12,10 @@ import click
 
 from privlab._config import get_config
 from privlab.io import InputWarning, temp_registry
+from privlab.release import default_gate
 from privlab.store import FILENAME, Store, open_store
 
-__all__ = ["EXIT_DENIED", "EXIT_ERROR", "command_session"]
+__all__ = ["EXIT_DENIED", "EXIT_ERROR", "authorize", "command_session"]
 
 #: Exit status of a refused command (an error privlab raised on purpose).
 EXIT_ERROR = 2
@@ -62,3 +63,10 @@ def command_session() -> Iterator[None]:
 
         warnings.showwarning = show
         yield
+
+
+def authorize(action: str, *, dataset: str | None = None) -> None:
+    """Check the principal's role for a command that opens no store of its own (e.g.
+    ``privlab profile``): without a store there is no policy, so personal mode."""
+    if (Path(get_config()["home"]) / FILENAME).exists():
+        default_gate(open_store()).authorize(action, dataset=dataset)

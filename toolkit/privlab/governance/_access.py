@@ -185,7 +185,9 @@ class Access:
         dept = ds.attrs.get("department") if ds is not None else department
         with self.store.read() as conn:
             governed = _governed(conn)
-            role = _role_in(conn, who, dept)
+            # no dataset and no department (a file not in the catalog): a role in any
+            # department counts
+            role = _role_in(conn, who, dept) if ds or dept else _best_role(conn, who)
         owner = ds is not None and (who == ds.owner or _rank(role) >= _rank("owner"))
         if not governed:
             if personal == "anyone" or owner or _rank(role) >= _rank("owner"):
@@ -208,7 +210,7 @@ class Access:
             who,
             dataset,
             f"the role {needed!r} or higher{where} (ask an admin or steward: privlab access "
-            f"grant {who} {needed}" + (f" --department {dept}" if dept else "") + ")",
+            f"grant {who} {needed} --department {dept or 'DEPT'})",
         )
 
     def _deny(self, action: str, who: str, dataset: str | None, needs: str) -> None:
@@ -340,6 +342,13 @@ def _role_in(conn: Any, who: str, department: str | None) -> str | None:
         "SELECT role FROM access_roles WHERE principal = ? AND department IN (?, ?)",
         (who, department or "", _ADMIN_DEPARTMENT),
     ).fetchall()
+    roles = [str(r[0]) for r in rows]
+    return max(roles, key=_rank) if roles else None
+
+
+def _best_role(conn: Any, who: str) -> str | None:
+    """*who*'s strongest role in any department (or admin)."""
+    rows = conn.execute("SELECT role FROM access_roles WHERE principal = ?", (who,)).fetchall()
     roles = [str(r[0]) for r in rows]
     return max(roles, key=_rank) if roles else None
 
