@@ -61,6 +61,7 @@ from privlab.store import (
     parse_records,
     read_records,
     verify_chain,
+    witness_line,
 )
 
 __all__ = [
@@ -318,8 +319,9 @@ class AuditLog:
         problems = list(chain.problems)
         notes: list[str] = []
         signature = _signature_verdict(chain, key, governed, problems, notes)
+        known = {witness_line(r[0], r[8], r[9], r[10]): r[0] for r in rows}
         witness = _witness_verdict(
-            self.store.witness.read(),
+            self.store.witness.read(known),
             chain,
             None if store_id is None else str(store_id[0]),
             self.store.witness.path,
@@ -408,15 +410,14 @@ def _witness_verdict(
             return "missing"
         return "none"
     if witness.header.store_id != store_id:
-        last = witness.last
         problems.append(
             f"the witness {path} belongs to store {witness.header.store_id} "
-            f"({witness.header.store_path}, {last.seq if last else 0} record(s) witnessed), "
+            f"({witness.header.store_path}, {witness.last_seq} record(s) witnessed), "
             f"not to this store {store_id}: the store was deleted, replaced or re-created"
         )
         return "foreign"
     verdict = "match"
-    for line in witness.lines:
+    for line in witness.lines:  # lines that matched no record exactly
         if line.seq > chain.last_seq:
             problems.append(
                 f"the witness recorded record {line.seq} but the log ends at record "
@@ -432,9 +433,8 @@ def _witness_verdict(
             verdict = "mismatch"
     if verdict != "match":
         return verdict
-    last = witness.last
-    if chain.records and (last is None or last.seq < chain.last_seq):
-        seen = 0 if last is None else last.seq
+    seen = witness.last_seq
+    if chain.records and seen < chain.last_seq:
         notes.append(
             f"records {seen + 1}..{chain.last_seq} are not in the witness yet (a crash between "
             "commit and witness; without a key such records cannot be told from forgeries)"

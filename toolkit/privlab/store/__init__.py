@@ -130,6 +130,7 @@ from privlab.store._store import (
     open_store,
 )
 from privlab.store._witness import Witness, WitnessFile, WitnessHeader, WitnessLine
+from privlab.store._witness import line_text as witness_line
 
 __all__ = [
     "EVENTS",
@@ -157,4 +158,5 @@ __all__ = [
     "read_records",
     "record_hash",
     "verify_chain",
+    "witness_line",
 ]

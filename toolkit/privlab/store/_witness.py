@@ -29,11 +29,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["FORMAT", "Witness", "WitnessFile", "WitnessHeader", "WitnessLine"]
+__all__ = ["FORMAT", "Witness", "WitnessFile", "WitnessHeader", "WitnessLine", "line_text"]
 
 #: What the first line of a witness file says it is.
 FORMAT = "privlab-audit-witness"
@@ -66,11 +67,19 @@ class WitnessFile:
     header: WitnessHeader | None
     lines: list[WitnessLine] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: highest sequence number among lines that matched an expected text exactly
+    matched_seq: int = 0
 
     @property
     def last(self) -> WitnessLine | None:
-        """The witnessed head with the highest sequence number."""
+        """The parsed witnessed head with the highest sequence number."""
         return max(self.lines, key=lambda w: w.seq) if self.lines else None
+
+    @property
+    def last_seq(self) -> int:
+        """The highest sequence number witnessed (matched or parsed)."""
+        last = self.last
+        return max(self.matched_seq, 0 if last is None else last.seq)
 
 
 def _parse_header(text: str) -> WitnessHeader:
@@ -104,6 +113,19 @@ def _parse_line(text: str, number: int) -> WitnessLine:
         key_id=None if key_id is None else str(key_id),
         line=number,
     )
+
+
+def line_text(seq: int, digest: str, mac: str | None, key_id: str | None) -> str:
+    """The exact text of one witness line (no newline).
+
+    Examples
+    --------
+    >>> line_text(3, "ab", None, None)
+    '{"seq":3,"hash":"ab","mac":null,"key_id":null}'
+    """
+    mac_text = "null" if mac is None else f'"{mac}"'
+    key_text = "null" if key_id is None else f'"{key_id}"'
+    return f'{{"seq":{seq},"hash":"{digest}","mac":{mac_text},"key_id":{key_text}}}'
 
 
 class Witness:
@@ -143,10 +165,7 @@ class Witness:
         flushed to disk with ``os.fsync`` before this returns.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(
-            {"seq": seq, "hash": digest, "mac": mac, "key_id": key_id}, separators=(",", ":")
-        )
-        payload = line + "\n"
+        payload = line_text(seq, digest, mac, key_id) + "\n"
         created = False
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
@@ -198,8 +217,14 @@ class Witness:
                 out.problems.append(f"the last line of the witness file {self.path} is unreadable")
         return out
 
-    def read(self) -> WitnessFile:
-        """Every line of the file, parsed; unreadable lines are reported in ``problems``."""
+    def read(self, known: Mapping[str, int] | None = None) -> WitnessFile:
+        """Every line of the file, parsed; unreadable lines are reported in ``problems``.
+
+        *known* maps the exact text of expected lines (:func:`line_text` of each
+        record in the log) to their sequence numbers: such lines are only counted
+        (``matched_seq`` is the highest), the others parsed into ``lines`` — a
+        fast path for verifying a long log.
+        """
         if not self.path.exists():
             return WitnessFile(None)
         with open(self.path, encoding="utf-8", errors="replace") as handle:
@@ -215,7 +240,14 @@ class Witness:
             out.problems.append(f"the witness file {self.path} has no valid header line")
             return out
         fullmatch, lines, line = _LINE.fullmatch, out.lines, WitnessLine
+        expected = known or {}
+        matched = 0
         for number, row in enumerate(rows[1:], start=2):
+            seq_known = expected.get(row)
+            if seq_known is not None:
+                if seq_known > matched:
+                    matched = seq_known
+                continue
             match = fullmatch(row)
             if match is not None:  # the fast path: the exact shape append() writes
                 seq, digest, mac, key_id = match.groups()
@@ -227,6 +259,7 @@ class Witness:
                 lines.append(_parse_line(row, number))
             except (ValueError, KeyError, TypeError):
                 out.problems.append(f"line {number} of the witness file {self.path} is unreadable")
+        out.matched_seq = matched
         return out
 
 
