@@ -31,10 +31,23 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Tests, doctests and the notebooks (nbval). conftest.py gives every test and
-# every notebook its own throw-away PRIVLAB_HOME.
+# ---- Test tiers (CONTRACTS.md "Tests, tiers and CI") --------------------------
+# Tests, doctests and the notebooks (nbval); conftest.py gives every test and every
+# notebook its own throw-away PRIVLAB_HOME. pytest runs with --strict-markers.
+#   make test      the fast tier: everything but the marks slow, browser, spark and
+#                  memory (< 10 min of tests on 2 cores)
+#   make test-all  everything; .ci/run calls it (the JupyterLab extension block below
+#                  adds its route and Galata tests to both)
+FAST_TIER := not slow and not browser and not spark and not memory
+PYTEST_ALL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env tests toolkit/privlab notebooks
+.PHONY: test-all
+
 test: lint
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests toolkit/privlab notebooks $(PYTEST_ARGS)
+	$(PYTEST_ALL) -m "$(FAST_TIER)" $(PYTEST_ARGS)
+
+test-all: lint
+	$(PYTEST_ALL) $(PYTEST_ARGS)
+# ---- end of test tiers ----------------------------------------------------------
 
 lab: install
 	$(BIN)/jupyter lab notebooks/
@@ -92,8 +105,8 @@ test-extension-browser: extension
 test: test-extension
 lab: extension
 
-# Minimal until the test tiers land: the fast tier plus the browser tests.
-test-all: test test-extension-browser
+# The extension's route tests and its Galata test join the test tiers' `make test-all`.
+test-all: test-extension test-extension-browser
 
 clean: clean-extension
 clean-extension:

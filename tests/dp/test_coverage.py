@@ -30,6 +30,7 @@ def table() -> pl.DataFrame:
     return pl.DataFrame({"age": rng.integers(18, 90, 400), "score": rng.normal(50, 20, 400)})
 
 
+@pytest.mark.slow
 def test_count_and_mean_intervals_cover_the_truth(table: pl.DataFrame) -> None:
     true_count = table.height
     true_mean = table["score"].clip(0, 100).mean()  # the mean of the clipped values

@@ -20,6 +20,8 @@ from privlab.anonymize import Hierarchy, KAnonymity, LDiversity, search
 from privlab.tradeoff import auto_hierarchy
 
 ROOT = Path(__file__).resolve().parents[2]
+# Oracle runs in their own virtual environment (built on first use): the slow tier.
+pytestmark = pytest.mark.slow
 
 
 def oracle() -> Any:

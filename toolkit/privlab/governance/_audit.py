@@ -328,11 +328,20 @@ class AuditLog:
             problems,
             notes,
         )
-        state_problems = check_state(self.store, parse_records(r for r in rows if r[3] in REPLAY))
+        replayed = parse_records(r for r in rows if r[3] in REPLAY)
+        state_problems = check_state(self.store, replayed)
+        for r in replayed:
+            legacy = str(r.details.get("legacy_witness", ""))
+            if r.event == "snapshot" and legacy.startswith("mismatch"):
+                problems.append(
+                    f"when auditing began (record {r.seq}) privlab 0.1's witness did not match "
+                    f"its log — {legacy[len('mismatch: ') :]}: the log was already altered"
+                )
         problems += state_problems
         checked = None if checkpoint is None else _checkpoint_verdict(checkpoint, chain, problems)
         ok = (
-            chain.first_bad is None
+            not problems
+            and chain.first_bad is None
             and signature in ("valid", "no key")
             and witness in ("match", "behind", "none")
             and not state_problems

@@ -33,6 +33,11 @@ def strict_json(payload: Any, path: str = "") -> tuple[Any, list[str]]:
 
     Mappings, lists and tuples are walked; other non-JSON values (paths, dates)
     become strings.
+
+    Examples
+    --------
+    >>> strict_json([1.0, float("nan")])
+    ([1.0, None], ['[1] is nan: reported as null'])
     """
     notes: list[str] = []
 
@@ -62,6 +67,11 @@ def dumps_strict(payload: Any, *, indent: int | None = None, sort_keys: bool = F
 
     For a top-level list the notes cannot be added in-band; use
     :func:`strict_json` and print them elsewhere.
+
+    Examples
+    --------
+    >>> dumps_strict({"k": 2, "t": float("inf")})
+    '{"k": 2, "t": null, "notes": ["t is inf: reported as null"]}'
     """
     clean, notes = strict_json(payload)
     if notes and isinstance(clean, dict):

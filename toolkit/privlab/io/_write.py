@@ -182,7 +182,7 @@ def _check_not_source(data: Any, target: Path, source: str | os.PathLike[str] | 
 
 
 def check_not_source(path: str | os.PathLike[str], *sources: str | os.PathLike[str]) -> None:
-    """Refuse *path* when it is one of *sources* — before any slow work is done.
+    r"""Refuse *path* when it is one of *sources* — before any slow work is done.
 
     :func:`write` makes the same check as it writes; call this first when the
     output is only written after a long computation (a model fit, a search).
@@ -196,7 +196,7 @@ def check_not_source(path: str | os.PathLike[str], *sources: str | os.PathLike[s
     --------
     >>> import tempfile, pathlib
     >>> src = pathlib.Path(tempfile.mkdtemp()) / "in.csv"
-    >>> _ = src.write_text("a\\n1\\n")
+    >>> _ = src.write_text("a\n1\n")
     >>> check_not_source(src.with_name("out.csv"), src)  # fine: another file
     >>> check_not_source(src, src)
     Traceback (most recent call last):
@@ -252,7 +252,7 @@ def check_outputs(
     new_folders: Iterable[PathLike] = (),
     folders_must_exist: bool = True,
 ) -> None:
-    """The output guard: refuse every output that would overwrite an input or another output.
+    r"""The output guard: refuse every output that would overwrite an input or another output.
 
     Call it with *all* of a command's outputs and inputs before writing
     anything. Each is a ``(label, path)`` pair; the label is what the user
@@ -283,7 +283,7 @@ def check_outputs(
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "in.csv").write_text("a\\n1\\n")
+    >>> _ = (d / "in.csv").write_text("a\n1\n")
     >>> check_outputs([("--out", d / "out.csv")], [("FILE", d / "in.csv")])
     >>> check_outputs([("--resolved", d / "in.csv")], [("FILE", d / "in.csv")])
     Traceback (most recent call last):
@@ -514,7 +514,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write *text* (UTF-8) to *path* atomically (:func:`atomic_path`); returns the path."""
+    """Write *text* (UTF-8) to *path* atomically (:func:`atomic_path`); returns the path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from privlab.io import write_text
+    >>> path = write_text(pathlib.Path(tempfile.mkdtemp()) / "note.txt", "k = 5")
+    >>> path.read_text(), sorted(p.name for p in path.parent.iterdir())  # no temp file left
+    ('k = 5', ['note.txt'])
+    """
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
@@ -525,6 +534,16 @@ def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
 
     NaN and ±Infinity become ``null`` with a note under ``notes``
     (:func:`privlab.io.dumps_strict`): the file parses in any JSON reader.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> from privlab.io import write_json
+    >>> path = write_json(pathlib.Path(tempfile.mkdtemp()) / "m.json", {"k": 5, "dataset": "a"})
+    >>> path.read_text().splitlines()[1], json.loads(path.read_text())["k"]
+    ('  "dataset": "a",', 5)
+    >>> json.loads(write_json(path, {"t": float("nan")}).read_text())
+    {'notes': ['t is nan: reported as null'], 't': None}
     """
     return write_text(path, dumps_strict(payload, indent=2, sort_keys=True) + "\n")
 

@@ -94,10 +94,12 @@ class Report:
     sections: list[tuple[str, Any]] = field(default_factory=list)
 
     def add_heading(self, text: str, level: int = 2) -> Report:
+        """Add a heading (``<h2>`` by default); returns the report."""
         self.sections.append(("heading", (text, level)))
         return self
 
     def add_text(self, text: str) -> Report:
+        """Add a paragraph of text (HTML-escaped); returns the report."""
         self.sections.append(("text", text))
         return self
 
@@ -111,10 +113,12 @@ class Report:
         return self
 
     def add_chart(self, caption: str, chart: Any) -> Report:
+        """Add an Altair chart (or a Vega-Lite spec dict) under *caption*; returns the report."""
         self.sections.append(("chart", (caption, _chart_spec(chart))))
         return self
 
     def charts(self) -> list[tuple[str, dict[str, Any]]]:
+        """The ``(caption, Vega-Lite spec)`` of every chart added, in order."""
         return [payload for kind, payload in self.sections if kind == "chart"]
 
     def to_html(self) -> str:
@@ -184,7 +188,16 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
-    """Export one chart as PNG or SVG (by extension) through vl-convert, offline."""
+    """Export one chart as PNG or SVG (by extension) through vl-convert, offline.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, altair as alt
+    >>> chart = alt.Chart(alt.Data(values=[{"x": 1}, {"x": 2}])).mark_point().encode(x="x:Q")
+    >>> path = save_chart(chart, pathlib.Path(tempfile.mkdtemp()) / "points.svg")
+    >>> path.read_text().startswith("<svg")
+    True
+    """
     import vl_convert as vlc
 
     target = Path(path)
@@ -202,7 +215,6 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
 
 def _sections_for(rep: Report, obj: Any) -> None:
     """Append the sections describing one object."""
-
     if isinstance(obj, Report):
         rep.sections.extend(obj.sections)
     elif isinstance(obj, Tradeoff):
@@ -360,9 +372,23 @@ def report(
 ) -> Path:
     """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
 
-    *path* may not be a file the reported objects were read from (their
-    ``sources``) nor one of *sources*: that is refused before anything is
-    computed or written. Its folder must exist.
+    *obj* is a :class:`~privlab.tradeoff.Tradeoff`, an anonymization ``Release``,
+    a :class:`~privlab.synth.Synthetic`, a :class:`~privlab.governance.Governance`,
+    a :class:`Report`, or a list of those (one section each). *path* may not be a
+    file the reported objects were read from (their ``sources``) nor one of
+    *sources*: that is refused before anything is computed or written. Its
+    folder must exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, polars as pl, privlab as pv
+    >>> data = pl.DataFrame({"age": [31, 32, 33, 34, 51, 52], "sex": ["F", "M"] * 3})
+    >>> recipe = {"privacy": {"k": 2, "quasi_identifiers": ["age", "sex"], "hierarchies": {
+    ...     "age": {"type": "interval", "widths": [5]}, "sex": {"type": "suppress"}}}}
+    >>> release = pv.anonymize(data, recipe, progress=False)
+    >>> path = report(release, pathlib.Path(tempfile.mkdtemp()) / "release.html", title="k=2")
+    >>> "<title>k=2</title>" in path.read_text()
+    True
     """
     items = list(obj) if isinstance(obj, list | tuple) else [obj]
     inputs = [*sources, *(p for item in items for p in getattr(item, "sources", ()) or ())]

@@ -56,9 +56,11 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -143,10 +145,37 @@ def _snapshot(conn: Any) -> None:
         append_audit(
             conn,
             "snapshot",
-            details={"budgets": budgets, "ledger": ledger, "reason": "audit schema 2"},
+            details={
+                "budgets": budgets,
+                "ledger": ledger,
+                "reason": "audit schema 2",
+                "legacy_witness": _legacy_witness(conn),
+            },
             principal="privlab",
             _migration=True,
         )
+
+
+def _legacy_witness(conn: Any) -> str:
+    """0.1's witness (one JSON object ``{seq, hash}``) against the log it witnessed."""
+    env = os.environ.get("PRIVLAB_AUDIT_WITNESS")
+    store = conn.store
+    candidates = [Path(env)] if env and env.endswith(".json") else []
+    if store is not None:
+        candidates.append(store.path.parent / "audit-witness.json")
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text())
+            seq, digest = int(data["seq"]), str(data["hash"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return f"mismatch: {path} is unreadable"
+        row = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+        if row is None or row[0] != digest:
+            return f"mismatch: {path} holds record {seq} ({digest[:12]}…), not in the log"
+        return "match"
+    return "absent"
 
 
 MIGRATIONS: list[Any] = [
@@ -399,6 +428,17 @@ def append_audit(
         and the caller's transaction rolls back.
     PrivlabError
         Unknown event, or details that are not small plain JSON without secrets.
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> store = pv.open_store()
+    >>> ds = store.resolve_dataset("visits")  # audited by the store itself
+    >>> with store.transaction() as conn:
+    ...     _ = conn.execute("UPDATE datasets SET owner = 'ana' WHERE id = ?", (ds.id,))
+    ...     record = append_audit(conn, "register", dataset="visits", details={"owner": "ana"})
+    >>> record.seq, record.prev_hash != ""
+    (2, True)
     """
     if event not in EVENTS:
         raise PrivlabError(f"unknown audit event {event!r}; known events are {list(EVENTS)}")
@@ -593,7 +633,17 @@ class ChainReport:
 
 
 def read_records(conn: Any, *, start: int = 1) -> list[Any]:
-    """Raw audit rows from *start* on, in sequence order (for :func:`verify_chain`)."""
+    """Raw audit rows from *start* on, in sequence order (for :func:`verify_chain`).
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> store = pv.open_store()
+    >>> _ = store.resolve_dataset("visits")
+    >>> with store.read() as conn:
+    ...     [row[3] for row in read_records(conn)]
+    ['dataset_created']
+    """
     return _query(conn, f"SELECT {_COLUMNS} FROM audit_log WHERE seq >= ? ORDER BY seq", (start,))
 
 
@@ -725,5 +775,15 @@ def verify_chain(
 
 
 def parse_records(rows: Iterable[Sequence[Any]]) -> list[AuditRecord]:
-    """Raw rows (as from :func:`read_records`) to :class:`AuditRecord` objects."""
+    """Raw rows (as from :func:`read_records`) to :class:`AuditRecord` objects.
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> store = pv.open_store()
+    >>> _ = store.resolve_dataset("visits")
+    >>> with store.read() as conn:
+    ...     [(r.event, r.details["epsilon"]) for r in parse_records(read_records(conn))]
+    [('dataset_created', 1.0)]
+    """
     return [_row_record(r) for r in rows]

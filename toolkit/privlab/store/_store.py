@@ -66,13 +66,20 @@ class FingerprintLike(Protocol):
     """
 
     @property
-    def schema_hash(self) -> str: ...
+    def schema_hash(self) -> str:
+        """Hash of the column names and types."""
+
     @property
-    def rows(self) -> int: ...
+    def rows(self) -> int:
+        """Number of rows."""
+
     @property
-    def content_hash(self) -> str: ...
+    def content_hash(self) -> str:
+        """Hash of the content (identifies the data whatever its file)."""
+
     @property
-    def schema(self) -> Sequence[tuple[str, str]]: ...
+    def schema(self) -> Sequence[tuple[str, str]]:
+        """``(column, dtype)`` pairs."""
 
 
 @dataclass(frozen=True)
@@ -270,8 +277,10 @@ class Store:
         return self.path.parent / WITNESS_FILENAME
 
     def _create_private(self) -> None:
-        """Create the file ``0600`` (SQLite gives its -wal and -shm files the same mode);
-        an existing store readable by others is narrowed to ``0600``."""
+        """Create the file ``0600``; narrow an existing store readable by others to ``0600``.
+
+        SQLite gives its -wal and -shm files the same mode as the database.
+        """
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

@@ -44,7 +44,8 @@ import numpy as np
 import polars as pl
 
 import privlab.dp as pdp
-from privlab._config import get_config
+from privlab._progress import ProgressCallback
+from privlab._progress import progress as progress_bar
 from privlab.anonymize import (
     KAnonymity,
     LDiversity,
@@ -159,6 +160,7 @@ def tradeoff(
     targets: int = 300,
     seed: int = 0,
     progress: bool | None = None,
+    callback: ProgressCallback | None = None,
 ) -> Tradeoff:
     """Evaluate anonymization, DP and synthesis of *data* on common axes.
 
@@ -179,9 +181,13 @@ def tradeoff(
         Share of records kept out of every release, for the ML test.
     targets:
         Records the linkage attacker targets.
+    progress:
+        Show a progress bar; default from ``get_config()["progress"]``.
+    callback:
+        Called as ``callback(stage, done, total)``: the stage names the release
+        being evaluated (``original``, ``k=5``, ``l=2``, ``synthetic=gaussian_copula``,
+        then ``dp``), reported when it starts and when it is done.
     """
-    from tqdm.auto import tqdm
-
     grid = {**DEFAULT_CANDIDATES, **dict(candidates or {})}
     roles = _roles(profile)
     frame = read(data).collect()
@@ -223,15 +229,15 @@ def tradeoff(
         "DP error is the expected error from OpenDP's noise scales (nothing spent); "
         "each ε is split evenly over the workload's queries",
     ]
-    show = get_config()["progress"] if progress is None else progress
     jobs: list[tuple[str, Any]] = [("original", None)]
     jobs += [("k", k) for k in grid["k"]]
     jobs += [("l", lv) for lv in grid.get("l") or []]
     jobs += [("synthetic", m) for m in grid.get("synthetic") or []]
     rows: list[dict[str, Any]] = []
     releases: dict[str, Any] = {}
-    bar = tqdm(total=len(jobs) + 1, disable=not show, desc="tradeoff", leave=False)
+    bar = progress_bar(len(jobs) + 1, "tradeoff", show=progress, callback=callback, unit="release")
     for kind, param in jobs:
+        bar.set_stage(kind if param is None else f"{kind}={param}")
         row: dict[str, Any] = {"param": None if param is None else str(param), "loss": None}
         if kind == "original":
             label, technique = "original", "original"
@@ -249,7 +255,7 @@ def tradeoff(
                 train, hierarchies, models, max_suppression=grid["max_suppression"], progress=False
             )
             if result.node is None:
-                bar.update(1)
+                bar.advance()
                 continue
             released = result.apply(train).collect()
             coverage = {
@@ -296,7 +302,7 @@ def tradeoff(
         )
         rows.append(row)
         releases[label] = view
-        bar.update(1)
+        bar.advance()
     points = pl.DataFrame(
         rows,
         schema={
@@ -321,8 +327,9 @@ def tradeoff(
             pareto_front(points["advantage"].to_list(), points["workload_error"].to_list()),
         )
     )
+    bar.set_stage("dp")
     dp = _dp_panel(train, workload, grid.get("epsilon") or [], numeric)
-    bar.update(1)
+    bar.advance()
     bar.close()
     return Tradeoff(
         points=points,

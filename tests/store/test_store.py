@@ -24,7 +24,7 @@ from privlab.exceptions import (
 )
 from privlab.store import AuditRecord, Store, append_audit, open_store, parse_records, read_records
 
-LEGACY = Path(__file__).parent / "fixtures" / "legacy_store"
+LEGACY = Path(__file__).parent / "fixtures" / "governed_0_1_0"
 
 
 def _audit(store: Store) -> list[AuditRecord]:
@@ -595,8 +595,9 @@ def test_temp_registry_and_sweep(tmp_path: Path) -> None:
 def test_a_store_of_the_previous_release_migrates_and_verifies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """privlab 0.1's store (tests/fixtures/make_legacy_store.py): it opens, migrates with a
-    snapshot of its state in the log, verifies, and keeps working."""
+    """A governed 0.1 store (fixtures/make_governed_0_1_0.py): it opens, migrates with a
+    snapshot of its state in the log (the policy's installer becomes admin), verifies,
+    and keeps working."""
     from privlab.governance import Governance
 
     home = tmp_path / "home"
