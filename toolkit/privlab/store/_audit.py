@@ -60,8 +60,8 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from json.encoder import encode_basestring
+from pathlib import Path
 from typing import Any
 
 from privlab._config import get_config
