@@ -30,10 +30,12 @@ The machine has 2 cores shared with other work: rerun when quiet.
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import hmac
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,13 +48,16 @@ KEY = "bench-audit-key"
 
 def _fresh_home(base: str) -> Path:
     home = Path(tempfile.mkdtemp(prefix="bench-audit-", dir=base))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     os.environ["PRIVLAB_HOME"] = str(home)
     return home
 
 
 def fsync_ms(base: str, n: int = 100) -> float:
     """Median cost of one 100-byte append + fsync on this disk."""
-    path = Path(tempfile.mkdtemp(dir=base)) / "f"
+    folder = Path(tempfile.mkdtemp(prefix="bench-audit-", dir=base))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "f"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     times = []
     try:
@@ -204,6 +209,7 @@ print(append * 1e3, v, vc)
 def baseline(old_toolkit: str, base: str, records: int) -> tuple[float, float, float]:
     """privlab 0.1: (append ms, verify wall s, verify CPU s), in a subprocess on the old code."""
     home = Path(tempfile.mkdtemp(prefix="bench-audit-old-", dir=base))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": old_toolkit}
     out = subprocess.run(
         [sys.executable, "-c", _OLD, str(home), str(records), KEY],
