@@ -106,12 +106,12 @@ def test_every_budget_change_is_audited_in_personal_mode() -> None:
     import privlab.dp as pdp
 
     pv.open_store().resolve_dataset("notes")
-    pdp.set_budget("notes", epsilon=1000.0, reason="trial")
+    pdp.set_budget("notes", epsilon=1000.0)
     (event,) = Governance().audit.events(event="budget")
     assert event.principal == "tester"
     assert event.dataset == "notes"
-    assert event.details["previous"]["epsilon"] == 1.0
-    assert event.details["epsilon"] == 1000.0
+    assert event.details["epsilon"] == {"old": 1.0, "new": 1000.0}
+    assert event.details["raised"] is True
 
 
 @pytest.mark.parametrize("action", ["uninstall", "install"])

@@ -478,23 +478,36 @@ def _checkpoint_verdict(text: str, chain: ChainReport, problems: list[str]) -> s
 
 @dataclass
 class State:
-    """What the audit log says the tables hold (recomputed by :func:`replay`)."""
+    """What the audit log says the tables hold (recomputed by :func:`replay`).
+
+    Budgets are keyed by dataset name; ledger rows by their id, with the
+    dataset's name, ε, δ and ``"counted"`` (reserved or spent) or ``"cancelled"``.
+    """
 
     budgets: dict[str, tuple[float, float]] = field(default_factory=dict)
-    ledger: dict[str, tuple[str, float, float, str]] = field(default_factory=dict)
+    ledger: dict[str, tuple[str | None, float | None, float | None, str]] = field(
+        default_factory=dict
+    )
     roles: dict[tuple[str, str], str] = field(default_factory=dict)
     policy: str | None = None
     policy_seen: bool = False
     releases: dict[str, str] = field(default_factory=dict)
     releases_seen: bool = False
+    #: dataset id -> name, to read records that name datasets by id (snapshots)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _counted(status: str) -> str:
+    return "cancelled" if status == "cancelled" else "counted"
 
 
 def _on_snapshot(state: State, r: AuditRecord) -> None:
     d = r.details
     for ds, (eps, delta) in d.get("budgets", {}).items():
-        state.budgets[str(ds)] = (float(eps), float(delta))
+        state.budgets[state.names.get(str(ds), f"#{ds}")] = (float(eps), float(delta))
     for row_id, (ds, eps, delta, status) in d.get("ledger", {}).items():
-        state.ledger[str(row_id)] = (str(ds), float(eps), float(delta), str(status))
+        name = state.names.get(str(ds), f"#{ds}")
+        state.ledger[str(row_id)] = (name, float(eps), float(delta), _counted(str(status)))
     for principal, department, role in d.get("roles", []):
         state.roles[(principal, department)] = role
     if "policy" in d:
@@ -505,20 +518,33 @@ def _on_snapshot(state: State, r: AuditRecord) -> None:
 
 
 def _on_budget(state: State, r: AuditRecord) -> None:
+    """``dataset_created`` and ``budget`` (the store's: totals; the DP ledger's: old/new)."""
     d = r.details
-    state.budgets[str(d["dataset_id"])] = (float(d["epsilon"]), float(d["delta"]))
+    name = str(d.get("budget_of") or r.dataset)
+    eps, delta = d["epsilon"], d["delta"]
+    if isinstance(eps, Mapping):
+        eps = eps["new"]
+    if isinstance(delta, Mapping):
+        delta = delta["new"]
+    state.budgets[name] = (float(eps), float(delta))
 
 
-def _on_reserve(state: State, r: AuditRecord) -> None:
+def _on_spend(state: State, r: AuditRecord) -> None:
     d = r.details
-    for row_id, eps, delta in d["rows"]:
-        state.ledger[str(row_id)] = (str(d["dataset_id"]), float(eps), float(delta), "reserved")
+    rows = d.get("rows") or [[i, None, None] for i in d.get("ledger_ids", [])]
+    for row_id, eps, delta in rows:
+        state.ledger[str(row_id)] = (
+            r.dataset,
+            None if eps is None else float(eps),
+            None if delta is None else float(delta),
+            "counted",
+        )
 
 
-def _on_settle(state: State, r: AuditRecord) -> None:
-    for row_id in r.details["ids"]:
-        ds, eps, delta, _ = state.ledger.get(str(row_id), ("?", 0.0, 0.0, ""))
-        state.ledger[str(row_id)] = (ds, eps, delta, str(r.details["status"]))
+def _on_spend_cancelled(state: State, r: AuditRecord) -> None:
+    for row_id in r.details.get("ledger_ids", []):
+        name, eps, delta, _ = state.ledger.get(str(row_id), (None, None, None, ""))
+        state.ledger[str(row_id)] = (name, eps, delta, "cancelled")
 
 
 def _on_grant(state: State, r: AuditRecord) -> None:
@@ -548,13 +574,13 @@ def _on_purge(state: State, r: AuditRecord) -> None:
 
 
 #: How each state-changing event updates the recomputed state. A component that
-#: adds state to check adds its events here (e.g. DP dataset links).
+#: adds state to check adds its events here.
 REPLAY: dict[str, Callable[[State, AuditRecord], None]] = {
     "snapshot": _on_snapshot,
     "dataset_created": _on_budget,
     "budget": _on_budget,
-    "dp_reserve": _on_reserve,
-    "dp_settle": _on_settle,
+    "spend": _on_spend,
+    "spend_cancelled": _on_spend_cancelled,
     "grant": _on_grant,
     "revoke": _on_revoke,
     "policy": _on_policy,
@@ -563,17 +589,19 @@ REPLAY: dict[str, Callable[[State, AuditRecord], None]] = {
 }
 
 
-def replay(records: Iterable[AuditRecord]) -> State:
+def replay(records: Iterable[AuditRecord], names: Mapping[str, str] | None = None) -> State:
     """Recompute budgets, ledger, roles, policy and release statuses from *records*.
+
+    *names* maps dataset ids to names, for records that name datasets by id.
 
     Examples
     --------
     >>> r = AuditRecord(1, "t", "ana", "budget", "x", None,
     ...                 {"dataset_id": 1, "epsilon": 2.0, "delta": 0.0}, "", "h")
     >>> replay([r]).budgets
-    {'1': (2.0, 0.0)}
+    {'x': (2.0, 0.0)}
     """
-    state = State()
+    state = State(names=dict(names or {}))
     for record in records:
         handler = REPLAY.get(record.event)
         if handler is not None:
@@ -587,16 +615,16 @@ def _close(a: float, b: float) -> bool:
 
 def check_state(store: Store, records: Sequence[AuditRecord]) -> list[str]:
     """The tables against the state :func:`replay` recomputes from *records*."""
-    state = replay(records)
     problems: list[str] = []
     with store.read() as conn:
         tables = _tables(conn)
         names = {str(r[0]): str(r[1]) for r in conn.execute("SELECT id, name FROM datasets")}
+        state = replay(records, names)
         for ds_id, eps, delta in conn.execute(
             "SELECT id, epsilon_budget, delta_budget FROM datasets"
         ):
-            logged = state.budgets.pop(str(ds_id), None)
             name = names[str(ds_id)]
+            logged = state.budgets.pop(name, None)
             if logged is None:
                 problems.append(f"dataset {name!r} is not in the audit log (inserted directly)")
             elif not (_close(logged[0], eps) and _close(logged[1], delta)):
@@ -604,8 +632,8 @@ def check_state(store: Store, records: Sequence[AuditRecord]) -> list[str]:
                     f"dataset {name!r}: the budget is ε={eps:g}, δ={delta:g} in the store but "
                     f"ε={logged[0]:g}, δ={logged[1]:g} in the audit log (edited directly)"
                 )
-        for ds_id in state.budgets:
-            problems.append(f"dataset id {ds_id} is in the audit log but missing from the store")
+        for name in state.budgets:
+            problems.append(f"dataset {name!r} is in the audit log but missing from the store")
         if "dp_ledger" in tables:
             for row in conn.execute(
                 "SELECT id, dataset_id, epsilon, delta, status FROM dp_ledger ORDER BY id"
@@ -613,26 +641,31 @@ def check_state(store: Store, records: Sequence[AuditRecord]) -> list[str]:
                 row_id = str(row[0])
                 logged_row = state.ledger.pop(row_id, None)
                 ds = names.get(str(row[1]), str(row[1]))
+                status = _counted(str(row[4]))
                 if logged_row is None:
                     problems.append(
                         f"DP ledger row {row_id} (dataset {ds!r}, ε={row[2]:g}) is not in the "
                         "audit log (inserted directly)"
                     )
-                elif not (
-                    logged_row[0] == str(row[1])
-                    and _close(logged_row[1], row[2])
-                    and _close(logged_row[2], row[3])
-                    and logged_row[3] == row[4]
+                    continue
+                _, eps, delta, logged_status = logged_row
+                if not (
+                    (eps is None or _close(eps, row[2]))
+                    and (delta is None or _close(delta, row[3]))
+                    and logged_status == status
                 ):
+                    logged_eps = "?" if eps is None else f"{eps:g}"
+                    logged_delta = "?" if delta is None else f"{delta:g}"
                     problems.append(
                         f"DP ledger row {row_id} (dataset {ds!r}): ε={row[2]:g}, δ={row[3]:g}, "
-                        f"{row[4]} in the table but ε={logged_row[1]:g}, δ={logged_row[2]:g}, "
-                        f"{logged_row[3]} in the audit log (edited directly)"
+                        f"{status} in the table but ε={logged_eps}, δ={logged_delta}, "
+                        f"{logged_status} in the audit log (edited directly)"
                     )
-        for row_id, (ds_id, eps, _, status) in sorted(state.ledger.items()):
+        for row_id, (logged_name, eps, _, status) in sorted(state.ledger.items()):
+            shown = "?" if eps is None else f"{eps:g}"
             problems.append(
-                f"DP ledger row {row_id} (dataset {names.get(ds_id, ds_id)!r}, ε={eps:g}, "
-                f"{status}) is in the audit log but missing from the table (deleted)"
+                f"DP ledger row {row_id} (dataset {logged_name!r}, ε={shown}, {status}) is in the "
+                "audit log but missing from the table (deleted)"
             )
         if "access_roles" in tables:
             roles = {

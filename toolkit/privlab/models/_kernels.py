@@ -32,6 +32,7 @@ __all__ = [
     "equal_distance",
     "l_diverse",
     "ordered_distance",
+    "recursive_c",
     "recursive_parts",
     "t_distance",
     "violations",
@@ -148,6 +149,35 @@ def recursive_parts(p: ClassPairs, l: int) -> tuple[np.ndarray, np.ndarray]:
         minlength=len(p.starts),
     )
     return r1, tail
+
+
+def recursive_c(p: ClassPairs, l: int) -> float:
+    """The smallest *c* for which :func:`l_diverse` accepts every class as recursive (c, ℓ).
+
+    The check is strict (``r1 < c · (r_ℓ + … + r_m)``, as ARX's), so the infimum
+    ``max r1 / tail`` itself fails; this returns the next floating-point number above it
+    for which the check — in the same floating-point arithmetic — passes. ``inf`` when a
+    class has fewer than ℓ distinct values (no *c* passes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([3, 2, 1]))
+    >>> c = recursive_c(p, 2)
+    >>> c > 1.0, bool(l_diverse(p, LDiversity("s", 2, variant="recursive", c=c)).all())
+    (True, True)
+    >>> bool(l_diverse(p, LDiversity("s", 2, variant="recursive", c=1.0)).all())
+    False
+    """
+    if len(p.starts) == 0:
+        return 0.0
+    if int(distinct_values(p).min()) < l:
+        return float("inf")
+    r1, tail = recursive_parts(p, l)
+    c = float((r1 / tail).max())
+    while not bool((r1 < c * tail).all()):
+        c = float(np.nextafter(c, np.inf))
+    return c
 
 
 def l_diverse(p: ClassPairs, model: LDiversity) -> np.ndarray:

@@ -83,8 +83,12 @@ privacy budget is never counted twice.
   spent against a second budget.
 
 Fingerprints are exact: a copy with one row changed is new content, and under
-a new name it is a new dataset with a fresh budget. The store cannot see that
-two different tables describe the same people.
+a new name it is a new dataset. Whether two different tables describe the
+same people is the job of :mod:`privlab.store._identity`: per-column MinHash
+signatures link a derived table (columns added, cast or renamed; rows edited,
+added, removed or sampled) to the registered one, and linked datasets share
+one privacy budget (``identity_links``) until an owner declares them
+independent.
 
 Times are UTC ISO-8601 strings with microseconds and a ``Z``
 (``2030-01-02T03:04:05.000000Z``), so they sort chronologically as text. The
@@ -118,6 +122,20 @@ from privlab.store._audit import (
     verify_chain,
 )
 from privlab.store._conn import StoreConnection
+from privlab.store._identity import (
+    ColumnSignature,
+    Link,
+    Match,
+    TableSignature,
+    budget_group,
+    budget_root,
+    compare,
+    declare_independent,
+    ensure_identity,
+    observe,
+    record_event,
+    table_signature,
+)
 from privlab.store._store import (
     FILENAME,
     TEMP_MAX_AGE,
@@ -139,24 +157,36 @@ __all__ = [
     "WITNESS_FILENAME",
     "AuditRecord",
     "ChainReport",
+    "ColumnSignature",
     "Dataset",
     "DatasetVersion",
     "FingerprintLike",
+    "Link",
+    "Match",
     "Migration",
     "Store",
     "StoreConnection",
+    "TableSignature",
     "Witness",
     "WitnessFile",
     "WitnessHeader",
     "WitnessLine",
     "append_audit",
     "audit_key_id",
+    "budget_group",
+    "budget_root",
     "check_details",
+    "compare",
+    "declare_independent",
+    "ensure_identity",
     "mac_of",
+    "observe",
     "open_store",
     "parse_records",
     "read_records",
+    "record_event",
     "record_hash",
+    "table_signature",
     "verify_chain",
     "witness_line",
 ]

@@ -100,8 +100,8 @@ EVENTS: tuple[str, ...] = (
     "snapshot",
     "temp_sweep",
     # dp (ledger, dataset links)
-    "dp_reserve",
-    "dp_settle",
+    "spend",
+    "spend_cancelled",
     "link",
     "unlink",
     "independence",
@@ -396,6 +396,7 @@ def append_audit(
     release: str | None = None,
     details: Mapping[str, Any] | None = None,
     principal: str | None = None,
+    ts: str | None = None,
     _migration: bool = False,
 ) -> AuditRecord:
     """Append one audit record in the open store transaction *conn*.
@@ -414,6 +415,9 @@ def append_audit(
         at most :data:`MAX_DETAIL_CHARS` characters).
     principal:
         Who acted; default ``PRIVLAB_USER``.
+    ts:
+        When (the change's own timestamp, ``privlab._time`` format); default
+        the store's clock now.
 
     Returns
     -------
@@ -457,7 +461,7 @@ def append_audit(
         ctx.audit_tail = _checked_tail(ctx, key, migration=_migration)
     seq, prev = ctx.audit_tail
     who = principal or str(get_config()["user"])
-    ts = store.now()
+    ts = ts or store.now()
     digest = record_hash(seq, ts, who, event, dataset, release, text, prev)
     mac = mac_of(key, seq, digest) if key else None
     key_id = audit_key_id(key) if key else None

@@ -142,10 +142,32 @@ class Synthetic:
             Defaults to the rows set aside by ``synthesize(..., holdout=...)``.
         **options:
             Passed to :func:`privlab.synth.evaluate_synthetic` (``attacks``,
-            ``n_attacks``, ``secrets``, ``dcr_rows`` …).
-        """
+            ``n_attacks``, ``secrets``, ``dcr_rows``, ``seed`` — default: the
+            synthesis seed …).
 
-        self.report = evaluate_synthetic(self, holdout=holdout, **options)
+        Raises
+        ------
+        SynthesisError
+            Without any holdout: every privacy figure compares members with
+            non-members, so it needs real rows the model never saw.
+        """
+        held = self._holdout if holdout is None else holdout
+        if held is None:
+            raise SynthesisError(
+                "evaluate() needs real rows the model never saw: synthesize with "
+                "`holdout=0.2` or pass `evaluate(holdout=frame)` (for several tables "
+                "`{table: frame}`)"
+            )
+        if not isinstance(held, Mapping) and not self._single:
+            raise SynthesisError(
+                "several tables were synthesized; pass holdout as {table: frame}, got one frame"
+            )
+        if not isinstance(held, Mapping):
+            held = {next(iter(self._real)): held}
+        options.setdefault("seed", self.seed)
+        self.report = evaluate_synthetic(
+            self._real, self._tables, held, metadata=self.metadata, **options
+        )
         return self.report
 
     def resample(self, rows: int | None = None, *, seed: int | None = None) -> Synthetic:
