@@ -162,8 +162,8 @@ def test_tradeoff_reports_each_release_then_the_dp_panel() -> None:
         ("k=2", 2, 4),
         ("k=5", 2, 4),
         ("k=5", 3, 4),
-        ("dp", 3, 4),
-        ("dp", 4, 4),
+        ("differential privacy", 3, 4),
+        ("differential privacy", 4, 4),
     ]
 
 

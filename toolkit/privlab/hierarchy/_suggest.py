@@ -157,7 +157,7 @@ def _group_label(members: list[str], counts: Mapping[str, int]) -> str:
 
 
 def _frequency_table(counts: Mapping[str, int]) -> dict[str, list[str]] | None:
-    """Value → labels: merge the two smallest groups until each reaches a share of the rows."""
+    """Map value → labels: merge the two smallest groups until each reaches a share of the rows."""
     total = sum(counts.values())
     # heap of (records, tie-break, members)
     heap: list[tuple[int, str, list[str]]] = [(c, v, [v]) for v, c in counts.items()]
