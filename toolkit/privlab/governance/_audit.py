@@ -520,13 +520,15 @@ def _on_snapshot(state: State, r: AuditRecord) -> None:
 def _on_budget(state: State, r: AuditRecord) -> None:
     """``dataset_created`` and ``budget`` (the store's: totals; the DP ledger's: old/new)."""
     d = r.details
-    name = str(d.get("budget_of") or r.dataset)
+    name = d.get("budget_of") or r.dataset
+    if name is None or "epsilon" not in d or "delta" not in d:
+        return  # not a budget this verify can recompute (malformed: the table check says so)
     eps, delta = d["epsilon"], d["delta"]
     if isinstance(eps, Mapping):
         eps = eps["new"]
     if isinstance(delta, Mapping):
         delta = delta["new"]
-    state.budgets[name] = (float(eps), float(delta))
+    state.budgets[str(name)] = (float(eps), float(delta))
 
 
 def _on_spend(state: State, r: AuditRecord) -> None:
