@@ -26,8 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,6 +38,7 @@ from privlab._version import __version__
 from privlab.exceptions import PolicyViolationError
 from privlab.governance import governance_dashboard
 from privlab.guard import GuardReport, inspect_published
+from privlab.io import atomic_path, check_outputs, write_text
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
     column_chart,
@@ -181,9 +180,14 @@ class Report:
         path: str | Path,
         *,
         sources: Sequence[pl.DataFrame] = (),
+        inputs: Sequence[str | Path] = (),
         keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Write the page atomically, after the release guard has read it.
+
+        *path* may not be one of *inputs* (the files the report was made from: the
+        output guard), and its folder must exist (privlab never creates folders
+        implicitly).
 
         The guard (:func:`privlab.guard.inspect_published`) looks for e-mails,
         phones, national IDs, IBANs, cards and IP addresses in every text cell of
@@ -192,19 +196,9 @@ class Report:
         :class:`~privlab.exceptions.PolicyViolationError` and writes nothing, unless
         its column is kept with a reason (*keep*: ``{column: reason}``).
         """
+        check_outputs([("path", Path(path))], [("source", s) for s in inputs])
         check_published(self.published_tables(), sources=sources, keep=keep)
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self.to_html())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return write_text(Path(path), self.to_html())
 
 
 def _chart_rows(spec: Any) -> list[Mapping[str, Any]]:
@@ -292,12 +286,14 @@ def save_chart(
     import vl_convert as vlc
 
     target = Path(path)
+    check_outputs([("path", target)])
     spec = _chart_spec(chart)
     check_published({"chart": _chart_rows(spec)}, keep=keep)
     if target.suffix.lower() == ".svg":
-        target.write_text(vlc.vegalite_to_svg(spec))
+        write_text(target, vlc.vegalite_to_svg(spec))
     elif target.suffix.lower() == ".png":
-        target.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
     else:
         raise ValueError(f"export charts as .png or .svg, got {target.suffix!r}")
     return target
@@ -461,8 +457,16 @@ def report(
     *,
     title: str = "privlab report",
     keep: Mapping[str, str] | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> Path:
     """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
+
+    *obj* is a :class:`~privlab.tradeoff.Tradeoff`, an anonymization ``Release``,
+    a :class:`~privlab.synth.Synthetic`, a :class:`~privlab.governance.Governance`,
+    a :class:`Report`, or a list of those (one section each). *path* may not be a
+    file the reported objects were read from (their ``sources``) nor one of
+    *inputs*: that is refused before anything is computed or written. Its folder
+    must exist.
 
     The page passes the release guard before it is written (see
     :meth:`Report.write`): no e-mail, phone, national ID, IBAN, card or IP address
@@ -481,12 +485,14 @@ def report(
     >>> "<title>k=2</title>" in path.read_text()
     True
     """
+    items = list(obj) if isinstance(obj, list | tuple) else [obj]
+    files = [*inputs, *(p for item in items for p in getattr(item, "sources", ()) or ())]
+    check_outputs([("path", Path(path))], [("source", s) for s in files])
     rep = Report(title)
-    items = obj if isinstance(obj, list | tuple) else [obj]
     for item in items:
         _sections_for(rep, item)
-    sources = [s for s in (_source_of(item) for item in items) if s is not None]
-    return rep.write(path, sources=sources, keep=keep)
+    frames = [s for s in (_source_of(item) for item in items) if s is not None]
+    return rep.write(path, sources=frames, inputs=files, keep=keep)
 
 
 def _source_of(obj: Any) -> pl.DataFrame | None:
