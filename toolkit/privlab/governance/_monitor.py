@@ -89,7 +89,8 @@ def audit_report(
     >>> import privlab as pv, privlab.dp as pdp
     >>> from privlab.governance import AuditLog
     >>> _ = pv.open_store().resolve_dataset("visits")
-    >>> pdp.set_budget("visits", epsilon=5.0)
+    >>> pdp.set_budget("visits", epsilon=0.0)  # lowered: no finding
+    >>> pdp.set_budget("visits", epsilon=2.0)  # raised: fresh ε for the same people
     >>> [(f.pattern, f.dataset) for f in audit_report(AuditLog())]
     [('budget_raised', 'visits')]
     """
