@@ -192,7 +192,7 @@ def loss(
     dataset:
         A dataset name or alias.
     since, until:
-        Time window (timezone-aware datetimes); either end may be open.
+        Time window (naive datetimes are taken as UTC); either end may be open.
 
     Examples
     --------

@@ -63,7 +63,7 @@ def load_key(key: str | bytes | None = None, *, key_file: str | Path | None = No
     Raises
     ------
     MissingSecretError
-        If no key is found (nor the key file), or the key is not 256 bits.
+        If the key file does not exist, no key is found, or the key is not 256 bits.
 
     Examples
     --------

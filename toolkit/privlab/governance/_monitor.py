@@ -218,8 +218,8 @@ def governance_dashboard(gov: Any) -> Any:
     Returns
     -------
     altair.VConcatChart
-        Three bar charts, not displayed; an empty store shows one ``none`` bar
-        of 0 in each.
+        Three bar charts, not displayed; a chart with nothing to count shows
+        one ``none`` bar of 0.
 
     Examples
     --------

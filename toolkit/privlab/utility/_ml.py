@@ -63,8 +63,8 @@ def ml_utility(
 
     The classifier is scikit-learn's multinomial naive Bayes over the workload's
     bins of *features* (see the module docstring). Records whose target is
-    missing or suppressed (``*``) are left out of training; a release with
-    fewer than two such records, or a single target value, scores 0.
+    missing or suppressed (``*``) are left out of training; a release with fewer
+    than two records left, or a single target value among them, scores 0.
 
     Parameters
     ----------
