@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from privlab.exceptions import DecryptionError, MissingSecretError
+from privlab.io import atomic_path
 
 __all__ = ["generate_key", "load_key", "read_encrypted", "write_encrypted"]
 
@@ -156,16 +157,8 @@ def write_encrypted(
     data.write_parquet(buffer)
     nonce = os.urandom(12)
     sealed = _aesgcm(secret).encrypt(nonce, buffer.getvalue(), target.name.encode())
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(MAGIC + nonce + sealed)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp:  # the one atomic writer (fsync, rename, cleanup)
+        tmp.write_bytes(MAGIC + nonce + sealed)
     return target
 
 
