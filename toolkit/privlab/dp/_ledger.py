@@ -220,9 +220,18 @@ class Ledger:
         self.clock = clock or _now
         store.ensure_schema(COMPONENT, MIGRATIONS)
         ensure_identity(store)
-        #: The release gate over this store: authorizes budget changes and
-        #: independence declarations (and brings the store's audit log up).
-        self.gate: Gate = gate if gate is not None else default_gate(store)
+        self._gate = gate
+
+    @property
+    def gate(self) -> Gate:
+        """The release gate over this store: authorizes budget changes and links.
+
+        Built on first use (:func:`privlab.release.default_gate` unless one was
+        injected), so a session that brings its own gate never loads governance.
+        """
+        if self._gate is None:
+            self._gate = default_gate(self.store)
+        return self._gate
 
     # ----------------------------------------------------------------- datasets
 
