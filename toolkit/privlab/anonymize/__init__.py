@@ -24,7 +24,7 @@ from privlab.anonymize._recipe import (
     migrate_recipe,
 )
 from privlab.anonymize._release import AnonymizationReport, Release
-from privlab.anonymize._search import SearchResult, search
+from privlab.anonymize._search import EncodingCache, SearchResult, search
 from privlab.anonymize._transforms import (
     REGISTRY,
     Condition,
@@ -58,6 +58,7 @@ __all__ = [
     "Condition",
     "DateShift",
     "Drop",
+    "EncodingCache",
     "Generalize",
     "Hierarchy",
     "KAnonymity",
