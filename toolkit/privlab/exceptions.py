@@ -255,7 +255,7 @@ class DecryptionError(PrivlabError):
 
 
 class EngineError(PrivlabError):
-    """An operation cannot run on the chosen engine (streamed or Spark), or the engine is missing."""
+    """An operation cannot run on the chosen engine (streamed, Spark), or the engine is missing."""
 
 
 class MemoryLimitError(PrivlabError, MemoryError):

@@ -25,6 +25,13 @@ from privlab.anonymize._recipe import (
 )
 from privlab.anonymize._release import AnonymizationReport, Release
 from privlab.anonymize._search import EncodingCache, SearchResult, search
+from privlab.anonymize._stream import (
+    RecipePlan,
+    SparkRelease,
+    StreamedRelease,
+    anonymize_spark,
+    anonymize_stream,
+)
 from privlab.anonymize._transforms import (
     REGISTRY,
     Condition,
@@ -70,12 +77,15 @@ __all__ = [
     "PrivacySpec",
     "Pseudonymize",
     "Recipe",
+    "RecipePlan",
     "RedactText",
     "Release",
     "Resolved",
     "Round",
     "SearchResult",
+    "SparkRelease",
     "Step",
+    "StreamedRelease",
     "Suppress",
     "TCloseness",
     "TSpec",
@@ -83,6 +93,8 @@ __all__ = [
     "Transform",
     "TransformParams",
     "anonymize",
+    "anonymize_spark",
+    "anonymize_stream",
     "build_transform",
     "date_hierarchy",
     "get_transform",

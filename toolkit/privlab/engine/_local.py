@@ -73,8 +73,8 @@ def parse_memory(value: str | int) -> int:
 
     Examples
     --------
-    >>> parse_memory("1GiB"), parse_memory("512MB"), parse_memory(4096)
-    (1073741824, 512000000, 4096)
+    >>> parse_memory("1GiB"), parse_memory("512MB"), parse_memory(2**30)
+    (1073741824, 512000000, 1073741824)
     """
     if isinstance(value, bool):
         raise ConfigError(f"a memory size must be a number or text like '1GiB', got {value!r}")
@@ -217,9 +217,7 @@ class TupleCounter:
         if not frames:
             return
         self._total = (
-            pl.concat(frames, rechunk=False)
-            .group_by(self.columns)
-            .agg(pl.col(COUNT).sum())
+            pl.concat(frames, rechunk=False).group_by(self.columns).agg(pl.col(COUNT).sum())
         )
         if self.max_bytes is not None and self._total.estimated_size() > self.max_bytes:
             raise MemoryLimitError(

@@ -10,8 +10,7 @@ hash is not comparable with an in-memory fingerprint of the same data.
 
 Examples
 --------
->>> import numpy as np
-import polars as pl
+>>> import polars as pl
 >>> a, b = RowHasher(), RowHasher()
 >>> a.update(pl.DataFrame({"x": [1, 2], "y": ["a", "b"]}), 0)
 >>> b.update(pl.DataFrame({"y": ["b"], "x": [2]}), 0)
@@ -26,6 +25,7 @@ import hashlib
 import json
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 __all__ = ["SCHEME", "RowHasher"]

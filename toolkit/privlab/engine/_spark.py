@@ -60,9 +60,7 @@ def _require(frame: Any) -> None:
     try:
         import pyspark  # noqa: F401
     except ImportError as exc:  # pragma: no cover - a Spark frame implies pyspark
-        raise EngineError(
-            "the Spark engine needs pyspark: pip install 'privlab[spark]'"
-        ) from exc
+        raise EngineError("the Spark engine needs pyspark: pip install 'privlab[spark]'") from exc
 
 
 def _check_columns(frame: Any, columns: list[str]) -> None:
@@ -158,7 +156,9 @@ def spark_write(frame: Any, path: str | os.PathLike[str]) -> Path:
     if target.exists():
         raise OutputError(f"refusing to write {str(target)!r}: it exists; choose a new path")
     if not target.parent.is_dir():
-        raise OutputError(f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is missing")
+        raise OutputError(
+            f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is missing"
+        )
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     staged = tmp / "data"
     try:
