@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from privlab.cli._options import read_kwargs, read_options
+from privlab.io import write_text
 
 
 @click.command()
@@ -43,6 +45,21 @@ from privlab.cli._options import read_kwargs, read_options
     default=None,
     help="Also write the resolved recipe (levels fixed) here, to replay on the next batch.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "memory", "stream", "spark"]),
+    default="auto",
+    show_default=True,
+    help="memory: load FILE; stream: polars streaming in bounded memory (files larger than "
+    "memory); spark: a local Spark session (pip install 'privlab[spark]'); auto: stream for a "
+    "resolved recipe or with --memory-limit, else memory.",
+)
+@click.option(
+    "--memory-limit",
+    default=None,
+    help="Memory the streamed run may use, e.g. 1GiB: sizes the batches and refuses "
+    "(instead of being killed) when the class histogram would not fit. Implies --engine stream.",
+)
 def anonymize(
     file: str,
     sep: str | None,
@@ -53,28 +70,66 @@ def anonymize(
     key_file: str | None,
     dataset: str | None,
     resolved_path: str | None,
+    engine: str,
+    memory_limit: str | None,
 ) -> None:
     """Anonymize FILE with a recipe and write OUT plus OUT.manifest.json.
 
     The release is checked against the governance policy and registered in the
     catalog before anything is written. When the privacy target cannot be met (or
     a governed policy blocks the release), the command exits with status 2 and
-    writes nothing.
+    writes nothing. With a resolved recipe (``--resolved`` of an earlier run) or
+    ``--memory-limit``, FILE is streamed: memory follows the distinct
+    quasi-identifier tuples, not the rows.
     """
-    from privlab.anonymize import Recipe, anonymize, resolve_key
+    from privlab.anonymize import Recipe, anonymize, anonymize_stream, resolve_key
+    from privlab.engine import LocalEngine, parse_memory
 
     recipe = Recipe.from_yaml(Path(recipe_path))
     key = resolve_key(None, key_file=key_file, key_env=None) if key_file else None
-    release = anonymize(file, recipe, key=key, **read_kwargs(sep, encoding, null_values))
-    written = release.write(out, dataset=dataset or Path(file).stem)
-    if resolved_path is not None:
-        target = Path(resolved_path)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(release.resolved_recipe.to_yaml(), encoding="utf-8")
-        tmp.replace(target)
+    kwargs = read_kwargs(sep, encoding, null_values)
+    name = dataset or Path(file).stem
+    if engine == "auto":
+        engine = "stream" if memory_limit is not None or recipe.is_resolved else "memory"
+    if memory_limit is not None and engine != "stream":
+        raise click.BadParameter(
+            "--memory-limit needs --engine stream", param_hint="--memory-limit"
+        )
+    if engine == "spark":
+        from privlab.cli._spark import anonymize_with_spark
+
+        result = anonymize_with_spark(file, recipe, out, key=key, dataset=name, **kwargs)
+        _echo_result(Path(out), result.rows, None, result.report, result.manifest)
+        _write_resolved(resolved_path, result.resolved_recipe)
+        return
+    if engine == "stream":
+        limit = None if memory_limit is None else parse_memory(memory_limit)
+        streamed = anonymize_stream(
+            file, recipe, out, key=key, dataset=name, engine=LocalEngine(memory_limit=limit),
+            **kwargs,
+        )  # fmt: skip
+        _write_resolved(resolved_path, streamed.resolved_recipe)
+        width = len(streamed.manifest.get("lineage") or {})
+        _echo_result(streamed.path, streamed.rows, width, streamed.report, streamed.manifest)
+        return
+    release = anonymize(file, recipe, key=key, **kwargs)
+    written = release.write(out, dataset=name)
+    _write_resolved(resolved_path, release.resolved_recipe)
     frame = release.frame
-    click.echo(f"{written}: {frame.height:,} rows × {frame.width} columns")
-    privacy = release.report.privacy
+    _echo_result(written, frame.height, frame.width, release.report, release.manifest)
+
+
+def _write_resolved(resolved_path: str | None, resolved: Any) -> None:
+    if resolved_path is not None:
+        write_text(resolved_path, resolved.to_yaml())
+
+
+def _echo_result(
+    written: Path, rows: int, width: int | None, report: Any, manifest: dict[str, Any]
+) -> None:
+    shape = f"{rows:,} rows" + ("" if width is None else f" × {width} columns")
+    click.echo(f"{written}: {shape}")
+    privacy = report.privacy
     if privacy is not None:
         achieved = privacy["achieved"]
         parts = [f"k={achieved['k']}"]
@@ -88,6 +143,6 @@ def anonymize(
             f"{privacy['suppressed']:,} ({privacy['suppressed_share']:.1%})"
             + ("" if loss is None else f"; loss {loss:.4f}")
         )
-        levels = release.report.search["levels"] if release.report.search else {}
+        levels = report.search["levels"] if report.search else {}
         click.echo("levels: " + ", ".join(f"{q}={lv}" for q, lv in levels.items()))
-    click.echo(f"manifest: {written}.manifest.json (recipe {release.manifest['recipe_id'][:12]})")
+    click.echo(f"manifest: {written}.manifest.json (recipe {manifest['recipe_id'][:12]})")

@@ -37,7 +37,9 @@ from privlab.engine._spark import (
     is_spark_frame,
     spark_count_tuples,
     spark_map_batches,
+    spark_read,
     spark_sample,
+    spark_session,
     spark_write,
 )
 
@@ -56,6 +58,8 @@ __all__ = [
     "sink",
     "spark_count_tuples",
     "spark_map_batches",
+    "spark_read",
     "spark_sample",
+    "spark_session",
     "spark_write",
 ]

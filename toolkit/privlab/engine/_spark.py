@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,7 +42,9 @@ __all__ = [
     "is_spark_frame",
     "spark_count_tuples",
     "spark_map_batches",
+    "spark_read",
     "spark_sample",
+    "spark_session",
     "spark_write",
 ]
 
@@ -167,3 +170,37 @@ def spark_write(frame: Any, path: str | os.PathLike[str]) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def spark_session(master: str | None = None) -> Any:
+    """A Spark session (existing, or new on *master*, default ``PRIVLAB_SPARK_MASTER`` or
+    ``local[2]``) set up for Arrow exchange; executors run this Python (``PYSPARK_PYTHON``)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineError(
+            "the Spark engine needs pyspark and Java 17: pip install 'privlab[spark]' "
+            "(and e.g. apt-get install openjdk-17-jre-headless)"
+        ) from exc
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.master(master or os.environ.get("PRIVLAB_SPARK_MASTER", "local[2]"))
+        .appName("privlab")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+    return builder.getOrCreate()
+
+
+def spark_read(session: Any, path: str | os.PathLike[str], schema: pl.Schema, *,
+               sep: str = ",") -> Any:  # fmt: skip
+    """Read a CSV (with *schema*, as :func:`privlab.read` typed it) or Parquet file in Spark."""
+    name = os.fspath(path)
+    if name.endswith((".parquet", ".pq")):
+        return session.read.parquet(name)
+    if name.endswith((".csv", ".tsv", ".txt")):
+        reader = session.read.schema(_spark_schema(schema)).option("header", True)
+        return reader.option("sep", sep).option("mode", "FAILFAST").csv(name)
+    raise EngineError(f"the Spark engine reads CSV or Parquet files, got {name!r}")

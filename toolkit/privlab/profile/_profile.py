@@ -31,7 +31,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -781,38 +781,7 @@ def profile(
     timings["statistics"] = time.perf_counter() - clock - timings["read"]
     mark = time.perf_counter()
     sample = frame.sample(n=min(sample_size, n), seed=seed) if n else frame
-    columns = []
-    for c in frame.columns:
-        st = stats[c]
-        try:
-            kind, conf, evidence, reason, hierarchy = _detect(c, frame[c], sample[c], st, n)
-        except Exception as exc:  # a profile never crashes on one odd column
-            kind, conf, evidence, reason, hierarchy = (
-                "unknown",
-                0.0,
-                {},
-                f"could not profile: {type(exc).__name__}",
-                None,
-            )
-        if hierarchy is not None:
-            evidence["hierarchy"] = hierarchy
-        role = _role(c, kind, evidence)
-        columns.append(
-            ColumnProfile(
-                name=c,
-                dtype=str(frame.schema[c]),
-                null_share=round(st["null_share"], 6),
-                distinct=st["distinct"],
-                uniqueness=round(st["uniqueness"], 6),
-                entropy=round(st["entropy"], 6),
-                semantic_type=kind,
-                role=role,
-                confidence=round(max(0.0, min(conf, 1.0)), 4),
-                evidence=evidence,
-                reason=reason,
-            )
-        )
-    _place_columns(sample, columns)
+    columns = _columns(stats, sample, frame.get_column, n)
     timings["detectors"] = time.perf_counter() - mark
     mark = time.perf_counter()
     qis = [c.name for c in columns if c.role == "quasi_identifier"]
@@ -827,6 +796,52 @@ def profile(
         seed=seed,
         timings=timings,
     )
+
+
+def _columns(
+    stats: Mapping[str, dict[str, Any]],
+    sample: pl.DataFrame,
+    values_of: Callable[[str], pl.Series],
+    n: int,
+) -> list[ColumnProfile]:
+    """Detect every column from its statistics (*stats*), the seeded *sample* and its values.
+
+    *values_of(column)* gives the values hierarchies are suggested from: every
+    row in memory, the distinct values (or the sample) when the table is streamed.
+    """
+    columns = []
+    for c in sample.columns:
+        st = stats[c]
+        try:
+            kind, conf, evidence, reason, hierarchy = _detect(c, values_of(c), sample[c], st, n)
+        except Exception as exc:  # a profile never crashes on one odd column
+            kind, conf, evidence, reason, hierarchy = (
+                "unknown",
+                0.0,
+                {},
+                f"could not profile: {type(exc).__name__}",
+                None,
+            )
+        if hierarchy is not None:
+            evidence["hierarchy"] = hierarchy
+        role = _role(c, kind, evidence)
+        columns.append(
+            ColumnProfile(
+                name=c,
+                dtype=str(sample.schema[c]),
+                null_share=round(st["null_share"], 6),
+                distinct=st["distinct"],
+                uniqueness=round(st["uniqueness"], 6),
+                entropy=round(st["entropy"], 6),
+                semantic_type=kind,
+                role=role,
+                confidence=round(max(0.0, min(conf, 1.0)), 4),
+                evidence=evidence,
+                reason=reason,
+            )
+        )
+    _place_columns(sample, columns)
+    return columns
 
 
 def _entropy(frame: pl.DataFrame, column: str) -> float:

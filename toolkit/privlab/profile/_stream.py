@@ -1,0 +1,263 @@
+"""Profiling a table larger than memory: statistics merged per batch, detectors on a sample.
+
+:func:`profile_stream` gives the same :class:`~privlab.profile.Profile` as
+:func:`~privlab.profile.profile` without holding the table:
+
+- **pass 1** reads the file in batches (:mod:`privlab.engine`): per column the
+  missing values and the value counts are merged batch by batch
+  (:class:`ColumnStats`), and a seeded uniform sample (bottom-k of a seeded hash
+  of the row position) is kept for the detectors. A column whose distinct values
+  outgrow ``exact_limit`` (identifiers, free text) switches to a HyperLogLog
+  sketch (16,384 registers, ±0.8 % standard error): its distinct count and
+  uniqueness are then *estimates* and its entropy is the estimate's log2 — the
+  column's evidence says ``"statistics": "estimated"``. Memory is one batch plus
+  ``exact_limit`` values per column.
+- the detectors run on the sample exactly as in memory (hierarchies are
+  suggested from the column's distinct values when they are known exactly);
+- **pass 2** counts the histogram of the detected quasi-identifiers; the
+  smallest class, the unique share and every 1–3-column combination follow
+  from it exactly (a combination's class is a union of full-tuple classes), in
+  memory O(distinct QI tuples).
+
+Examples
+--------
+>>> import polars as pl
+>>> stats = ColumnStats(["zip"])
+>>> stats.update(pl.DataFrame({"zip": ["1", "1", None]}), 0)
+>>> stats.update(pl.DataFrame({"zip": ["2"]}), 3)
+>>> stats.result()["zip"]["distinct"], stats.result()["zip"]["null_share"]
+(3, 0.25)
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from privlab.engine import COUNT, LocalEngine, Sampler, TupleCounter, one_pass
+from privlab.io import read
+from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _combo_order
+
+__all__ = ["ColumnStats", "HyperLogLog", "profile_stream"]
+
+_P = 14
+_M = 1 << _P
+
+
+class HyperLogLog:
+    """A mergeable distinct-count sketch (HyperLogLog, 2**14 registers, seeded 64-bit hash).
+
+    Examples
+    --------
+    >>> h = HyperLogLog()
+    >>> h.add(pl.Series(range(100_000)))
+    >>> abs(h.estimate() - 100_000) < 3_000
+    True
+    """
+
+    def __init__(self) -> None:
+        self.registers = np.zeros(_M, dtype=np.uint8)
+
+    def add(self, values: pl.Series) -> None:
+        """Add the values of a series (nulls count as one value, as ``n_unique`` does)."""
+        if len(values) == 0:
+            return
+        h = values.hash(seed=0x7A3D).to_numpy().astype(np.uint64, copy=False)
+        index = (h >> np.uint64(64 - _P)).astype(np.int64)
+        rest = (h << np.uint64(_P)) | np.uint64(1 << (_P - 1))
+        smear = rest.copy()
+        for shift in (1, 2, 4, 8, 16, 32):
+            smear |= smear >> np.uint64(shift)
+        rank = (64 - np.bitwise_count(smear) + 1).astype(np.uint8)
+        np.maximum.at(self.registers, index, rank)
+
+    def merge(self, other: HyperLogLog) -> HyperLogLog:
+        """The union of both sketches; returns self."""
+        np.maximum(self.registers, other.registers, out=self.registers)
+        return self
+
+    def estimate(self) -> float:
+        """The estimated number of distinct values."""
+        alpha = 0.7213 / (1 + 1.079 / _M)
+        raw = alpha * _M * _M / float(np.sum(2.0 ** -self.registers.astype(np.float64)))
+        zeros = int(np.count_nonzero(self.registers == 0))
+        if raw <= 2.5 * _M and zeros:
+            return _M * float(np.log(_M / zeros))  # linear counting for small sets
+        return raw
+
+
+class ColumnStats:
+    """Missing values, distinct values and entropy per column, merged batch by batch."""
+
+    def __init__(self, columns: Sequence[str], *, exact_limit: int = 100_000) -> None:
+        self.columns = list(columns)
+        self.exact_limit = exact_limit
+        self.rows = 0
+        self.nulls = dict.fromkeys(self.columns, 0)
+        self.counts: dict[str, pl.DataFrame | None] = dict.fromkeys(self.columns)
+        self.sketches: dict[str, HyperLogLog] = {}
+
+    def update(self, batch: pl.DataFrame, offset: int = 0) -> None:
+        """Take one batch."""
+        self.rows += batch.height
+        for c in self.columns:
+            column = batch.get_column(c)
+            self.nulls[c] += column.null_count()
+            sketch = self.sketches.get(c)
+            if sketch is not None:
+                sketch.add(column)
+                continue
+            counts = column.value_counts(name=COUNT).with_columns(pl.col(COUNT).cast(pl.Int64))
+            current = self.counts[c]
+            merged = (
+                counts
+                if current is None
+                else pl.concat([current, counts]).group_by(c).agg(pl.col(COUNT).sum())
+            )
+            if merged.height > self.exact_limit:
+                sketch = HyperLogLog()
+                sketch.add(merged.get_column(c))
+                self.sketches[c] = sketch
+                self.counts[c] = None
+            else:
+                self.counts[c] = merged
+
+    def distinct_values(self, column: str) -> pl.Series | None:
+        """The column's distinct values when they are known exactly."""
+        counts = self.counts.get(column)
+        return None if counts is None else counts.get_column(column)
+
+    def result(self) -> dict[str, dict[str, Any]]:
+        """Per column: ``null_share``, ``distinct``, ``uniqueness``, ``entropy``, ``exact``."""
+        n = self.rows
+        out: dict[str, dict[str, Any]] = {}
+        for c in self.columns:
+            counts = self.counts[c]
+            if counts is not None:
+                distinct = counts.height
+                freq = counts.get_column(COUNT).to_numpy().astype(np.float64)
+                p = freq / freq.sum() if freq.sum() else freq
+                entropy = float(-(p * np.log2(p)).sum()) if len(p) else 0.0
+                exact = True
+            else:
+                distinct = round(min(self.sketches[c].estimate(), n))
+                entropy = float(np.log2(distinct)) if distinct else 0.0
+                exact = False
+            out[c] = {
+                "null_share": self.nulls[c] / n if n else 0.0,
+                "distinct": distinct,
+                "uniqueness": distinct / n if n else 0.0,
+                "entropy": entropy,
+                "exact": exact,
+            }
+        return out
+
+
+def _qi_risk_from_counts(hist: pl.DataFrame, qis: Sequence[str], n: int) -> dict[str, Any]:
+    """:func:`privlab.profile` 's QI risk from a histogram of the QIs (exact)."""
+    qis = list(qis)[:_QI_LIMIT]
+    if not qis or n == 0:
+        return {"min_class_size": None, "unique_share": None, "risky_combinations": []}
+
+    def sizes(cols: Sequence[str]) -> np.ndarray:
+        grouped = hist.group_by(list(cols)).agg(pl.col(COUNT).sum())
+        return grouped.get_column(COUNT).to_numpy()
+
+    full = sizes(qis)
+    combos = []
+    for r in (1, 2, 3):
+        for cols in itertools.combinations(qis, r):
+            s = sizes(cols)
+            unique = float((s == 1).sum() / n)
+            if unique > 0:
+                combos.append(
+                    {
+                        "columns": list(cols),
+                        "unique_share": round(unique, 4),
+                        "min_class_size": int(s.min()),
+                    }
+                )
+    combos.sort(key=_combo_order)
+    return {
+        "quasi_identifiers": qis,
+        "min_class_size": int(full.min()),
+        "unique_share": round(float((full == 1).sum() / n), 4),
+        "risky_combinations": combos[:10],
+    }
+
+
+def profile_stream(
+    data: Any,
+    *,
+    sample_size: int = 10_000,
+    seed: int = 0,
+    qi_analysis: bool = True,
+    engine: LocalEngine | None = None,
+    exact_limit: int = 100_000,
+    **read_kwargs: Any,
+) -> Profile:
+    """Profile a file of any size in two streamed passes (see the module docstring).
+
+    Parameters
+    ----------
+    data:
+        A path (CSV, Parquet, NDJSON, Arrow) or a polars LazyFrame.
+    sample_size, seed:
+        The seeded sample the detectors examine.
+    qi_analysis:
+        Count the QI histogram (second pass) for the QI risk.
+    engine:
+        :class:`~privlab.engine.LocalEngine` settings (memory limit, batch size).
+    exact_limit:
+        Distinct values per column kept exactly before switching to a sketch.
+    """
+    engine = engine or LocalEngine()
+    clock = time.perf_counter()
+    lazy = data if isinstance(data, pl.LazyFrame) else read(data, **read_kwargs)
+    schema = lazy.collect_schema()
+    plain = [c for c, t in schema.items() if not (t.is_nested() or t == pl.Object)]
+    stats_acc = ColumnStats(plain, exact_limit=exact_limit)
+    sampler = Sampler(sample_size, seed=seed)
+    n = one_pass(lazy, [stats_acc, sampler], engine=engine, stage="profiling statistics")
+    timings = {"statistics": time.perf_counter() - clock}
+    stats = stats_acc.result()
+    for c in schema.names():
+        stats.setdefault(c, {"null_share": 0.0, "distinct": 0, "uniqueness": 0.0, "entropy": 0.0})
+    sample = sampler.result()
+    if sample.width == 0:
+        sample = pl.DataFrame(schema=schema)
+
+    def values_of(column: str) -> pl.Series:
+        exact = stats_acc.distinct_values(column)
+        return exact if exact is not None else sample.get_column(column)
+
+    mark = time.perf_counter()
+    columns = _columns(stats, sample, values_of, n)
+    for found in columns:
+        if not stats[found.name].get("exact", True):
+            found.evidence["statistics"] = "estimated"
+    timings["detectors"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    qis = [c.name for c in columns if c.role == "quasi_identifier"]
+    ranked = sorted(qis, key=lambda q: -stats[q]["entropy"])[:_QI_LIMIT]
+    risk: dict[str, Any] = {}
+    if qi_analysis and ranked and n:
+        counter = TupleCounter(ranked, max_bytes=engine.histogram_budget())
+        one_pass(lazy.select(ranked), [counter], engine=engine, stage="profiling QI risk")
+        risk = _qi_risk_from_counts(counter.result(), ranked, n)
+    elif qi_analysis:
+        risk = _qi_risk_from_counts(pl.DataFrame(), [], n)
+    timings["qi_risk"] = time.perf_counter() - mark
+    return Profile(
+        rows=n,
+        columns=columns,
+        qi_risk=risk,
+        sample_size=sample.height,
+        seed=seed,
+        timings=timings,
+    )
