@@ -26,7 +26,11 @@ benchmark and the memory test use.
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +134,59 @@ def generate(
                 break
     tmp.replace(target)
     return written
+
+
+def repeat_file(source: str | Path, target: str | Path, times: int) -> None:
+    """Write *source*'s rows *times* over (one header): more rows, the same distinct tuples."""
+    src, dst = Path(source), Path(target)
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    with src.open("rb") as handle:
+        header = handle.readline()
+        offset = handle.tell()
+    with tmp.open("wb") as out:
+        out.write(header)
+        for _ in range(times):
+            with src.open("rb") as handle:
+                handle.seek(offset)
+                shutil.copyfileobj(handle, out, 1 << 22)
+    tmp.replace(dst)
+
+
+def peak_private_memory(command: Sequence[str], *, env: dict[str, str] | None = None,
+                        interval: float = 0.02) -> tuple[int, float, int]:  # fmt: skip
+    """Run *command*; return (peak RssAnon in bytes over the process tree, seconds, exit code).
+
+    Private (anonymous) memory, not RSS: polars' CSV scan memory-maps the file, and
+    mapped file pages count in RSS although the kernel can drop them at any time.
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(command), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_anon(proc.pid))
+        time.sleep(interval)
+    _, err = proc.communicate()
+    if proc.returncode:
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+    return peak, time.perf_counter() - start, proc.returncode
+
+
+def _tree_rss_anon(pid: int) -> int:
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("RssAnon:"):
+                total += int(line.split()[1]) * 1024
+        pids.extend(int(c) for c in children)
+    return total
 
 
 def hierarchies() -> dict[str, dict[str, Any]]:
