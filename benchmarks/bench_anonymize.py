@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 ADULT = ROOT.parent / "shared" / "data" / "adult"
@@ -89,12 +90,15 @@ def bench_like_for_like(repeats: int) -> None:
             rounds["full"].append(ms)
             rounds["cached"].append(
                 _median_ms(
-                    lambda m=models, s=supp: search(frame, hs, m, max_suppression=s, cache=cache),
+                    lambda m=models, s=supp, c=cache: search(
+                        frame, hs, m, max_suppression=s, cache=c
+                    ),
                     1,
                 )[0]
             )
         med = {key: statistics.median(v) for key, v in rounds.items()}
-        assert result is not None and result.node is not None
+        assert result is not None
+        assert result.node is not None
         agree = "—"
         if node is not None:
             ok = (result.node == node and round(result.loss or 0, 5) == loss
@@ -123,11 +127,13 @@ def bench_replicated(repeats: int, copies: int = 33) -> None:
     print("|---|---|---|---|---|---|---|")
     for supp in (0.0, 0.05):
         models = [KAnonymity(5)]
-        small_ms, _ = _median_ms(lambda s=supp: search(base, hs, models, max_suppression=s),
-                                 repeats)  # fmt: skip
+        small_ms, _ = _median_ms(
+            lambda s=supp, m=models: search(base, hs, m, max_suppression=s), repeats
+        )
         gb_ms, _ = _median_ms(lambda: big.group_by(QIS).len(), max(3, repeats // 2))
-        big_ms, result = _median_ms(lambda s=supp: search(big, hs, models, max_suppression=s),
-                                    max(3, repeats // 2))  # fmt: skip
+        big_ms, result = _median_ms(
+            lambda s=supp, m=models: search(big, hs, m, max_suppression=s), max(3, repeats // 2)
+        )
         budget = small_ms + 1.5 * gb_ms
         print(
             f"| k=5, {supp:.0%} | {small_ms:.0f} ms | {big_ms:.0f} ms | {gb_ms:.0f} ms | "
@@ -164,8 +170,6 @@ def bench_scale(sizes: list[int], workdir: Path) -> None:
         del frame
         recipe = scale_data.recipe(k=5, levels=result.levels)
         recipe_path = workdir / f"resolved_{rows}.yaml"
-        import yaml
-
         recipe_path.write_text(yaml.safe_dump(recipe))
         out = workdir / f"released_{rows}.parquet"
         for stale in (out, out.with_name(out.name + ".manifest.json")):

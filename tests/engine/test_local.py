@@ -1,4 +1,4 @@
-"""The local engine: batched counting, the seeded sample, the streamed fingerprint, memory limits."""
+"""The local engine: batched counts, the seeded sample, the streamed fingerprint, limits."""
 
 from __future__ import annotations
 

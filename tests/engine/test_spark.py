@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +54,14 @@ RECIPE: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
+def spark() -> Any:
     if shutil.which("java") is None or not _has_pyspark():
         if os.environ.get("CI"):
             pytest.fail("CI must run the Spark tests: pyspark (dev extra) and Java 17 (.ci/run)")
         pytest.skip("pyspark or Java 17 missing (pip install 'privlab[spark]')")
     session = spark_session("local[2]")
     session.sparkContext.setLogLevel("ERROR")
-    yield session
+    return session
 
 
 def _has_pyspark() -> bool:
@@ -97,7 +96,8 @@ def test_spark_release_equals_local_release(patients: tuple[pl.DataFrame, Any]) 
     out = pl.from_arrow(theirs.data.toArrow())
     assert isinstance(out, pl.DataFrame)
     assert_frame_equal(_sorted(out), _sorted(mine.frame), check_dtypes=False)
-    assert "full_name" not in out.columns and out.height == mine.frame.height
+    assert "full_name" not in out.columns
+    assert out.height == mine.frame.height
 
 
 def test_histogram_from_spark_equals_batched_counting(patients: tuple[pl.DataFrame, Any]) -> None:
@@ -135,7 +135,8 @@ def test_spark_release_is_written_and_cataloged(
     written = pl.read_parquet(target / "*.parquet")
     assert written.height == int(release.data.count())
     manifest = (tmp_path / "released.manifest.json").read_text()
-    assert KEY not in manifest and '"engine": "spark"' in manifest
+    assert KEY not in manifest
+    assert '"engine": "spark"' in manifest
     (record,) = Governance().releases("patients")
     assert record.kind == "anonymized"
     assert record.manifest["facts"]["risk"]["k"] >= 5
@@ -147,5 +148,5 @@ def test_positional_steps_are_refused_before_any_job(patients: tuple[pl.DataFram
     _, frame = patients
     recipe = {"steps": [{"op": "add_noise", "columns": ["total_charges"],
                          "params": {"scale": 1.0, "seed": 3}}]}  # fmt: skip
-    with pytest.raises(EngineError, match="add_noise.*row's position"):
+    with pytest.raises(EngineError, match=r"add_noise.*row's position"):
         anonymize_spark(frame, recipe)
