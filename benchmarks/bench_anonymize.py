@@ -144,7 +144,6 @@ def bench_replicated(repeats: int, copies: int = 33) -> None:
 
 def bench_scale(sizes: list[int], workdir: Path) -> None:
     import scale_data
-
     from privlab.anonymize import Hierarchy, KAnonymity, search
 
     print("\n## Scale: the generated census-like table (distinct tuples grow with the rows)\n")
