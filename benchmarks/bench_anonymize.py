@@ -78,20 +78,20 @@ def bench_like_for_like(repeats: int) -> None:
             models.append(LDiversity("salary-class", l_value))
         cols = QIS + (["salary-class"] if l_value is not None else [])
         cache = EncodingCache()
-        search(frame, hs, models, max_suppression=supp, cache=cache)  # warm-up, fills cache
+        search(frame, hs, models, max_suppression=supp, cache=cache, progress=False)  # warm-up
         rounds: dict[str, list[float]] = {"gb": [], "enc": [], "full": [], "cached": []}
         result = None
         for _ in range(repeats):  # interleaved: one of each per round
             rounds["gb"].append(_median_ms(lambda c=cols: frame.group_by(c).len(), 1)[0])
             rounds["enc"].append(_median_ms(lambda m=models: encode(frame, hs, m), 1)[0])
             ms, result = _median_ms(
-                lambda m=models, s=supp: search(frame, hs, m, max_suppression=s), 1
+                lambda m=models, s=supp: search(frame, hs, m, max_suppression=s, progress=False), 1
             )
             rounds["full"].append(ms)
             rounds["cached"].append(
                 _median_ms(
                     lambda m=models, s=supp, c=cache: search(
-                        frame, hs, m, max_suppression=s, cache=c
+                        frame, hs, m, max_suppression=s, cache=c, progress=False
                     ),
                     1,
                 )[0]
@@ -128,11 +128,12 @@ def bench_replicated(repeats: int, copies: int = 33) -> None:
     for supp in (0.0, 0.05):
         models = [KAnonymity(5)]
         small_ms, _ = _median_ms(
-            lambda s=supp, m=models: search(base, hs, m, max_suppression=s), repeats
+            lambda s=supp, m=models: search(base, hs, m, max_suppression=s, progress=False), repeats
         )
         gb_ms, _ = _median_ms(lambda: big.group_by(QIS).len(), max(3, repeats // 2))
         big_ms, result = _median_ms(
-            lambda s=supp, m=models: search(big, hs, m, max_suppression=s), max(3, repeats // 2)
+            lambda s=supp, m=models: search(big, hs, m, max_suppression=s, progress=False),
+            max(3, repeats // 2),
         )
         budget = small_ms + 1.5 * gb_ms
         print(
@@ -162,7 +163,7 @@ def bench_scale(sizes: list[int], workdir: Path) -> None:
             scale_data.generate(path, rows=rows)
         frame = pl.read_csv(path, columns=scale_data.QIS)
         t0 = time.perf_counter()
-        result = search(frame, hs, [KAnonymity(5)], max_suppression=0.05)
+        result = search(frame, hs, [KAnonymity(5)], max_suppression=0.05, progress=False)
         total = time.perf_counter() - t0
         enc = result.stats["encode_seconds"]
         distinct = result.stats["distinct_rows"]
