@@ -201,11 +201,11 @@ def hierarchies() -> dict[str, dict[str, Any]]:
 
 
 def recipe(*, k: int = 5, levels: dict[str, int] | None = None, sensitive: bool = False,
-           max_suppression: float = 0.05) -> dict[str, Any]:  # fmt: skip
+           max_suppression: float = 0.05, qis: Sequence[str] = QIS) -> dict[str, Any]:  # fmt: skip
     """The scale recipe: drop the record key and income, k-anonymity on the QIs."""
     privacy: dict[str, Any] = {
-        "quasi_identifiers": QIS,
-        "hierarchies": hierarchies(),
+        "quasi_identifiers": list(qis),
+        "hierarchies": {q: h for q, h in hierarchies().items() if q in qis},
         "k": k,
         "max_suppression": max_suppression,
     }
