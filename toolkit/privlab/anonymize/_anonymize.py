@@ -30,9 +30,7 @@ from typing import Any, overload
 
 import polars as pl
 
-from privlab._time import utc_now
-from privlab._version import __version__
-from privlab.anonymize._manifest import MANIFEST_VERSION, LineageTracker
+from privlab.anonymize._manifest import LineageTracker
 from privlab.anonymize._recipe import Recipe
 from privlab.anonymize._release import AnonymizationReport, InputKind, Release
 from privlab.anonymize._search import EncodingCache, SearchResult
@@ -41,6 +39,7 @@ from privlab.anonymize._stages import (
     _hierarchies,
     _input_files,
     _key_reference,
+    _manifest,
     _no_node_reason,
     _run_search,
     _search_summary,
@@ -272,50 +271,3 @@ def anonymize(
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _manifest(
-    *,
-    recipe: Recipe,
-    resolved: Recipe,
-    hashes: dict[str, str],
-    input_fp: dict[str, Any],
-    output_fp: dict[str, Any],
-    report: AnonymizationReport,
-    keys: list[dict[str, Any]],
-    lineage: tuple[dict[str, Any], list[dict[str, Any]]],
-) -> dict[str, Any]:
-
-    risk = report.risk
-    manifest: dict[str, Any] = {
-        "manifest_version": MANIFEST_VERSION,
-        "kind": "anonymized",
-        "created": utc_now(),
-        "privlab_version": __version__,
-        "recipe_id": recipe.id(),
-        "resolved_recipe_id": resolved.id(),
-        "resolved_recipe": resolved.to_dict(),
-        "hierarchies": hashes,
-        "input_fingerprint": input_fp,
-        "output_fingerprint": output_fp,
-        "keys": keys,
-        "steps": report.steps,
-        "lineage": lineage[0],
-        "dropped_columns": lineage[1],
-        "privacy": report.privacy,
-        "risk": None
-        if risk is None
-        else {
-            "k": risk.k,
-            "l": risk.l,
-            "t": risk.t,
-            "prosecutor_risk": {"max": risk.prosecutor["max"], "avg": risk.prosecutor["avg"]},
-            "unique_share": risk.unique_share,
-            "records": risk.records,
-        },
-        "utility": None
-        if report.utility is None
-        else {k: v for k, v in report.utility.to_dict().items() if k != "columns"},
-        "search": report.search,
-    }
-    return manifest

@@ -16,8 +16,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from privlab._time import utc_now
+from privlab._version import __version__
 from privlab.anonymize._lattice import encode, evaluate
+from privlab.anonymize._manifest import MANIFEST_VERSION
 from privlab.anonymize._recipe import PrivacySpec, Recipe
+from privlab.anonymize._release import AnonymizationReport
 from privlab.anonymize._search import EncodingCache, SearchResult, _outlier_keys, search
 from privlab.exceptions import InputError, PrivacyTargetError, PrivlabError, RecipeError
 from privlab.hierarchy import Hierarchy
@@ -299,3 +303,54 @@ def _search_summary(result: SearchResult) -> dict[str, Any]:
         k: (round(v, 6) if isinstance(v, float) else v) for k, v in summary["stats"].items()
     }
     return summary
+
+
+def _manifest(
+    *,
+    recipe: Recipe,
+    resolved: Recipe,
+    hashes: dict[str, str],
+    input_fp: dict[str, Any],
+    output_fp: dict[str, Any],
+    report: AnonymizationReport,
+    keys: list[dict[str, Any]],
+    lineage: tuple[dict[str, Any], list[dict[str, Any]]],
+    engine: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The release manifest (no data values, no secrets); *engine* for streamed/Spark runs."""
+
+    risk = report.risk
+    manifest: dict[str, Any] = {
+        "manifest_version": MANIFEST_VERSION,
+        "kind": "anonymized",
+        "created": utc_now(),
+        "privlab_version": __version__,
+        "recipe_id": recipe.id(),
+        "resolved_recipe_id": resolved.id(),
+        "resolved_recipe": resolved.to_dict(),
+        "hierarchies": hashes,
+        "input_fingerprint": input_fp,
+        "output_fingerprint": output_fp,
+        "keys": keys,
+        "steps": report.steps,
+        "lineage": lineage[0],
+        "dropped_columns": lineage[1],
+        "privacy": report.privacy,
+        "risk": None
+        if risk is None
+        else {
+            "k": risk.k,
+            "l": risk.l,
+            "t": risk.t,
+            "prosecutor_risk": {"max": risk.prosecutor["max"], "avg": risk.prosecutor["avg"]},
+            "unique_share": risk.unique_share,
+            "records": risk.records,
+        },
+        "utility": None
+        if report.utility is None
+        else {k: v for k, v in report.utility.to_dict().items() if k != "columns"},
+        "search": report.search,
+    }
+    if engine is not None:
+        manifest["engine"] = engine
+    return manifest

@@ -59,9 +59,7 @@ from typing import Any
 
 import polars as pl
 
-from privlab._time import utc_now
-from privlab._version import __version__
-from privlab.anonymize._manifest import MANIFEST_VERSION, LineageTracker
+from privlab.anonymize._manifest import LineageTracker
 from privlab.anonymize._recipe import PrivacySpec, Recipe
 from privlab.anonymize._release import AnonymizationReport
 from privlab.anonymize._search import SearchResult
@@ -70,6 +68,7 @@ from privlab.anonymize._stages import (
     _hierarchies,
     _input_files,
     _key_reference,
+    _manifest,
     _no_node_reason,
     _run_search,
     _search_summary,
@@ -390,24 +389,10 @@ def anonymize_stream(
                     stage="verifying kept records",
                 )
                 verified_hist = verified_counter.result()
-            privacy_report, risk = _verify(
-                verified_hist, released_hist, spec, result.suppressed, counts=COUNT
-            )
-            if not privacy_report["met"]:
-                raise PrivacyTargetError(
-                    "the released data does not meet the declared targets when checked: "
-                    + "; ".join(privacy_report["failures"])
-                    + " — nothing was written; please report this as a privlab bug"
-                )
-            privacy_report["loss"] = result.loss
-            privacy_report["verified_on"] = "released data (class histogram of the written file)"
-            tracker.record_privacy(
-                result.levels,
-                recipe.hierarchy_hashes(),
-                {q: h.kind for q, h in result.hierarchies.items()},
-                suppression=spec.suppression,
-                suppressed=result.suppressed,
-            )
+            privacy_report, risk = _verify_histograms(
+                recipe, result, tracker, verified_hist, released_hist,
+                "released data (class histogram of the written file)",
+            )  # fmt: skip
         schema = written.collect_schema()
         by_output, dropped = tracker.manifest_lineage(schema)
         report = AnonymizationReport(
@@ -427,9 +412,10 @@ def anonymize_stream(
             ],
             lineage=tracker.columns(schema),
         )
-        manifest = _stream_manifest(
+        manifest = _manifest(
             recipe=recipe,
             resolved=resolved,
+            hashes=recipe.hierarchy_hashes(),
             input_fp=source_hash.result(),
             output_fp=released_hash.result(),
             report=report,
@@ -486,6 +472,36 @@ def anonymize_stream(
     )
 
 
+def _verify_histograms(
+    recipe: Recipe,
+    result: SearchResult,
+    tracker: LineageTracker,
+    verified: pl.DataFrame,
+    released: pl.DataFrame,
+    where: str,
+) -> tuple[dict[str, Any], Any]:
+    """k / ℓ / t checked on the released histograms; the privacy stage recorded in lineage."""
+    spec = recipe.privacy
+    assert spec is not None
+    report, risk = _verify(verified, released, spec, result.suppressed, counts=COUNT)
+    if not report["met"]:
+        raise PrivacyTargetError(
+            "the released data does not meet the declared targets when checked: "
+            + "; ".join(report["failures"])
+            + " — nothing was written; please report this as a privlab bug"
+        )
+    report["loss"] = result.loss
+    report["verified_on"] = where
+    tracker.record_privacy(
+        result.levels,
+        recipe.hierarchy_hashes(),
+        {q: h.kind for q, h in result.hierarchies.items()},
+        suppression=spec.suppression,
+        suppressed=result.suppressed,
+    )
+    return report, risk
+
+
 def _column_facts(manifest: Mapping[str, Any]) -> tuple[ColumnFacts, ...]:
     lineage = manifest.get("lineage") or {}
     return tuple(
@@ -506,50 +522,6 @@ def _privacy_facts(report: AnonymizationReport) -> dict[str, Any]:
     if report.risk is not None:
         k = min(k, report.risk.k) if k is not None else report.risk.k
     return {"risk": {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}}
-
-
-def _stream_manifest(
-    *,
-    recipe: Recipe,
-    resolved: Recipe,
-    input_fp: dict[str, Any],
-    output_fp: dict[str, Any],
-    report: AnonymizationReport,
-    keys: list[dict[str, Any]],
-    lineage: tuple[dict[str, Any], list[dict[str, Any]]],
-    engine: dict[str, Any],
-) -> dict[str, Any]:
-    risk = report.risk
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "kind": "anonymized",
-        "created": utc_now(),
-        "privlab_version": __version__,
-        "recipe_id": recipe.id(),
-        "resolved_recipe_id": resolved.id(),
-        "resolved_recipe": resolved.to_dict(),
-        "hierarchies": recipe.hierarchy_hashes(),
-        "input_fingerprint": input_fp,
-        "output_fingerprint": output_fp,
-        "keys": keys,
-        "steps": report.steps,
-        "lineage": lineage[0],
-        "dropped_columns": lineage[1],
-        "privacy": report.privacy,
-        "risk": None
-        if risk is None
-        else {
-            "k": risk.k,
-            "l": risk.l,
-            "t": risk.t,
-            "prosecutor_risk": {"max": risk.prosecutor["max"], "avg": risk.prosecutor["avg"]},
-            "unique_share": risk.unique_share,
-            "records": risk.records,
-        },
-        "utility": None,
-        "search": report.search,
-        "engine": engine,
-    }
 
 
 # ----------------------------------------------------------------------------- Spark
@@ -691,24 +663,10 @@ class SparkRelease:
                     schema,
                 )
                 verified_hist = spark_count_tuples(kept, columns)
-            privacy_report, risk = _verify(
-                verified_hist, released_hist, spec, result.suppressed, counts=COUNT
-            )
-            if not privacy_report["met"]:
-                raise PrivacyTargetError(
-                    "the released data does not meet the declared targets when checked: "
-                    + "; ".join(privacy_report["failures"])
-                    + " — nothing was written; please report this as a privlab bug"
-                )
-            privacy_report["loss"] = result.loss
-            privacy_report["verified_on"] = "released data (groupBy count on Spark)"
-            self.tracker.record_privacy(
-                result.levels,
-                self.recipe.hierarchy_hashes(),
-                {q: h.kind for q, h in result.hierarchies.items()},
-                suppression=spec.suppression,
-                suppressed=result.suppressed,
-            )
+            privacy_report, risk = _verify_histograms(
+                self.recipe, result, self.tracker, verified_hist, released_hist,
+                "released data (groupBy count on Spark)",
+            )  # fmt: skip
         schema = _schema_of(self.data)
         self.report = AnonymizationReport(
             risk=risk,
@@ -742,9 +700,10 @@ class SparkRelease:
         source_sample = spark_sample(self.source, self.sample_rows, seed=self.seed)
         released_sample = spark_sample(self.data, self.sample_rows, seed=self.seed)
         rows = int(self.data.count())
-        manifest = _stream_manifest(
+        manifest = _manifest(
             recipe=self.recipe,
             resolved=self.resolved_recipe,
+            hashes=self.recipe.hierarchy_hashes(),
             input_fp={
                 "scheme": "not computed on Spark",
                 "schema": [[n, str(t)] for n, t in _schema_of(self.source).items()],

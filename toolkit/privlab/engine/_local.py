@@ -342,16 +342,17 @@ def one_pass(
     offset = 0
     with progress(0, stage, show=shown, callback=callback or engine.callback, unit="batch") as bar:
 
-        def take(batch: pl.DataFrame) -> None:
+        def take(batch: pl.DataFrame) -> bool | None:
             nonlocal offset
             for consumer in consumers:
                 consumer.update(batch, offset)
             offset += batch.height
             bar.advance(stage=f"{stage}: {offset:,} rows")
+            return None
 
         # sink_batches calls back inside the streaming engine, so reading waits for the
         # consumers (collect_batches reads ahead and buffers: memory grows with the file)
-        data.sink_batches(take, chunk_size=rows_per, maintain_order=True)
+        data.sink_batches(take, chunk_size=rows_per, maintain_order=True, lazy=False)
     return offset
 
 

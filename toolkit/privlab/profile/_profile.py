@@ -710,6 +710,13 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
             return counts[counts > 0]
         return pl.Series(key).unique_counts().to_numpy()
 
+    return _risk_from_sizes(qis, class_sizes, n)
+
+
+def _risk_from_sizes(
+    qis: list[str], class_sizes: Callable[[Sequence[str]], np.ndarray], n: int
+) -> dict[str, Any]:
+    """The QI risk from a function giving the class sizes of any combination of *qis*."""
     full = class_sizes(qis)
     combos = []
     for r in (1, 2, 3):

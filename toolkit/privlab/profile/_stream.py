@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -41,7 +40,7 @@ import polars as pl
 
 from privlab.engine import COUNT, LocalEngine, Sampler, TupleCounter, one_pass
 from privlab.io import read
-from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _combo_order
+from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _risk_from_sizes
 
 __all__ = ["ColumnStats", "HyperLogLog", "profile_stream"]
 
@@ -168,27 +167,7 @@ def _qi_risk_from_counts(hist: pl.DataFrame, qis: Sequence[str], n: int) -> dict
         grouped = hist.group_by(list(cols)).agg(pl.col(COUNT).sum())
         return grouped.get_column(COUNT).to_numpy()
 
-    full = sizes(qis)
-    combos = []
-    for r in (1, 2, 3):
-        for cols in itertools.combinations(qis, r):
-            s = sizes(cols)
-            unique = float((s == 1).sum() / n)
-            if unique > 0:
-                combos.append(
-                    {
-                        "columns": list(cols),
-                        "unique_share": round(unique, 4),
-                        "min_class_size": int(s.min()),
-                    }
-                )
-    combos.sort(key=_combo_order)
-    return {
-        "quasi_identifiers": qis,
-        "min_class_size": int(full.min()),
-        "unique_share": round(float((full == 1).sum() / n), 4),
-        "risky_combinations": combos[:10],
-    }
+    return _risk_from_sizes(qis, sizes, n)
 
 
 def profile_stream(
