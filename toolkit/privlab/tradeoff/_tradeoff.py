@@ -45,6 +45,7 @@ import polars as pl
 import privlab.dp as pdp
 from privlab._config import get_config
 from privlab.anonymize import (
+    EncodingCache,
     KAnonymity,
     LDiversity,
     search,
@@ -228,6 +229,7 @@ def tradeoff(
     rows: list[dict[str, Any]] = []
     releases: dict[str, Any] = {}
     bar = tqdm(total=len(jobs) + 1, disable=not show, desc="tradeoff", leave=False)
+    cache = EncodingCache()  # every k / ℓ point searches the same data: encode it once
     for kind, param in jobs:
         row: dict[str, Any] = {"param": None if param is None else str(param), "loss": None}
         if kind == "original":
@@ -243,7 +245,12 @@ def tradeoff(
             else:
                 label, technique = f"k={param}", "k-anonymity"
             result = search(
-                train, hierarchies, models, max_suppression=grid["max_suppression"], progress=False
+                train,
+                hierarchies,
+                models,
+                max_suppression=grid["max_suppression"],
+                progress=False,
+                cache=cache,
             )
             if result.node is None:
                 bar.update(1)
