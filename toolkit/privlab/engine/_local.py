@@ -164,8 +164,8 @@ class TupleCounter:
     """Counts the distinct tuples of *columns* batch by batch (a mergeable histogram).
 
     Each batch is grouped on its own; the partial counts are merged whenever
-    they hold more rows than the running total, so memory stays at one batch
-    plus about twice the distinct tuples. With *max_bytes*, a histogram that
+    they reach an eighth of the running total, so memory stays at one batch plus
+    about 1.1× the distinct tuples, however many rows there are. With *max_bytes*, a histogram that
     outgrows it raises :class:`~privlab.exceptions.MemoryLimitError`.
 
     Examples
@@ -231,7 +231,10 @@ class TupleCounter:
         self._parts.append(part)
         self._pending += part.height
         total = 0 if self._total is None else self._total.height
-        if self._pending > max(total // 2, 100_000):
+        # merge once the partial counts reach an eighth of the running total: the peak stays
+        # within ~1.125× the final histogram whatever the number of rows (at the price of
+        # more merges on tables with many distinct tuples)
+        if self._pending > max(total // 8, 100_000):
             self._compact()
 
     def _compact(self) -> None:
