@@ -165,8 +165,9 @@ class TupleCounter:
 
     Each batch is grouped on its own; the partial counts are merged whenever
     they reach an eighth of the running total, so memory stays at one batch plus
-    about 1.1× the distinct tuples, however many rows there are. With *max_bytes*, a histogram that
-    outgrows it raises :class:`~privlab.exceptions.MemoryLimitError`.
+    about 1.1× the distinct tuples, however many rows there are. With
+    *max_bytes*, a histogram that outgrows it raises
+    :class:`~privlab.exceptions.MemoryLimitError`.
 
     Examples
     --------
