@@ -137,6 +137,20 @@ class LocalEngine:
         return None if self.memory_limit is None else self.memory_limit // 2
 
 
+def detach(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of a small *frame* that holds no reference to the batch it was taken from.
+
+    polars strings are views into their batch's buffers: rows kept from many
+    batches (a sample, distinct values) would keep every one of those batches
+    alive, and memory would grow with the file.
+    """
+    if not any(dtype in (pl.String, pl.Binary) for dtype in frame.dtypes):
+        return frame
+    copied = pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    assert isinstance(copied, pl.DataFrame)
+    return copied
+
+
 def _width(dtype: pl.DataType) -> int:
     """A rough in-memory width per value (strings: 24 bytes of view plus their text)."""
     if dtype == pl.String or dtype == pl.Categorical:
@@ -303,7 +317,7 @@ class Sampler:
 
     def _keep(self, keyed: pl.DataFrame) -> None:
         both = keyed if self._kept is None else pl.concat([self._kept, keyed], how="vertical")
-        self._kept = both.bottom_k(self.n, by=_ROW)
+        self._kept = detach(both.bottom_k(self.n, by=_ROW))
 
     def result(self) -> pl.DataFrame:
         """The sample, in a seeded random order (without the hash column)."""

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from privlab.engine import COUNT, LocalEngine, Sampler, TupleCounter, one_pass
+from privlab.engine import COUNT, LocalEngine, Sampler, TupleCounter, detach, one_pass
 from privlab.io import read
 from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _risk_from_sizes
 
@@ -118,6 +118,7 @@ class ColumnStats:
                 if current is None
                 else pl.concat([current, counts]).group_by(c).agg(pl.col(COUNT).sum())
             )
+            merged = detach(merged)  # keep no batch alive through its string views
             if merged.height > self.exact_limit:
                 sketch = HyperLogLog()
                 sketch.add(merged.get_column(c))
