@@ -3,8 +3,8 @@
 Mark ``memory`` (not in the fast tier): it generates a 0.5 GB CSV with the seeded scale
 generator (``benchmarks/scale_data.py``), writes its rows three times over as the 1.5 GB
 file (three times the rows, the very same distinct QI tuples), and runs
-``privlab anonymize`` with a resolved recipe and ``privlab profile --engine stream`` on
-each in a fresh process, sampling its private memory (RssAnon: polars memory-maps the
+``privlab anonymize`` with a resolved recipe and ``privlab profile`` (both with
+``--memory-limit``: streamed, bounded mode) on each in a fresh process, sampling its private memory (RssAnon: polars memory-maps the
 CSV, and mapped file pages would count in RSS). Memory may follow the distinct tuples —
 the class histograms — but not the rows: the larger file must stay within 20 %.
 ``privlab risk`` holds one histogram of the same tuples (O(distinct tuples), stated).
@@ -70,7 +70,8 @@ def test_private_memory_does_not_grow_with_rows(
             out = tmp_path / f"{path.stem}.parquet"
             args = [_privlab(), "anonymize", str(path), "--recipe", str(recipe), "--out", str(out)]
         else:
-            args = [_privlab(), "profile", str(path), "--engine", "stream", "--format", "json"]
+            args = [_privlab(), "profile", str(path), "--format", "json"]
+        args += ["--memory-limit", "4GiB"]  # bounded mode: one polars thread, budgets
         peak, _seconds, code = scale_data.peak_private_memory(args, env=env)
         assert code == 0, f"{command} failed on {path.name}"
         peaks[path.name] = peak
