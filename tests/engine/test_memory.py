@@ -4,8 +4,9 @@ Mark ``memory`` (not in the fast tier): it generates a 0.5 GB CSV with the seede
 generator (``benchmarks/scale_data.py``), writes its rows three times over as the 1.5 GB
 file (three times the rows, the very same distinct QI tuples), and runs
 ``privlab anonymize`` with a resolved recipe and ``privlab profile`` (both with
-``--memory-limit``: streamed, bounded mode) on each in a fresh process, sampling its private memory (RssAnon: polars memory-maps the
-CSV, and mapped file pages would count in RSS). Memory may follow the distinct tuples —
+``--memory-limit``: streamed, bounded mode) on each in a fresh process, sampling its
+private memory (RssAnon: polars memory-maps the CSV, and mapped file pages would count
+in RSS). Memory may follow the distinct tuples —
 the class histograms — but not the rows: the larger file must stay within 20 %.
 ``privlab risk`` holds one histogram of the same tuples (O(distinct tuples), stated).
 """
