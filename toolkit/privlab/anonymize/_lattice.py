@@ -318,8 +318,8 @@ def evaluate_k(enc: Encoded, node: tuple[int, ...], k: int) -> Evaluation | None
     per_q = np.empty(len(node))
     for i, lv in enumerate(node):
         share = enc.shares[i][lv][enc.codes[i][lv][inside]]
-        per_q[i] = _normalize(enc.share_tot[i][lv] + float(np.multiply(out_counts, 1.0 - share).sum()),
-                              enc.n, enc.domain[i])  # fmt: skip
+        total = enc.share_tot[i][lv] + float(np.multiply(out_counts, 1.0 - share).sum())
+        per_q[i] = _normalize(total, enc.n, enc.domain[i])
     return Evaluation(
         node, suppressed <= _EPS, suppressed, _aggregate(per_q), bound, classes, table,
         np.zeros(0, dtype=bool),
