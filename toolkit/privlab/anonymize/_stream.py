@@ -428,23 +428,11 @@ def anonymize_stream(
                 "guard_sample": {"rows": sample_rows, "seed": seed, "scheme": "bottom-k hash"},
             },
         )
-        facts = ReleaseFacts(
-            kind="anonymized",
-            dataset=dataset,
-            rows=released_rows,
-            columns=_column_facts(manifest),
-            privacy=_privacy_facts(report),
-            manifest=manifest,
-            recipe_id=manifest["recipe_id"],
-            source=source_sample.result(),
-            released=released_sample.result(),
-            inputs=tuple(sources),
-            outputs=(target,),
-            keep=dict(keep or {}),
-            name_hint="anonymize-source",
-            retention_days=retention_days,
-            allowed_roles=tuple(allowed_roles),
-        )
+        facts = _facts(
+            manifest, report, released_rows, source_sample.result(), released_sample.result(),
+            target, dataset=dataset, keep=keep, retention_days=retention_days,
+            allowed_roles=allowed_roles, inputs=tuple(sources),
+        )  # fmt: skip
         files: list[Path] = []
 
         def write_files(approval: Approval) -> list[Path]:
@@ -500,6 +488,40 @@ def _verify_histograms(
         suppressed=result.suppressed,
     )
     return report, risk
+
+
+def _facts(
+    manifest: dict[str, Any],
+    report: AnonymizationReport,
+    rows: int,
+    source: pl.DataFrame,
+    released: pl.DataFrame,
+    target: Path,
+    *,
+    dataset: str | None,
+    keep: Mapping[str, str] | None,
+    retention_days: int | None,
+    allowed_roles: Sequence[str],
+    inputs: tuple[Path, ...] = (),
+) -> ReleaseFacts:
+    """What the gate checks; the guard gets the seeded samples of source and release."""
+    return ReleaseFacts(
+        kind="anonymized",
+        dataset=dataset,
+        rows=rows,
+        columns=_column_facts(manifest),
+        privacy=_privacy_facts(report),
+        manifest=manifest,
+        recipe_id=manifest["recipe_id"],
+        source=source,
+        released=released,
+        inputs=inputs,
+        outputs=(target,),
+        keep=dict(keep or {}),
+        name_hint="anonymize-source",
+        retention_days=retention_days,
+        allowed_roles=tuple(allowed_roles),
+    )
 
 
 def _column_facts(manifest: Mapping[str, Any]) -> tuple[ColumnFacts, ...]:
@@ -722,22 +744,10 @@ class SparkRelease:
                 },
             },
         )
-        facts = ReleaseFacts(
-            kind="anonymized",
-            dataset=dataset,
-            rows=rows,
-            columns=_column_facts(manifest),
-            privacy=_privacy_facts(report),
-            manifest=manifest,
-            recipe_id=manifest["recipe_id"],
-            source=source_sample,
-            released=released_sample,
-            outputs=(target,),
-            keep=dict(keep or {}),
-            name_hint="anonymize-source",
-            retention_days=retention_days,
-            allowed_roles=tuple(allowed_roles),
-        )
+        facts = _facts(
+            manifest, report, rows, source_sample, released_sample, target, dataset=dataset,
+            keep=keep, retention_days=retention_days, allowed_roles=allowed_roles,
+        )  # fmt: skip
         files: list[Path] = []
 
         def write_files(approval: Approval) -> list[Path]:
