@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,70 @@ def test_plan_on_a_batch_equals_the_plan_on_the_table() -> None:
     halves = pl.concat([plan.apply_batch(frame[:2000]), plan.apply_batch(frame[2000:])])
     assert_frame_equal(_sorted(halves), _sorted(plan.lazy(frame.lazy()).collect()))
     assert_frame_equal(_sorted(halves), _sorted(release.frame))
+
+
+# a recipe that forgets to drop the social-security number (and everything else direct)
+LEAKY: dict[str, Any] = {
+    "steps": [{"op": "drop", "columns": ["full_name", "email", "phone", "notes", "patient_id"]}],
+    "privacy": RECIPE["privacy"],
+}
+
+
+@pytest.mark.filterwarnings("ignore:release of 'patients' breaks policy")
+def test_streamed_release_passes_the_real_release_guard(tmp_path: Path) -> None:
+    """Attacker: an analyst (or a careless recipe) streams a file larger than memory with
+    ``ssn`` left in, hoping the batched path skips the guard the in-memory path runs.
+    Must not achieve: any file written, or the release cataloged. With a reason to keep
+    the column, the release goes through and the reason is in the manifest and the log."""
+    from privlab.governance import Governance
+
+    src = SAMPLES / "patients.csv"
+    out = tmp_path / "out.parquet"
+    engine = LocalEngine(batch_rows=700, show=False)
+    with pytest.raises(PolicyViolationError, match=r"release guard refused.*'ssn'"):
+        anonymize_stream(src, LEAKY, out, dataset="patients", engine=engine)
+    assert list(tmp_path.iterdir()) == []
+    gov = Governance()
+    assert gov.releases() == []
+    (denial,) = gov.audit.events(event="denial")
+    assert denial.details["guard"]["findings"][0]["column"] == "ssn"
+    reason = "test: a planted keep reaches the manifest"
+    done = anonymize_stream(src, LEAKY, out, dataset="patients", engine=engine,
+                            keep={"ssn": reason})  # fmt: skip
+    manifest = json.loads((tmp_path / "out.parquet.manifest.json").read_text())
+    assert manifest["keep"] == {"ssn": reason}
+    assert done.release_record is not None
+    (record,) = Governance().releases("patients")
+    assert record.manifest["facts"]["guard"]["kept"] == {"ssn": reason}
+
+
+def test_recipe_keep_step_reaches_the_streamed_gate(tmp_path: Path) -> None:
+    """A ``keep`` step in the recipe is the same override as ``keep=`` (reason recorded)."""
+    keep = {"op": "keep", "columns": ["ssn"], "params": {"reason": "test: recipe keep"}}
+    recipe = {**LEAKY, "steps": [*LEAKY["steps"], keep]}
+    gate = Recording()
+    anonymize_stream(SAMPLES / "patients.csv", recipe, tmp_path / "o.parquet",
+                     governance=gate, progress=False)  # fmt: skip
+    assert gate.facts[0].keep == {"ssn": "test: recipe keep"}
+    manifest = json.loads((tmp_path / "o.parquet.manifest.json").read_text())
+    assert manifest["keep"] == {"ssn": "test: recipe keep"}
+
+
+def test_output_guard_refuses_overwriting_the_source_before_reading(tmp_path: Path) -> None:
+    """Attacker: a typo names the source file as the streamed release's output (or its
+    manifest). Must not achieve: the source overwritten — it is refused before anything
+    is read, and the file is byte-identical afterwards."""
+    from privlab.exceptions import OutputError, OverwriteSourceError
+
+    src = tmp_path / "patients.parquet"
+    pl.read_csv(SAMPLES / "patients.csv", infer_schema_length=10_000).write_parquet(src)
+    before = src.read_bytes()
+    gate = Recording()
+    with pytest.raises(OverwriteSourceError, match="refusing to overwrite the input source"):
+        anonymize_stream(src, RECIPE, src, key=KEY, governance=gate, progress=False)
+    with pytest.raises(OutputError, match="does not exist"):
+        anonymize_stream(src, RECIPE, tmp_path / "no" / "o.csv", key=KEY, governance=gate,
+                         progress=False)  # fmt: skip
+    assert src.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["patients.parquet"]
+    assert gate.facts == []

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from privlab.io import atomic_path, check_not_source, write
+from privlab.io import atomic_path, check_outputs, write
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
 
 if TYPE_CHECKING:
@@ -130,6 +130,11 @@ class Release:
         return self._frame
 
     @property
+    def sources(self) -> tuple[Path, ...]:
+        """The files the input was read from (no output may overwrite one)."""
+        return tuple(self._sources)
+
+    @property
     def frame(self) -> pl.DataFrame:
         """The released table as a polars DataFrame, whatever the input type."""
         return self._frame
@@ -144,6 +149,7 @@ class Release:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Write the data atomically to *path* and the manifest to ``<path>.manifest.json``.
 
@@ -168,6 +174,10 @@ class Release:
         governance, store:
             The gate to use (default: privlab's governance over *store*, itself
             defaulting to the configured store).
+        keep:
+            ``{column: reason}``: columns released as they are although the release
+            guard finds them identifying (adds to the recipe's ``keep`` steps); the
+            reasons go into the manifest and the audit log.
 
         Returns
         -------
@@ -175,16 +185,24 @@ class Release:
             The data file.
         """
         target = Path(path)
-        check_not_source(target, *self._sources)
         files: list[Path] = []
+
+        facts = self.release_facts(dataset, retention_days, tuple(allowed_roles), override, keep)
 
         def write_files(approval: Approval) -> list[Path]:
             self.manifest = {**self.manifest, "dataset": approval.dataset}
+            if facts.keep:
+                self.manifest["keep"] = dict(facts.keep)
             files.extend(self._write_files(target))
             return files
 
+        manifest_path = target.with_name(target.name + ".manifest.json")
+        check_outputs(  # the one output guard: neither output may be an input or the other
+            [("path", target), ("manifest", manifest_path)],
+            [("source", p) for p in self._sources],
+        )
         self.release_record = submit(
-            self.release_facts(dataset, retention_days, tuple(allowed_roles), override),
+            replace(facts, outputs=(target, manifest_path)),
             write_files,
             governance=governance,
             store=store,
@@ -197,6 +215,7 @@ class Release:
         retention_days: int | None = None,
         allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
         override: bool = False,
+        keep: Mapping[str, str] | None = None,
     ) -> ReleaseFacts:
         """What the release gate checks: released rows, columns with lineage, verified k / ℓ / t.
 
@@ -204,28 +223,12 @@ class Release:
         (the gate turns them into roles with the dataset's profile: a
         pseudonymized direct identifier is no longer one).
         """
-        lineage = self.manifest.get("lineage") or {}
-        columns = tuple(
-            ColumnFacts(
-                name=column,
-                source=info["sources"][0] if info.get("sources") else None,
-                ops=tuple(str(d.get("op")) for d in info.get("details", [])),
-            )
-            for column, info in lineage.items()
-        )
-        privacy: dict[str, Any] = {}
-        if self.report.privacy is not None:
-            achieved = self.report.privacy["achieved"]
-            k = achieved.get("k")
-            if self.report.risk is not None:  # in mask mode: '*' records counted as a class
-                k = min(k, self.report.risk.k) if k is not None else self.report.risk.k
-            privacy["risk"] = {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}
         return ReleaseFacts(
             kind="anonymized",
             dataset=dataset,
             rows=self._frame.height,
-            columns=columns,
-            privacy=privacy,
+            columns=column_facts(self.manifest),
+            privacy=privacy_facts(self.report),
             manifest=self.manifest,
             recipe_id=self.manifest.get("recipe_id"),
             source=self._source_frame,
@@ -235,6 +238,7 @@ class Release:
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
+            keep={**recipe_keeps(self.manifest), **dict(keep or {})},
         )
 
     def _write_files(self, target: Path) -> list[Path]:
@@ -250,3 +254,44 @@ class Release:
         privacy = self.report.privacy
         met = "" if privacy is None else f", met={privacy['met']}"
         return f"Release({self._frame.height}×{self._frame.width}{met})"
+
+
+def column_facts(manifest: Mapping[str, Any]) -> tuple[ColumnFacts, ...]:
+    """Each released column with its source column and the operations that changed its values.
+
+    Operations that only remove rows (a ``suppress`` step on records, the privacy
+    stage's suppression in ``drop`` mode) leave the column's values as they were:
+    they are not reported, so the release guard does not exempt a direct
+    identifier that merely lost some rows.
+    """
+    lineage = manifest.get("lineage") or {}
+    return tuple(
+        ColumnFacts(
+            name=column,
+            source=info["sources"][0] if info.get("sources") else None,
+            ops=tuple(str(d.get("op")) for d in info.get("details", []) if "rows" not in d),
+        )
+        for column, info in lineage.items()
+    )
+
+
+def privacy_facts(report: AnonymizationReport) -> dict[str, Any]:
+    """The verified k / ℓ / t the policy checks (in mask mode '*' records count as a class)."""
+    if report.privacy is None:
+        return {}
+    achieved = report.privacy["achieved"]
+    k = achieved.get("k")
+    if report.risk is not None:
+        k = min(k, report.risk.k) if k is not None else report.risk.k
+    return {"risk": {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}}
+
+
+def recipe_keeps(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """``{column: reason}`` from the resolved recipe's ``keep`` steps."""
+    steps = (manifest.get("resolved_recipe") or {}).get("steps") or []
+    return {
+        column: str((step.get("params") or {}).get("reason", ""))
+        for step in steps
+        if step.get("op") == "keep"
+        for column in step.get("columns", [])
+    }

@@ -54,7 +54,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from privlab._config import get_config
+from privlab._progress import Progress, ProgressCallback
+from privlab._progress import progress as progress_bar
 from privlab.anonymize._lattice import (
     Encoded,
     EncodingCache,
@@ -189,6 +190,7 @@ def search(
     max_suppression: float = 0.0,
     metric: str = "loss",
     progress: bool | None = None,
+    callback: ProgressCallback | None = None,
     base_dir: Path | None = None,
     counts: str | None = None,
     cache: EncodingCache | None = None,
@@ -209,6 +211,11 @@ def search(
         Only ``"loss"`` (ARX's Loss metric) for now.
     progress:
         Show a progress bar; default from config.
+    callback:
+        Called as ``callback(stage, done, total)`` with the stages ``encode``,
+        ``bottom`` (the unmodified data checked first), then ``top-down``/``greedy
+        descent`` or ``bound-ordered`` per evaluated node, then ``pruned`` for the
+        nodes decided without evaluation (``done`` when every node was evaluated).
     base_dir:
         Folder that relative hierarchy file paths are read from.
     counts:
@@ -247,29 +254,34 @@ def search(
     for col in needed:
         if col not in columns:
             raise ColumnNotFoundError(col, columns)
-    t0 = time.perf_counter()
-    frame = data if isinstance(data, pl.DataFrame) else lazy.select(needed).collect()
-    enc = encode_cached(frame, hs, models, counts=counts, cache=cache)
-    t1 = time.perf_counter()
-    total_nodes = int(np.prod(enc.heights))
-    if total_nodes > _MAX_NODES:
-        raise ValueError(
-            f"the lattice has {total_nodes:,} nodes (heights {enc.heights}); use fewer "
-            "quasi-identifiers or shorter hierarchies (limit: 5,000,000)"
-        )
-    limit = float(max_suppression) * enc.n
-    monotone = all(m.monotone(max_suppression=float(max_suppression)) for m in models)
-    show = get_config()["progress"] if progress is None else progress
-    bottom = evaluate(enc, (0,) * len(qis), models, limit)
-    if bottom.satisfied and bottom.suppressed == 0:
-        # nothing generalized, nothing suppressed: the least loss any node can have
-        # (every bound is >= the bottom's), and the lowest total level for the tie-break
-        evaluated, strategy = [bottom], "bottom"
-    elif monotone:
-        evaluated, strategy = _top_down(enc, models, limit, show, bottom)
-    else:
-        evaluated, strategy = _bound_ordered(enc, models, limit, show, bottom)
-    t2 = time.perf_counter()
+    with progress_bar(0, "search", show=progress, callback=callback, unit="node") as bar:
+        bar.set_stage("encode")
+        t0 = time.perf_counter()
+        frame = data if isinstance(data, pl.DataFrame) else lazy.select(needed).collect()
+        enc = encode_cached(frame, hs, models, counts=counts, cache=cache)
+        t1 = time.perf_counter()
+        total_nodes = int(np.prod(enc.heights))
+        if total_nodes > _MAX_NODES:
+            raise ValueError(
+                f"the lattice has {total_nodes:,} nodes (heights {enc.heights}); use fewer "
+                "quasi-identifiers or shorter hierarchies (limit: 5,000,000)"
+            )
+        bar.set_total(total_nodes)
+        limit = float(max_suppression) * enc.n
+        monotone = all(m.monotone(max_suppression=float(max_suppression)) for m in models)
+        bottom = evaluate(enc, (0,) * len(qis), models, limit)  # always first: see Notes
+        bar.advance(stage="bottom")
+        if bottom.satisfied and bottom.suppressed == 0:
+            # nothing generalized, nothing suppressed: the least loss any node can have
+            # (every bound is >= the bottom's), and the lowest total level for the tie-break
+            evaluated, strategy = [bottom], "bottom"
+        elif monotone:
+            evaluated, strategy = _top_down(enc, models, limit, bar, bottom)
+        else:
+            evaluated, strategy = _bound_ordered(enc, models, limit, bar, bottom)
+        remaining = bar.total - bar.done
+        bar.advance(remaining, stage="pruned" if remaining else "done")
+        t2 = time.perf_counter()
 
     best = _best(evaluated)
     outlier_keys: list[str] = []
@@ -345,17 +357,11 @@ def _outlier_keys(enc: Encoded, ev: Evaluation) -> list[str]:
     return sorted(str(k) for k in keys)
 
 
-def _progress(total: int, show: bool, desc: str) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not show, desc=desc, unit="node", leave=False)
-
-
 def _top_down(
     enc: Encoded,
     models: Sequence[PrivacyModel],
     limit: float,
-    show: bool,
+    bar: Progress | None = None,
     bottom: Evaluation | None = None,
 ) -> tuple[list[Evaluation], str]:
     """Monotone models: visit general → specific, inferring failures, bounded by the best loss.
@@ -379,9 +385,10 @@ def _top_down(
     status = np.zeros(total, dtype=np.int8)  # 0 unknown, 1 satisfied, -1 failed
     done: dict[int, Evaluation] = {}
     if bottom is not None:
-        done[0] = bottom
+        done[0] = bottom  # evaluated (and counted by the progress bar) by the caller
         status[0] = 1 if bottom.satisfied else -1
-    bar = _progress(total, show, "search")
+    bar = bar or progress_bar(total, "search", show=False)
+    stage = "top-down" if limit == 0 else "greedy descent"
     level_sum = grids.sum(axis=0)
     # per level sum, its nodes in lexicographic order (index order is lexicographic)
     layers = [np.flatnonzero(level_sum == s) for s in range(int(level_sum.max()), -1, -1)]
@@ -400,7 +407,7 @@ def _top_down(
             ev = fast if fast is not None else evaluate(enc, node, models, limit)
             done[index] = ev
             status[index] = 1 if ev.satisfied else -1
-            bar.update(1)
+            bar.advance(stage=stage)
         return ev
 
     def parents_all(layer: np.ndarray, value: int) -> np.ndarray:
@@ -421,7 +428,6 @@ def _top_down(
     current = total - 1
     best = check(current)
     if not best.satisfied:  # even full suppression of every QI fails (e.g. ℓ > distinct values)
-        bar.close()
         return list(done.values()), "top-down"
     if limit == 0:
         # Without suppression a satisfying node's loss equals its bound, and the
@@ -432,7 +438,6 @@ def _top_down(
                 ev = check(int(index))
                 if ev.satisfied and _better(ev, best):
                     best = ev
-        bar.close()
         return list(done.values()), "top-down"
     # greedy descent: from the top, step to the cheapest satisfying specialization
     while True:
@@ -451,6 +456,7 @@ def _top_down(
             break
         current = step
 
+    stage = "top-down"
     for layer in layers:
         layer = layer[status[layer] == 0]
         if not len(layer):
@@ -463,7 +469,6 @@ def _top_down(
             ev = check(int(index))
             if ev.satisfied and _better(ev, best):
                 best = ev
-    bar.close()
     return list(done.values()), "top-down"
 
 
@@ -471,7 +476,7 @@ def _bound_ordered(
     enc: Encoded,
     models: Sequence[PrivacyModel],
     limit: float,
-    show: bool,
+    bar: Progress | None = None,
     bottom: Evaluation | None = None,
 ) -> tuple[list[Evaluation], str]:
     heights = enc.heights
@@ -488,7 +493,7 @@ def _bound_ordered(
     cached_rows = 0
     best: Evaluation | None = None
     evaluated: list[Evaluation] = []
-    bar = _progress(len(order), show, "search (bound-ordered)")
+    bar = bar or progress_bar(len(order), "search", show=False)
     for index in order:
         if best is not None and bound[index] > best.loss + _TIE:
             break
@@ -500,11 +505,11 @@ def _bound_ordered(
                 if cand is not None and (source is None or len(cand[0]) < len(source[0])):
                     source = cand
         if index == 0 and bottom is not None:
-            ev = bottom
+            ev = bottom  # evaluated (and counted by the progress bar) by the caller
         else:
             ev = evaluate(enc, node, models, limit, source)
+            bar.advance(stage="bound-ordered")
         evaluated.append(ev)
-        bar.update(1)
         if ev.satisfied and _better(ev, best):
             best = ev
         if cached_rows + len(ev.table.rep) > _CACHE_LIMIT:
@@ -512,5 +517,4 @@ def _bound_ordered(
             cached_rows = 0
         cache[int(index)] = (ev.table.rep, ev.table.sens, ev.table.count)
         cached_rows += len(ev.table.rep)
-    bar.close()
     return evaluated, "bound-ordered"

@@ -56,12 +56,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import polars as pl
 
 from privlab.anonymize._manifest import LineageTracker
 from privlab.anonymize._recipe import PrivacySpec, Recipe
-from privlab.anonymize._release import AnonymizationReport
+from privlab.anonymize._release import (
+    AnonymizationReport,
+    column_facts,
+    privacy_facts,
+    recipe_keeps,
+)
 from privlab.anonymize._search import SearchResult
 from privlab.anonymize._stages import (
     _as_recipe,
@@ -92,11 +98,17 @@ from privlab.engine import (
 from privlab.exceptions import (
     ColumnNotFoundError,
     EngineError,
-    InputError,
     PrivacyTargetError,
 )
-from privlab.io import atomic_path, check_not_source, read
-from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
+from privlab.io import atomic_path, check_outputs, read
+from privlab.release import (
+    DEFAULT_ALLOWED,
+    Approval,
+    Gate,
+    ReleaseFacts,
+    default_gate,
+    submit,
+)
 
 __all__ = [
     "RecipePlan",
@@ -330,10 +342,12 @@ def anonymize_stream(
         engine = LocalEngine(engine.memory_limit, engine.batch_rows, progress, engine.callback)
     lazy = read(source, **read_kwargs) if not isinstance(source, pl.LazyFrame) else source
     target = Path(out).absolute()
+    manifest_path = _manifest_path(target)
     sources = _input_files(source, lazy)
-    check_not_source(target, *sources)
-    if not target.parent.is_dir():
-        raise InputError(f"cannot write {str(target)!r}: the folder does not exist")
+    check_outputs(  # the one output guard, before anything is read or written
+        [("out", target), ("manifest", manifest_path)], [("source", p) for p in sources]
+    )
+    gate = _authorized_gate(governance, store, dataset, keep)
 
     transforms, tracker, keys, after_steps = _fit_steps(recipe, lazy, key)
     plan = RecipePlan(transforms)
@@ -438,7 +452,8 @@ def anonymize_stream(
         def write_files(approval: Approval) -> list[Path]:
             nonlocal manifest
             manifest = {**manifest, "dataset": approval.dataset}
-            manifest_path = target.with_name(target.name + ".manifest.json")
+            if facts.keep:
+                manifest["keep"] = dict(facts.keep)
             text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
             with atomic_path(manifest_path) as tmp_manifest, atomic_path(target) as tmp_data:
                 tmp_manifest.write_text(text, encoding="utf-8")
@@ -446,7 +461,7 @@ def anonymize_stream(
             files.extend([target, manifest_path])
             return files
 
-        record = submit(facts, write_files, governance=governance, store=store)
+        record = submit(facts, write_files, governance=gate)
     finally:
         if staged.exists():
             staged.unlink()
@@ -509,41 +524,36 @@ def _facts(
         kind="anonymized",
         dataset=dataset,
         rows=rows,
-        columns=_column_facts(manifest),
-        privacy=_privacy_facts(report),
+        columns=column_facts(manifest),
+        privacy=privacy_facts(report),
         manifest=manifest,
         recipe_id=manifest["recipe_id"],
         source=source,
         released=released,
         inputs=inputs,
-        outputs=(target,),
-        keep=dict(keep or {}),
+        outputs=(target, _manifest_path(target)),
+        keep={**recipe_keeps(manifest), **dict(keep or {})},
         name_hint="anonymize-source",
         retention_days=retention_days,
         allowed_roles=tuple(allowed_roles),
     )
 
 
-def _column_facts(manifest: Mapping[str, Any]) -> tuple[ColumnFacts, ...]:
-    lineage = manifest.get("lineage") or {}
-    return tuple(
-        ColumnFacts(
-            name=column,
-            source=info["sources"][0] if info.get("sources") else None,
-            ops=tuple(str(d.get("op")) for d in info.get("details", [])),
-        )
-        for column, info in lineage.items()
-    )
+def _manifest_path(target: Path) -> Path:
+    return target.with_name(target.name + ".manifest.json")
 
 
-def _privacy_facts(report: AnonymizationReport) -> dict[str, Any]:
-    if report.privacy is None:
-        return {}
-    achieved = report.privacy["achieved"]
-    k = achieved.get("k")
-    if report.risk is not None:
-        k = min(k, report.risk.k) if k is not None else report.risk.k
-    return {"risk": {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}}
+def _authorized_gate(
+    governance: Gate | None, store: Any, dataset: str | None, keep: Mapping[str, str] | None
+) -> Gate:
+    """The gate, after an early role check: a denied principal is refused (and audited)
+    before hours of streaming, not after. The gate checks again at submit (stage 1),
+    on the dataset it resolves — that check is the one that decides."""
+    gate = governance if governance is not None else default_gate(store)
+    gate.authorize("release", dataset=dataset)
+    if keep:
+        gate.authorize("override", dataset=dataset)
+    return gate
 
 
 # ----------------------------------------------------------------------------- Spark
@@ -643,6 +653,16 @@ def _schema_of(frame: Any) -> pl.Schema:
     return _polars_schema(frame)
 
 
+def _spark_input_files(frame: Any) -> list[Path]:
+    """The local files a Spark DataFrame reads (none for one built in memory)."""
+    found = []
+    for uri in frame.inputFiles():
+        parsed = urlparse(uri)
+        if parsed.scheme in ("", "file"):
+            found.append(Path(unquote(parsed.path)))
+    return found
+
+
 @dataclass
 class SparkRelease:
     """A Spark release: ``.data`` is the released Spark DataFrame (lazy).
@@ -716,6 +736,12 @@ class SparkRelease:
     ) -> Path:
         """Verify, pass the gate, then write a Parquet folder and ``path.manifest.json``."""
         target = Path(path).absolute()
+        inputs = tuple(_spark_input_files(self.source))
+        check_outputs(  # the one output guard, before any Spark job
+            [("path", target), ("manifest", _manifest_path(target))],
+            [("source", p) for p in inputs],
+        )
+        gate = _authorized_gate(governance, store, dataset, keep)
         report = self.report or self.verify()
         schema = _schema_of(self.data)
         by_output, dropped = self.tracker.manifest_lineage(schema)
@@ -746,13 +772,15 @@ class SparkRelease:
         )
         facts = _facts(
             manifest, report, rows, source_sample, released_sample, target, dataset=dataset,
-            keep=keep, retention_days=retention_days, allowed_roles=allowed_roles,
+            keep=keep, retention_days=retention_days, allowed_roles=allowed_roles, inputs=inputs,
         )  # fmt: skip
         files: list[Path] = []
 
         def write_files(approval: Approval) -> list[Path]:
             final = {**manifest, "dataset": approval.dataset}
-            manifest_path = target.with_name(target.name + ".manifest.json")
+            if facts.keep:
+                final["keep"] = dict(facts.keep)
+            manifest_path = _manifest_path(target)
             text = json.dumps(final, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
             with atomic_path(manifest_path) as tmp_manifest:
                 tmp_manifest.write_text(text, encoding="utf-8")
@@ -761,7 +789,7 @@ class SparkRelease:
             files.extend([manifest_path, *sorted(target.glob("*.parquet"))])
             return files
 
-        self.release_record = submit(facts, write_files, governance=governance, store=store)
+        self.release_record = submit(facts, write_files, governance=gate)
         return target
 
 

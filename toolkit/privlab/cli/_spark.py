@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ def anonymize_with_spark(
     *,
     key: bytes | str | None,
     dataset: str,
+    keep: Mapping[str, str] | None = None,
     **read_args: Any,
 ) -> SparkResult:
     """Read FILE in Spark (typed as :func:`privlab.read` types it), anonymize, write OUT."""
@@ -35,7 +37,7 @@ def anonymize_with_spark(
     session = spark_session()
     frame = spark_read(session, file, schema, sep=read_args.get("sep") or ",")
     release = anonymize_spark(frame, recipe, key=key)
-    release.write(Path(out), dataset=dataset)
+    release.write(Path(out), dataset=dataset, keep=keep)
     assert release.report is not None
     rows = int(release.manifest.get("output_fingerprint", {}).get("rows", 0))
     return SparkResult(rows, release.report, release.manifest, release.resolved_recipe)

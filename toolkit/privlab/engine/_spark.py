@@ -52,7 +52,13 @@ BatchFunction = Callable[[pl.DataFrame], pl.DataFrame]
 
 
 def is_spark_frame(obj: object) -> bool:
-    """True for a ``pyspark.sql.DataFrame`` (classic or Connect), without importing pyspark."""
+    """True for a ``pyspark.sql.DataFrame`` (classic or Connect), without importing pyspark.
+
+    Examples
+    --------
+    >>> is_spark_frame(pl.DataFrame({"x": [1]}))
+    False
+    """
     kind = type(obj)
     return kind.__name__ == "DataFrame" and kind.__module__.startswith("pyspark.sql")
 
@@ -107,6 +113,16 @@ def spark_map_batches(frame: Any, function: BatchFunction, output_schema: pl.Sch
     *function* takes and returns a polars DataFrame (one Arrow batch at a time)
     and must return *output_schema*; it is pickled to the executors, which must
     be able to import privlab (the driver's ``PYSPARK_PYTHON``).
+
+    Examples
+    --------
+    The Spark tests (``tests/engine/test_spark.py``, mark ``spark``) run these; a
+    session takes seconds to start, so the example is not run as a doctest:
+
+    >>> frame = spark_session().createDataFrame([(34,), (51,)], ["age"])  # doctest: +SKIP
+    >>> decade = lambda b: b.select((pl.col("age") // 10 * 10).alias("age"))
+    >>> spark_map_batches(frame, decade, pl.Schema({"age": pl.Int64})).collect()  # doctest: +SKIP
+    [Row(age=30), Row(age=50)]
     """
     _require(frame)
     spark_schema = _spark_schema(output_schema)
@@ -121,7 +137,17 @@ def spark_map_batches(frame: Any, function: BatchFunction, output_schema: pl.Sch
 
 
 def spark_count_tuples(frame: Any, columns: list[str]) -> pl.DataFrame:
-    """The class histogram of *columns* (``COUNT`` per distinct tuple), grouped on the cluster."""
+    """The class histogram of *columns* (``COUNT`` per distinct tuple), grouped on the cluster.
+
+    Examples
+    --------
+    The Spark tests (``tests/engine/test_spark.py``, mark ``spark``) run these; a
+    session takes seconds to start, so the example is not run as a doctest:
+
+    >>> frame = spark_session().createDataFrame([("F",), ("F",), ("M",)], ["sex"])  # doctest: +SKIP
+    >>> spark_count_tuples(frame, ["sex"]).sort("sex").rows()  # doctest: +SKIP
+    [('F', 2), ('M', 1)]
+    """
     _require(frame)
     _check_columns(frame, columns)
     counted = frame.groupBy(*columns).count().withColumnRenamed("count", COUNT)
@@ -135,6 +161,15 @@ def spark_sample(frame: Any, n: int, *, seed: int = 0) -> pl.DataFrame:
 
     Deterministic for the same content (the hash covers every column and the
     seed), so the guard sees the same rows on every run.
+
+    Examples
+    --------
+    The Spark tests (``tests/engine/test_spark.py``, mark ``spark``) run these; a
+    session takes seconds to start, so the example is not run as a doctest:
+
+    >>> frame = spark_session().range(100_000)  # doctest: +SKIP
+    >>> spark_sample(frame, 10_000, seed=0).height  # doctest: +SKIP
+    10000
     """
     _require(frame)
     from pyspark.sql import functions as F
@@ -153,6 +188,14 @@ def spark_write(frame: Any, path: str | os.PathLike[str]) -> Path:
     renamed into place; on failure the temporary folder is removed and *path*
     is left as it was. An existing *path* is refused (a release never
     overwrites).
+
+    Examples
+    --------
+    The Spark tests (``tests/engine/test_spark.py``, mark ``spark``) run these; a
+    session takes seconds to start, so the example is not run as a doctest:
+
+    >>> spark_write(spark_session().range(3), "/tmp/three.parquet")  # doctest: +SKIP
+    PosixPath('/tmp/three.parquet')
     """
     _require(frame)
     target = Path(path).absolute()
@@ -173,8 +216,19 @@ def spark_write(frame: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def spark_session(master: str | None = None) -> Any:
-    """A Spark session (existing, or new on *master*, default ``PRIVLAB_SPARK_MASTER`` or
-    ``local[2]``) set up for Arrow exchange; executors run this Python (``PYSPARK_PYTHON``)."""
+    """A Spark session set up for Arrow exchange: the existing one, or a new one on *master*.
+
+    *master* defaults to ``PRIVLAB_SPARK_MASTER`` or ``local[2]``; executors run
+    this Python (``PYSPARK_PYTHON``).
+
+    Examples
+    --------
+    The Spark tests (``tests/engine/test_spark.py``, mark ``spark``) run these; a
+    session takes seconds to start, so the example is not run as a doctest:
+
+    >>> spark_session().range(3).count()  # doctest: +SKIP
+    3
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -196,7 +250,18 @@ def spark_session(master: str | None = None) -> Any:
 
 def spark_read(session: Any, path: str | os.PathLike[str], schema: pl.Schema, *,
                sep: str = ",") -> Any:  # fmt: skip
-    """Read a CSV (with *schema*, as :func:`privlab.read` typed it) or Parquet file in Spark."""
+    """Read a CSV (with *schema*, as :func:`privlab.read` typed it) or Parquet file in Spark.
+
+    Examples
+    --------
+    ``privlab anonymize --engine spark`` reads its input this way (the Spark
+    tests run it; a session takes seconds to start, so this is not a doctest):
+
+    >>> from privlab.io import read
+    >>> schema = read("visits.csv").collect_schema()  # doctest: +SKIP
+    >>> spark_read(spark_session(), "visits.csv", schema).count()  # doctest: +SKIP
+    1000
+    """
     name = os.fspath(path)
     if name.endswith((".parquet", ".pq")):
         return session.read.parquet(name)

@@ -4,6 +4,7 @@ The detectors live in :mod:`privlab.detect` (re-exported here for older imports)
 """
 
 from privlab.detect import DETECTORS, Detector, text_pii_patterns, validate
+from privlab.profile._classes import CombinationClasses
 from privlab.profile._profile import ROLES, ColumnProfile, Profile, profile
 from privlab.profile._stream import ColumnStats, HyperLogLog, profile_stream
 
@@ -12,6 +13,7 @@ __all__ = [
     "ROLES",
     "ColumnProfile",
     "ColumnStats",
+    "CombinationClasses",
     "Detector",
     "HyperLogLog",
     "Profile",

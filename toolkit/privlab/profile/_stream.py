@@ -15,9 +15,10 @@
 - the detectors run on the sample exactly as in memory (hierarchies are
   suggested from the column's distinct values when they are known exactly);
 - **pass 2** counts the histogram of the detected quasi-identifiers; the
-  smallest class, the unique share and every 1–3-column combination follow
-  from it exactly (a combination's class is a union of full-tuple classes), in
-  memory O(distinct QI tuples).
+  smallest class, the unique share and every 1–3-column combination's sample
+  uniques and minimal sample uniques follow from it exactly (a combination's
+  class is a union of full-tuple classes, and a tuple seen twice is never
+  unique), in memory O(distinct QI tuples).
 
 Examples
 --------
@@ -40,7 +41,7 @@ import polars as pl
 
 from privlab.engine import COUNT, LocalEngine, Sampler, TupleCounter, detach, one_pass
 from privlab.io import read
-from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _risk_from_sizes
+from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _qi_risk
 
 __all__ = ["ColumnStats", "HyperLogLog", "profile_stream"]
 
@@ -158,19 +159,6 @@ class ColumnStats:
         return out
 
 
-def _qi_risk_from_counts(hist: pl.DataFrame, qis: Sequence[str], n: int) -> dict[str, Any]:
-    """:func:`privlab.profile` 's QI risk from a histogram of the QIs (exact)."""
-    qis = list(qis)[:_QI_LIMIT]
-    if not qis or n == 0:
-        return {"min_class_size": None, "unique_share": None, "risky_combinations": []}
-
-    def sizes(cols: Sequence[str]) -> np.ndarray:
-        grouped = hist.group_by(list(cols)).agg(pl.col(COUNT).sum())
-        return grouped.get_column(COUNT).to_numpy()
-
-    return _risk_from_sizes(qis, sizes, n)
-
-
 def profile_stream(
     data: Any,
     *,
@@ -229,9 +217,9 @@ def profile_stream(
     if qi_analysis and ranked and n:
         counter = TupleCounter(ranked, max_bytes=engine.histogram_budget())
         one_pass(lazy.select(ranked), [counter], engine=engine, stage="profiling QI risk")
-        risk = _qi_risk_from_counts(counter.result(), ranked, n)
+        risk = _qi_risk(counter.result(), ranked, counts=COUNT)
     elif qi_analysis:
-        risk = _qi_risk_from_counts(pl.DataFrame(), [], n)
+        risk = _qi_risk(pl.DataFrame(), [])
     timings["qi_risk"] = time.perf_counter() - mark
     return Profile(
         rows=n,

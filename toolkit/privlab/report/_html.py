@@ -26,16 +26,19 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from privlab._version import __version__
+from privlab.exceptions import PolicyViolationError
 from privlab.governance import governance_dashboard
+from privlab.guard import GuardReport, inspect_published
+from privlab.io import atomic_path, check_outputs, write_text
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
     column_chart,
@@ -46,7 +49,7 @@ from privlab.viz import (
     tradeoff_chart,
 )
 
-__all__ = ["Report", "report", "save_chart"]
+__all__ = ["Report", "check_published", "report", "save_chart"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -95,10 +98,12 @@ class Report:
     sections: list[tuple[str, Any]] = field(default_factory=list)
 
     def add_heading(self, text: str, level: int = 2) -> Report:
+        """Add a heading (``<h2>`` by default); returns the report."""
         self.sections.append(("heading", (text, level)))
         return self
 
     def add_text(self, text: str) -> Report:
+        """Add a paragraph of text (HTML-escaped); returns the report."""
         self.sections.append(("text", text))
         return self
 
@@ -112,10 +117,12 @@ class Report:
         return self
 
     def add_chart(self, caption: str, chart: Any) -> Report:
+        """Add an Altair chart (or a Vega-Lite spec dict) under *caption*; returns the report."""
         self.sections.append(("chart", (caption, _chart_spec(chart))))
         return self
 
     def charts(self) -> list[tuple[str, dict[str, Any]]]:
+        """The ``(caption, Vega-Lite spec)`` of every chart added, in order."""
         return [payload for kind, payload in self.sections if kind == "chart"]
 
     def to_html(self) -> str:
@@ -156,20 +163,91 @@ class Report:
         )
         return "".join(parts)
 
-    def write(self, path: str | Path) -> Path:
-        """Write the page atomically."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self.to_html())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+    def published_tables(self) -> dict[str, list[Mapping[str, Any]]]:
+        """Everything data-derived the page shows: its tables and its charts' data rows."""
+        out: dict[str, list[Mapping[str, Any]]] = {}
+        for kind, payload in self.sections:
+            if kind == "table":
+                caption, rows = payload
+                out[f"table {caption}"] = list(rows)
+            elif kind == "chart":
+                caption, spec = payload
+                out[f"chart {caption}"] = _chart_rows(spec)
+        return out
+
+    def write(
+        self,
+        path: str | Path,
+        *,
+        sources: Sequence[pl.DataFrame] = (),
+        inputs: Sequence[str | Path] = (),
+        keep: Mapping[str, str] | None = None,
+    ) -> Path:
+        """Write the page atomically, after the release guard has read it.
+
+        *path* may not be one of *inputs* (the files the report was made from: the
+        output guard), and its folder must exist (privlab never creates folders
+        implicitly).
+
+        The guard (:func:`privlab.guard.inspect_published`) looks for e-mails,
+        phones, national IDs, IBANs, cards and IP addresses in every text cell of
+        the tables and charts, and for any value of the identifying columns of
+        *sources* (the tables the report describes). A finding raises
+        :class:`~privlab.exceptions.PolicyViolationError` and writes nothing, unless
+        its column is kept with a reason (*keep*: ``{column: reason}``).
+        """
+        check_outputs([("path", Path(path))], [("source", s) for s in inputs])
+        check_published(self.published_tables(), sources=sources, keep=keep)
+        return write_text(Path(path), self.to_html())
+
+
+def _chart_rows(spec: Any) -> list[Mapping[str, Any]]:
+    """The inline data rows of a Vega-Lite spec (``datasets``, ``data.values``, nested)."""
+    rows: list[Mapping[str, Any]] = []
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if key == "datasets" and isinstance(value, Mapping):
+                for values in value.values():
+                    rows.extend(v for v in values if isinstance(v, Mapping))
+            elif key == "values" and isinstance(value, list):
+                rows.extend(v for v in value if isinstance(v, Mapping))
+            else:
+                rows.extend(_chart_rows(value))
+    elif isinstance(spec, list):
+        for item in spec:
+            rows.extend(_chart_rows(item))
+    return rows
+
+
+def check_published(
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    sources: Sequence[pl.DataFrame] = (),
+    keep: Mapping[str, str] | None = None,
+) -> GuardReport:
+    """Run the release guard on what a report or chart publishes; raise when it refuses.
+
+    Examples
+    --------
+    >>> check_published({"summary": [{"k": 5, "records": 100}]}).ok
+    True
+    >>> check_published({"contacts": [{"who": "ann.lee@example.com"}]})
+    Traceback (most recent call last):
+    ...
+    privlab.exceptions.PolicyViolationError: the release guard refused the report: ...
+    """
+    found: Sequence[pl.DataFrame | None] = list(sources) or [None]
+    reports = [inspect_published(tables, source=source, keep=keep) for source in found]
+    blocking = [f for r in reports for f in r.blocking]
+    if blocking:
+        raise PolicyViolationError(
+            "the release guard refused the report: "
+            + "; ".join(dict.fromkeys(f.message for f in blocking))
+            + ". Nothing was written; leave those columns out of the report, or keep one on "
+            "purpose with keep={column: reason}",
+            blocking,
+        )
+    return reports[0]
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -190,16 +268,32 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> str:
     return "".join(out)
 
 
-def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
-    """Export one chart as PNG or SVG (by extension) through vl-convert, offline."""
+def save_chart(
+    chart: Any, path: str | Path, *, scale: float = 2.0, keep: Mapping[str, str] | None = None
+) -> Path:
+    """Export one chart as PNG or SVG (by extension) through vl-convert, offline.
+
+    The chart's data passes the release guard first (see :meth:`Report.write`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, altair as alt
+    >>> chart = alt.Chart(alt.Data(values=[{"x": 1}, {"x": 2}])).mark_point().encode(x="x:Q")
+    >>> path = save_chart(chart, pathlib.Path(tempfile.mkdtemp()) / "points.svg")
+    >>> path.read_text().startswith("<svg")
+    True
+    """
     import vl_convert as vlc
 
     target = Path(path)
+    check_outputs([("path", target)])
     spec = _chart_spec(chart)
+    check_published({"chart": _chart_rows(spec)}, keep=keep)
     if target.suffix.lower() == ".svg":
-        target.write_text(vlc.vegalite_to_svg(spec))
+        write_text(target, vlc.vegalite_to_svg(spec))
     elif target.suffix.lower() == ".png":
-        target.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
     else:
         raise ValueError(f"export charts as .png or .svg, got {target.suffix!r}")
     return target
@@ -207,7 +301,6 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
 
 def _sections_for(rep: Report, obj: Any) -> None:
     """Append the sections describing one object."""
-
     if isinstance(obj, Report):
         rep.sections.extend(obj.sections)
     elif isinstance(obj, Tradeoff):
@@ -237,8 +330,10 @@ def _tradeoff_sections(rep: Report, t: Any) -> None:
             "label",
             "technique",
             "advantage",
+            "advantage_lo",
+            "advantage_hi",
             "attack_success",
-            "attack_baseline",
+            "attack_non_member",
             "prosecutor_max",
             "workload_error",
             "ml_relative",
@@ -356,9 +451,56 @@ def _governance_sections(rep: Report, gov: Any) -> None:
     rep.add_chart("Governance dashboard", governance_dashboard(gov))
 
 
-def report(obj: Any, path: str | Path, *, title: str = "privlab report") -> Path:
-    """Write a self-contained HTML report of *obj* (or a list of objects) to *path*."""
+def report(
+    obj: Any,
+    path: str | Path,
+    *,
+    title: str = "privlab report",
+    keep: Mapping[str, str] | None = None,
+    inputs: Sequence[str | Path] = (),
+) -> Path:
+    """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
+
+    *obj* is a :class:`~privlab.tradeoff.Tradeoff`, an anonymization ``Release``,
+    a :class:`~privlab.synth.Synthetic`, a :class:`~privlab.governance.Governance`,
+    a :class:`Report`, or a list of those (one section each). *path* may not be a
+    file the reported objects were read from (their ``sources``) nor one of
+    *inputs*: that is refused before anything is computed or written. Its folder
+    must exist.
+
+    The page passes the release guard before it is written (see
+    :meth:`Report.write`): no e-mail, phone, national ID, IBAN, card or IP address
+    in its tables and charts, and no value of the identifying columns of the
+    tables the objects were made from. *keep* (``{column: reason}``) publishes a
+    column on purpose.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, polars as pl, privlab as pv
+    >>> data = pl.DataFrame({"age": [31, 32, 33, 34, 51, 52], "sex": ["F", "M"] * 3})
+    >>> recipe = {"privacy": {"k": 2, "quasi_identifiers": ["age", "sex"], "hierarchies": {
+    ...     "age": {"type": "interval", "widths": [5]}, "sex": {"type": "suppress"}}}}
+    >>> release = pv.anonymize(data, recipe, progress=False)
+    >>> path = report(release, pathlib.Path(tempfile.mkdtemp()) / "release.html", title="k=2")
+    >>> "<title>k=2</title>" in path.read_text()
+    True
+    """
+    items = list(obj) if isinstance(obj, list | tuple) else [obj]
+    files = [*inputs, *(p for item in items for p in getattr(item, "sources", ()) or ())]
+    check_outputs([("path", Path(path))], [("source", s) for s in files])
     rep = Report(title)
-    for item in obj if isinstance(obj, list | tuple) else [obj]:
+    for item in items:
         _sections_for(rep, item)
-    return rep.write(path)
+    frames = [s for s in (_source_of(item) for item in items) if s is not None]
+    return rep.write(path, sources=frames, inputs=files, keep=keep)
+
+
+def _source_of(obj: Any) -> pl.DataFrame | None:
+    """The table a reported object was made from, when it carries one."""
+    if isinstance(obj, Tradeoff):
+        original = getattr(obj.workload, "original", None)
+        return original if isinstance(original, pl.DataFrame) else None
+    if hasattr(obj, "release_facts"):  # an anonymization Release or a Synthetic
+        source = obj.release_facts().source
+        return source if isinstance(source, pl.DataFrame) else None
+    return None

@@ -83,8 +83,12 @@ privacy budget is never counted twice.
   spent against a second budget.
 
 Fingerprints are exact: a copy with one row changed is new content, and under
-a new name it is a new dataset with a fresh budget. The store cannot see that
-two different tables describe the same people.
+a new name it is a new dataset. Whether two different tables describe the
+same people is the job of :mod:`privlab.store._identity`: per-column MinHash
+signatures link a derived table (columns added, cast or renamed; rows edited,
+added, removed or sampled) to the registered one, and linked datasets share
+one privacy budget (``identity_links``) until an owner declares them
+independent.
 
 Times are UTC ISO-8601 strings with microseconds and a ``Z``
 (``2030-01-02T03:04:05.000000Z``), so they sort chronologically as text. The
@@ -104,8 +108,38 @@ Examples
 True
 """
 
+from privlab.store._audit import (
+    EVENTS,
+    AuditRecord,
+    ChainReport,
+    append_audit,
+    audit_key_id,
+    check_details,
+    mac_of,
+    parse_records,
+    read_records,
+    record_hash,
+    verify_chain,
+)
+from privlab.store._conn import StoreConnection
+from privlab.store._identity import (
+    ColumnSignature,
+    Link,
+    Match,
+    TableSignature,
+    budget_group,
+    budget_root,
+    compare,
+    declare_independent,
+    ensure_identity,
+    observe,
+    record_event,
+    table_signature,
+)
 from privlab.store._store import (
     FILENAME,
+    TEMP_MAX_AGE,
+    WITNESS_FILENAME,
     Dataset,
     DatasetVersion,
     FingerprintLike,
@@ -113,13 +147,46 @@ from privlab.store._store import (
     Store,
     open_store,
 )
+from privlab.store._witness import Witness, WitnessFile, WitnessHeader, WitnessLine
+from privlab.store._witness import line_text as witness_line
 
 __all__ = [
+    "EVENTS",
     "FILENAME",
+    "TEMP_MAX_AGE",
+    "WITNESS_FILENAME",
+    "AuditRecord",
+    "ChainReport",
+    "ColumnSignature",
     "Dataset",
     "DatasetVersion",
     "FingerprintLike",
+    "Link",
+    "Match",
     "Migration",
     "Store",
+    "StoreConnection",
+    "TableSignature",
+    "Witness",
+    "WitnessFile",
+    "WitnessHeader",
+    "WitnessLine",
+    "append_audit",
+    "audit_key_id",
+    "budget_group",
+    "budget_root",
+    "check_details",
+    "compare",
+    "declare_independent",
+    "ensure_identity",
+    "mac_of",
+    "observe",
     "open_store",
+    "parse_records",
+    "read_records",
+    "record_event",
+    "record_hash",
+    "table_signature",
+    "verify_chain",
+    "witness_line",
 ]

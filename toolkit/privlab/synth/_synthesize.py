@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,11 @@ import numpy as np
 import polars as pl
 
 from privlab._config import get_config
+from privlab._progress import Progress, ProgressCallback
+from privlab._progress import progress as progress_bar
 from privlab._version import __version__
 from privlab.exceptions import SynthesisError
-from privlab.io import check_not_source, write_json
+from privlab.io import check_outputs, frame_sources, write_json
 from privlab.io import write as write_frame
 from privlab.profile import profile as run_profile
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
@@ -31,6 +34,7 @@ from privlab.synth._boundary import as_polars, content_fingerprint, from_sdv, to
 from privlab.synth._dp import check_dp_available, fit_dp, sample_dp
 from privlab.synth._evaluate import evaluate_synthetic
 from privlab.synth._metadata import Relationship, SynthMetadata, build_metadata
+from privlab.synth._replay import RealValues, real_values, replayed
 from privlab.synth._seeding import derive_seeds, global_seed, resolve_seed, seed_synthesizer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,8 +50,6 @@ _NEURAL = ("copulagan", "ctgan", "tvae")
 _SAMPLE_CHUNK = 25_000
 _DEFAULT_NAME = "data"
 _MAX_REDRAWS = 50
-
-ProgressCallback = Callable[[str, int, int], None]
 
 
 class Synthetic:
@@ -116,6 +118,8 @@ class Synthetic:
         self._synthesizer = synthesizer
         self._single = single
         self._profile = profile
+        #: files the input was read from: no release may overwrite one
+        self.sources: tuple[Path, ...] = ()
 
     @property
     def data(self) -> pl.DataFrame | dict[str, pl.DataFrame]:
@@ -139,10 +143,32 @@ class Synthetic:
             Defaults to the rows set aside by ``synthesize(..., holdout=...)``.
         **options:
             Passed to :func:`privlab.synth.evaluate_synthetic` (``attacks``,
-            ``n_attacks``, ``secrets``, ``dcr_rows`` …).
-        """
+            ``n_attacks``, ``secrets``, ``dcr_rows``, ``seed`` — default: the
+            synthesis seed …).
 
-        self.report = evaluate_synthetic(self, holdout=holdout, **options)
+        Raises
+        ------
+        SynthesisError
+            Without any holdout: every privacy figure compares members with
+            non-members, so it needs real rows the model never saw.
+        """
+        held = self._holdout if holdout is None else holdout
+        if held is None:
+            raise SynthesisError(
+                "evaluate() needs real rows the model never saw: synthesize with "
+                "`holdout=0.2` or pass `evaluate(holdout=frame)` (for several tables "
+                "`{table: frame}`)"
+            )
+        if not isinstance(held, Mapping) and not self._single:
+            raise SynthesisError(
+                "several tables were synthesized; pass holdout as {table: frame}, got one frame"
+            )
+        if not isinstance(held, Mapping):
+            held = {next(iter(self._real)): held}
+        options.setdefault("seed", self.seed)
+        self.report = evaluate_synthetic(
+            self._real, self._tables, held, metadata=self.metadata, **options
+        )
         return self.report
 
     def resample(self, rows: int | None = None, *, seed: int | None = None) -> Synthetic:
@@ -162,7 +188,7 @@ class Synthetic:
         )
         timings = {**self.timings, "sample_seconds": time.perf_counter() - start}
         counts = {**self.rows, "synthetic": {n: t.height for n, t in tables.items()}}
-        return Synthetic(
+        result = Synthetic(
             data=tables,
             metadata=self.metadata,
             model=self.model,
@@ -178,13 +204,16 @@ class Synthetic:
             single=self._single,
             profile=self._profile,
         )
+        result.sources = self.sources
+        return result
 
     def manifest(self) -> dict[str, Any]:
         """JSON-ready description of this release for a catalog: no real values.
 
         Keys: ``kind``, ``model``, ``params``, ``seed``, ``input_fingerprint``,
         ``rows``, ``timings``, ``replay_redrawn``, ``metadata`` and, once evaluated,
-        ``evaluation`` (the headline figures of the report).
+        ``evaluation`` (the headline figures of the report). A release made with
+        ``keep=`` adds ``keep`` (``{column: reason}``) to the manifest it writes.
         """
 
         out: dict[str, Any] = {
@@ -203,6 +232,10 @@ class Synthetic:
             out["evaluation"] = self.report.summary()
         return out
 
+    def _released_manifest(self, keep: Mapping[str, str]) -> dict[str, Any]:
+        """The manifest as written: with the columns the guard was overridden for."""
+        return {**self.manifest(), **({"keep": dict(keep)} if keep else {})}
+
     def save(
         self,
         folder: str | Path,
@@ -213,6 +246,7 @@ class Synthetic:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Release: ``<table>.parquet``, ``metadata.json``, ``manifest.json`` and
         (if evaluated) ``report.json``. No model and no pickle is written.
@@ -227,18 +261,26 @@ class Synthetic:
         Returns the folder.
         """
         files: list[Path] = []
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
+        out = Path(folder)
+        planned = self._planned_files(out)
+        check_outputs(  # the one output guard, before anything is written
+            [(f"save({folder!s}) {p.name}", p) for p in planned],
+            [("the synthesized source", p) for p in self.sources],
+            new_folders=[out],
+        )
 
         def write(approval: Approval) -> list[Path]:
-            files.extend(self._write(Path(folder)))
+            files.extend(self._write(out, facts.keep))
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            replace(facts, inputs=self.sources, outputs=tuple(planned)),
             write,
             governance=governance,
             store=store,
         )
-        return Path(folder)
+        return out
 
     def write(
         self,
@@ -252,6 +294,7 @@ class Synthetic:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Release one synthetic table to a file (and the evaluation as JSON to *report*).
 
@@ -268,19 +311,25 @@ class Synthetic:
             )
         if report is not None and self.report is None:
             raise SynthesisError("a report needs an evaluation: call evaluate() before write()")
-        for target in (path, *([report] if report is not None else [])):
-            check_not_source(target, *sources)
+        outputs = [("path", Path(path))] + ([("report", Path(report))] if report else [])
+        inputs = [("source", Path(p)) for p in (*sources, *self.sources)]
+        check_outputs(outputs, inputs)
         files: list[Path] = []
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
         def write_files(approval: Approval) -> list[Path]:
             files.append(write_frame(self.data, path))
             if report is not None and self.report is not None:
-                summary = {**self.report.to_dict(), "manifest": self.manifest()}
+                summary = {**self.report.to_dict(), "manifest": self._released_manifest(facts.keep)}
                 files.append(write_json(report, summary))
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            replace(
+                facts,
+                inputs=tuple(p for _, p in inputs),
+                outputs=tuple(p for _, p in outputs),
+            ),
             write_files,
             governance=governance,
             store=store,
@@ -293,8 +342,12 @@ class Synthetic:
         retention_days: int | None = None,
         allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
         override: bool = False,
+        keep: Mapping[str, str] | None = None,
     ) -> ReleaseFacts:
-        """What the release gate checks: rows, columns (generated or learned), attack figures."""
+        """What the release gate checks: rows, columns (generated or learned), attack figures.
+
+        *keep* (``{column: reason}``) releases columns the guard would refuse.
+        """
         columns = tuple(
             ColumnFacts(
                 name=col.name,
@@ -325,20 +378,28 @@ class Synthetic:
             source=next(iter(real.values())),
             released=dict(self._tables),
             name_hint="synth-source",
+            keep=dict(keep or {}),
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
         )
 
-    def _write(self, folder: Path) -> list[Path]:
+    def _planned_files(self, out: Path) -> list[Path]:
+        names = [f"{name}.parquet" for name in self._tables]
+        names += ["metadata.json", "manifest.json"]
+        if self.report is not None:
+            names.append("report.json")
+        return [out / n for n in names]
+
+    def _write(self, folder: Path, keep: Mapping[str, str]) -> list[Path]:
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)  # its parent must exist (checked with the outputs)
         written = [
             write_frame(table, out / f"{name}.parquet") for name, table in self._tables.items()
         ]
         written += [
             write_json(out / "metadata.json", self.metadata.to_dict()),
-            write_json(out / "manifest.json", self.manifest()),
+            write_json(out / "manifest.json", self._released_manifest(keep)),
         ]
         if self.report is not None:
             written.append(write_json(out / "report.json", self.report.to_dict()))
@@ -464,32 +525,6 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-class _Bar:
-    """A tqdm.auto bar (if progress is on) plus an optional callback, stepped together."""
-
-    def __init__(self, total: int, desc: str, progress: bool, callback: ProgressCallback | None):
-        self.total = total
-        self.done = 0
-        self.callback = callback
-        self._bar: Any = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=total, desc=desc, leave=False)
-
-    def step(self, stage: str, n: int = 1) -> None:
-        self.done = min(self.total, self.done + n)
-        if self._bar is not None:
-            self._bar.set_postfix_str(stage)
-            self._bar.update(n)
-        if self.callback is not None:
-            self.callback(stage, self.done, self.total)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def _sample_counts(
     metadata: SynthMetadata, real: Mapping[str, pl.DataFrame], rows: int | None
 ) -> dict[str, int]:
@@ -513,7 +548,7 @@ def _sample_tables(
     seed: int,
     model: str,
     replay_filter: bool,
-    bar: _Bar | None,
+    bar: Progress | None,
     known: Mapping[str, pl.DataFrame] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, int]]]:
     """Sample every table; *known* (default *real*) are the real rows no identifier may replay."""
@@ -524,7 +559,7 @@ def _sample_tables(
         (name,) = metadata.tables
         out = {name: sample_dp(synthesizer, metadata.tables[name], counts[name], seed)}
         if bar is not None:
-            bar.step("sample")
+            bar.advance(stage="sample")
         return _post_filter(out, synthesizer, metadata, known, seed, replay_filter, model)
     with _quiet(), seed_synthesizer(synthesizer, seed):
         if model == "hma":
@@ -532,7 +567,7 @@ def _sample_tables(
             scale = counts[root] / real[root].height
             raw = synthesizer.sample_scale(scale=scale)
             if bar is not None:
-                bar.step("sample")
+                bar.advance(stage="sample")
         else:
             (name,) = metadata.tables
             parts = []
@@ -543,7 +578,7 @@ def _sample_tables(
                 parts.append(part[name] if isinstance(part, dict) else part)
                 remaining -= chunk
                 if bar is not None:
-                    bar.step("sample")
+                    bar.advance(stage="sample")
             import pandas as pd
 
             raw = {name: pd.concat(parts, ignore_index=True)}
@@ -565,12 +600,17 @@ def _post_filter(
         return tables, redrawn
     for t_index, (name, df) in enumerate(tables.items()):
         plan = metadata.tables[name]
+        generated = plan.names("generated")
+        found = real_values(
+            real[name].select([c for c in df.columns if c in real[name].columns]),
+            generated=generated,
+        )
         for c_index, col in enumerate(plan.columns):
-            if col.handling != "generated" or col.sdtype == "text":
+            if col.handling != "generated":  # every generated column, filler text included
                 continue
             fresh, n = _redraw_replayed(
                 df[col.name],
-                real[name][col.name],
+                found,
                 _faker_for(synthesizer, name, col.name, col.sdtype, model),
                 derive_seeds(seed, 1, stream=100 + 1000 * t_index + c_index)[0],
             )
@@ -608,12 +648,10 @@ def _faker_for(
 
 
 def _redraw_replayed(
-    synthetic: pl.Series, real: pl.Series, draw: Callable[[Any], Any], seed: int
+    synthetic: pl.Series, real: RealValues, draw: Callable[[Any], Any], seed: int
 ) -> tuple[pl.Series, int]:
-    """Replace synthetic values that equal a real value of the column; count them."""
-    real_text = real.cast(pl.String).drop_nulls().unique()
-    syn_text = synthetic.cast(pl.String)
-    hit = syn_text.is_in(real_text.implode()).fill_null(False)
+    """Re-draw synthetic values that are (or contain) a real identifying value; count them."""
+    hit = replayed(synthetic, real)
     n = int(hit.sum())
     if n == 0:
         return synthetic, 0
@@ -621,12 +659,19 @@ def _redraw_replayed(
 
     faker = Faker(["en_US"])
     faker.seed_instance(seed)
-    taken = set(real_text.to_list()) | set(syn_text.drop_nulls().to_list())
+    syn_text = synthetic.cast(pl.String)
+    own = real.columns.get(synthetic.name)
+    taken = set(own.to_list() if own is not None else ()) | set(syn_text.drop_nulls().to_list())
     values = syn_text.to_list()
     for i in np.flatnonzero(hit.to_numpy()):  # only the few colliding rows
         for _ in range(_MAX_REDRAWS):
             candidate = str(draw(faker))
-            if candidate not in taken:
+            if (
+                candidate not in taken
+                and not replayed(
+                    pl.Series(synthetic.name, [candidate], dtype=pl.String), real
+                ).any()
+            ):
                 break
         else:
             candidate = None  # cannot find a fresh value: leave it empty rather than real
@@ -735,9 +780,9 @@ def synthesize(
     metadata = build_metadata(train, profile=profile, primary_keys=primary_keys, relationships=rels)
     counts = _sample_counts(metadata, train, rows)
     n_chunks = 1 if model in ("hma", "dp_aim") else -(-max(counts.values()) // _SAMPLE_CHUNK)
-    bar = _Bar(2 + n_chunks, f"synthesize ({model})", show, callback)
+    bar = progress_bar(2 + n_chunks, f"synthesize ({model})", show=show, callback=callback)
     try:
-        bar.step("metadata")
+        bar.advance(stage="metadata")
         start = time.perf_counter()
         if model == "dp_aim":
             (name,) = train
@@ -751,7 +796,7 @@ def synthesize(
             with _quiet(), global_seed(seed):
                 synthesizer.fit(sdv_tables)
         fit_seconds = time.perf_counter() - start
-        bar.step("fit")
+        bar.advance(stage="fit")
         start = time.perf_counter()
         out, redrawn = _sample_tables(
             synthesizer,
@@ -788,7 +833,7 @@ def synthesize(
             "bins": synthesizer.bins,
             "privacy_unit": "one row",
         }
-    return Synthetic(
+    result = Synthetic(
         data=out,
         metadata=metadata,
         model=model,
@@ -808,6 +853,12 @@ def synthesize(
         single=single,
         profile=profile,
     )
+    result.sources = tuple(
+        path
+        for value in (data.values() if isinstance(data, Mapping) else [data])
+        for path in frame_sources(value)
+    )
+    return result
 
 
 def _all_rows(

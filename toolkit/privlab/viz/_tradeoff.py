@@ -16,9 +16,22 @@ _TECH_ORDER = ["original", "k-anonymity", "ℓ-diversity", "synthetic"]
 def tradeoff_chart(tradeoff: Any) -> Any:
     """The microdata frontier beside the DP panel, sharing the utility (error) axis.
 
-    Left: measured linkage-attack advantage against workload error, one point
-    per release, colour = technique, the Pareto front joined and ringed.
+    Left: measured linkage-attack advantage (success on members minus success on
+    non-members) against workload error, one point per release with its 95 %
+    interval as a vertical bar, colour = technique; the Pareto front (computed on
+    the interval's upper end) is joined through the upper ends.
     Right: ε against the DP answers' expected workload error.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> data = pl.DataFrame({"age": list(range(20, 80)) * 3, "dx": ["a", "b", "c"] * 60})
+    >>> t = pv.tradeoff(data, profile={"age": "quasi_identifier", "dx": "sensitive"},
+    ...                 candidates={"k": [2, 5], "l": [], "epsilon": [0.5, 1.0], "synthetic": []},
+    ...                 targets=20, progress=False)
+    >>> spec = tradeoff_chart(t).to_dict()
+    >>> [panel["title"] for panel in spec["hconcat"]]
+    ['Released microdata: measured risk vs utility', 'DP answers: ε vs expected error']
     """
     import altair as alt
 
@@ -32,16 +45,28 @@ def tradeoff_chart(tradeoff: Any) -> Any:
     title = "workload error (0 = exact answers)"
     x = alt.X("workload_error:Q", title=title, scale=scale)
     base = alt.Chart(alt.Data(values=points.to_dicts()))
+    attacker = getattr(tradeoff, "attacker", "prosecutor")
+    bars = base.mark_rule(opacity=0.6).encode(
+        x=x,
+        y=alt.Y("advantage_lo:Q"),
+        y2="advantage_hi:Q",
+        color=alt.Color("technique:N", sort=_TECH_ORDER, title="technique"),
+    )
     dots = base.mark_point(filled=True, size=90).encode(
         x=x,
-        y=alt.Y("advantage:Q", title="linkage attack advantage over guessing"),
+        y=alt.Y(
+            "advantage:Q",
+            title=f"linkage advantage, members − non-members ({attacker}, 95 % CI)",
+        ),
         color=alt.Color("technique:N", sort=_TECH_ORDER, title="technique"),
         shape=alt.Shape("front:N", title="Pareto"),
         tooltip=[
             "label:N",
             alt.Tooltip("advantage:Q", format=".3f"),
-            alt.Tooltip("attack_success:Q", format=".3f", title="attack success"),
-            alt.Tooltip("attack_baseline:Q", format=".3f", title="guessing baseline"),
+            alt.Tooltip("advantage_lo:Q", format=".3f", title="95 % CI low"),
+            alt.Tooltip("advantage_hi:Q", format=".3f", title="95 % CI high"),
+            alt.Tooltip("attack_success:Q", format=".3f", title="success on members"),
+            alt.Tooltip("attack_non_member:Q", format=".3f", title="success on non-members"),
             alt.Tooltip("workload_error:Q", format=".3f"),
             alt.Tooltip("ml_relative:Q", format=".2f", title="ML accuracy vs original"),
             alt.Tooltip("prosecutor_max:Q", format=".3f", title="prosecutor risk (max)"),
@@ -52,7 +77,7 @@ def tradeoff_chart(tradeoff: Any) -> Any:
             alt.Data(values=points.filter(pl.col("pareto")).sort("workload_error").to_dicts())
         )
         .mark_line(strokeDash=[4, 3], color="#555")
-        .encode(x="workload_error:Q", y="advantage:Q")
+        .encode(x="workload_error:Q", y="advantage_hi:Q")
     )
     labelled = points.filter(pl.col("pareto") | (pl.col("technique") == "synthetic"))
     labels = (
@@ -60,7 +85,7 @@ def tradeoff_chart(tradeoff: Any) -> Any:
         .mark_text(align="left", dx=7, dy=-6, fontSize=10)
         .encode(x="workload_error:Q", y="advantage:Q", text="label:N")
     )
-    frontier = (front + dots + labels).properties(
+    frontier = (front + bars + dots + labels).properties(
         title="Released microdata: measured risk vs utility", width=420, height=300
     )
     dp_rows = tradeoff.dp.to_dicts()
@@ -87,7 +112,21 @@ def _max_error(tradeoff: Any) -> float:
 
 
 def k_loss_chart(tradeoff: Any) -> Any:
-    """k against ARX information loss and workload error (anonymized releases)."""
+    """ARX information loss and workload error against k (anonymized releases).
+
+    Reads ``tradeoff.points``: its ``technique``, ``param`` (k), ``loss`` and
+    ``workload_error`` columns.
+
+    Examples
+    --------
+    >>> import types, polars as pl
+    >>> points = pl.DataFrame({"technique": ["original", "k-anonymity", "k-anonymity"],
+    ...                        "param": [None, "2", "5"], "loss": [None, 0.2, 0.4],
+    ...                        "workload_error": [0.0, 0.05, 0.1]})
+    >>> spec = k_loss_chart(types.SimpleNamespace(points=points)).to_dict()
+    >>> spec["mark"]["type"], len(spec["data"]["values"])  # two k × two measures
+    ('line', 4)
+    """
     import altair as alt
 
     rows = (
@@ -110,7 +149,18 @@ def k_loss_chart(tradeoff: Any) -> Any:
 
 
 def epsilon_error_chart(tradeoff: Any) -> Any:
-    """ε against the DP answers' expected workload error."""
+    """ε against the DP answers' expected workload error.
+
+    Reads ``tradeoff.dp``: its ``epsilon`` and ``expected_error`` columns.
+
+    Examples
+    --------
+    >>> import types, polars as pl
+    >>> dp = pl.DataFrame({"epsilon": [0.5, 1.0, 2.0], "expected_error": [0.2, 0.1, 0.05]})
+    >>> spec = epsilon_error_chart(types.SimpleNamespace(dp=dp)).to_dict()
+    >>> spec["encoding"]["x"]["scale"]["type"], len(spec["data"]["values"])
+    ('log', 3)
+    """
     import altair as alt
 
     return (
@@ -125,7 +175,19 @@ def epsilon_error_chart(tradeoff: Any) -> Any:
 
 
 def column_chart(tradeoff: Any, label: str, column: str) -> Any:
-    """A release's distribution of one workload column beside the original's."""
+    """A release's distribution of one workload column beside the original's.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> data = pl.DataFrame({"age": list(range(20, 80)) * 3, "dx": ["a", "b", "c"] * 60})
+    >>> t = pv.tradeoff(data, profile={"age": "quasi_identifier", "dx": "sensitive"},
+    ...                 candidates={"k": [2, 5], "l": [], "epsilon": [0.5, 1.0], "synthetic": []},
+    ...                 targets=20, progress=False)
+    >>> spec = column_chart(t, "k=5", "age").to_dict()
+    >>> sorted({row["release"] for row in spec["data"]["values"]})
+    ['k=5', 'original']
+    """
     import altair as alt
 
     work = tradeoff.workload

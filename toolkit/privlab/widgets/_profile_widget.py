@@ -3,16 +3,6 @@
 A view: changing a dropdown calls :meth:`Profile.set_role`; ``widget.profile``
 is the edited Profile for the notebook to continue with. ipywidgets and altair
 are imported when the widget is created, never at import.
-
-Examples
---------
->>> import polars as pl, privlab as pv
->>> from privlab.widgets import ProfileWidget
->>> p = pv.profile(pl.DataFrame({"dept": ["a", "b"] * 10, "pay": list(range(20))}))
->>> w = ProfileWidget(p)
->>> w.set_role("dept", "quasi_identifier")
->>> w.profile.column("dept").role, w.roles["dept"]
-('quasi_identifier', 'quasi_identifier')
 """
 
 from __future__ import annotations
@@ -93,5 +83,16 @@ def _profile_widget_class() -> type:
 
 
 def ProfileWidget(profile: Any, **kwargs: Any) -> Any:
-    """Create the review widget for *profile* (see the module docstring)."""
+    """Create the review widget for *profile* (see the module docstring).
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> from privlab.widgets import ProfileWidget
+    >>> p = pv.profile(pl.DataFrame({"dept": ["a", "b"] * 10, "pay": list(range(20))}))
+    >>> w = ProfileWidget(p)
+    >>> w.set_role("dept", "quasi_identifier")
+    >>> w.profile.column("dept").role, w.roles["dept"]
+    ('quasi_identifier', 'quasi_identifier')
+    """
     return _profile_widget_class()(profile, **kwargs)

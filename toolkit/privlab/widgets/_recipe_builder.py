@@ -53,7 +53,6 @@ def build_recipe(
     >>> r.steps[0].op, r.privacy.k, r.privacy.l.column
     ('drop', 3, 'dx')
     """
-
     by_role: dict[str, list[str]] = {role: [] for role in ROLES}
     for column, role in roles.items():
         by_role[role].append(column)
@@ -222,7 +221,6 @@ class RecipeBuilder:
         Returns the readout figures, or ``None`` (with the reason in the readout)
         when the recipe is invalid or its target cannot be met.
         """
-
         self.figures = None
         try:
             recipe = self.recipe

@@ -79,7 +79,6 @@ class SynthWidget:
 
     def fit(self) -> Any:
         """Fit, sample and evaluate with the current settings; returns the Synthetic."""
-
         self.button.disabled = True
         self.status.value = "fitting…"
         try:
