@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from polars.testing import assert_frame_equal
 
 from privlab.engine import (
     COUNT,
+    KeyCounter,
     LocalEngine,
     RowHasher,
     Sampler,
@@ -108,3 +110,26 @@ def test_batches_follow_the_memory_limit(tmp_path: Path) -> None:
     small = LocalEngine(memory_limit=parse_memory("256MiB")).rows_per_batch(schema)
     large = LocalEngine(memory_limit=parse_memory("4GiB")).rows_per_batch(schema)
     assert 10_000 <= small < large <= 1_000_000
+
+
+def test_key_counter_spills_partitions_and_counts_exactly(tmp_path: Path) -> None:
+    """Over its budget the counter writes disjoint hash partitions to disk; read back and
+    merged they are the exact histogram, and nothing is left on disk afterwards."""
+    rng = np.random.default_rng(9)
+    keys = rng.integers(0, 50_000, 300_000).astype(np.uint64)
+    frame = pl.DataFrame({"k": keys})
+    with KeyCounter("k", max_bytes=1 << 20, partitions=16) as counter:
+        for start in range(0, frame.height, 25_000):
+            counter.update(frame[start : start + 25_000])
+        folder = counter._folder
+        assert folder is not None
+        assert len(list(folder.glob("*.npy"))) > 16  # spilled more than once
+        parts = list(counter.partitions())
+    assert not folder.exists()
+    assert 1 < len(parts) <= 16
+    seen = [set(p["k"].to_list()) for p in parts]
+    assert sum(len(s) for s in seen) == len(set().union(*seen))  # disjoint partitions
+    merged = pl.concat(parts).sort("k")
+    expected = frame.group_by("k").len().sort("k")
+    assert merged["k"].to_list() == expected["k"].to_list()
+    assert merged[COUNT].to_list() == expected["len"].to_list()

@@ -7,6 +7,7 @@ locally they skip only when pyspark or Java is absent (and fail in CI then).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -143,6 +144,23 @@ def test_spark_release_is_written_and_cataloged(
     assert record.recipe_id == release.manifest["recipe_id"]
 
 
+def test_spark_write_never_overwrites_its_source(spark: Any, tmp_path: Path) -> None:
+    """Attacker: a typo names the Spark source file as the release's output folder.
+    Must not achieve: the source modified — the output guard refuses before any Spark
+    job, and the file is byte-identical afterwards."""
+    from privlab.exceptions import OverwriteSourceError
+
+    source = tmp_path / "in.parquet"
+    read(SAMPLES / "patients.csv").collect().write_parquet(source)
+    before = source.read_bytes()
+    frame = spark.read.parquet(str(source))
+    release = anonymize_spark(frame, RECIPE, key=KEY)
+    with pytest.raises(OverwriteSourceError, match="refusing to overwrite the input source"):
+        release.write(source, dataset="patients")
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
 def test_positional_steps_are_refused_before_any_job(patients: tuple[pl.DataFrame, Any]) -> None:
     """Steps that read a row's position in the whole table cannot run per partition."""
     _, frame = patients
@@ -154,7 +172,8 @@ def test_positional_steps_are_refused_before_any_job(patients: tuple[pl.DataFram
 
 def test_cli_engine_spark_writes_the_release(spark: Any, tmp_path: Path) -> None:
     """`privlab anonymize --engine spark` reads the CSV typed as privlab reads it, writes a
-    Parquet folder and its manifest through the gate, with the in-memory run's rows."""
+    Parquet folder and its manifest through the gate, with the in-memory run's rows; the
+    release guard refuses the record key left in unless ``--keep`` gives a reason."""
     import yaml
     from click.testing import CliRunner
 
@@ -166,8 +185,19 @@ def test_cli_engine_spark_writes_the_release(spark: Any, tmp_path: Path) -> None
     out = tmp_path / "released"
     args = ["anonymize", str(SAMPLES / "patients.csv"), "--recipe", str(path), "--out", str(out),
             "--engine", "spark", "--dataset", "patients"]  # fmt: skip
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    refused = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert refused.exit_code == 2
+    assert "release guard refused" in refused.output
+    assert "'patient_id'" in refused.output
+    assert not out.exists()
+    assert not (tmp_path / "released.manifest.json").exists()
+    reason = "test: the record key stays so the rows can be compared"
+    result = CliRunner().invoke(main, [*args, "--keep", f"patient_id={reason}"],
+                                catch_exceptions=False)  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "released.manifest.json").read_text())["keep"] == {
+        "patient_id": reason
+    }
     written = pl.read_parquet(out / "*.parquet")
     mine = pv.anonymize(SAMPLES / "patients.csv", recipe).frame
     assert_frame_equal(_sorted(written), _sorted(mine), check_dtypes=False)

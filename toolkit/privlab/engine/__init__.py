@@ -23,6 +23,7 @@ from __future__ import annotations
 from privlab.engine._local import (
     COUNT,
     BatchConsumer,
+    KeyCounter,
     LocalEngine,
     Sampler,
     TupleCounter,
@@ -47,6 +48,7 @@ from privlab.engine._spark import (
 __all__ = [
     "COUNT",
     "BatchConsumer",
+    "KeyCounter",
     "LocalEngine",
     "RowHasher",
     "Sampler",

@@ -33,11 +33,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import polars as pl
 
 from privlab._progress import ProgressCallback, progress
@@ -47,6 +50,7 @@ from privlab.io import write
 __all__ = [
     "COUNT",
     "BatchConsumer",
+    "KeyCounter",
     "LocalEngine",
     "Sampler",
     "TupleCounter",
@@ -284,6 +288,126 @@ class TupleCounter:
         if self._total is None:
             return pl.DataFrame(schema={**dict.fromkeys(self.columns, pl.Null), COUNT: pl.Int64})
         return self._total.with_columns(pl.col(self._text).cast(pl.String))
+
+
+class KeyCounter:
+    """Counts a 64-bit key column in hash partitions, spilled to disk beyond a budget.
+
+    For a histogram that may not fit in memory (e.g. every combination of a
+    profile's quasi-identifiers, packed into one integer per row): each batch is
+    grouped on the key and its (key, count) rows go to one of *partitions*
+    buffers by a hash of the key; once the buffers hold more than a quarter of
+    *max_bytes* they are written to a temporary folder. :meth:`partitions` then
+    yields each partition's merged histogram in turn — keys of different
+    partitions never meet — so memory is one partition's histogram, not the
+    whole. Without *max_bytes* there is one partition, kept in memory. Use it as
+    a context manager (the folder is removed on exit).
+
+    Examples
+    --------
+    >>> with KeyCounter("k", max_bytes=1 << 20, partitions=4) as counter:
+    ...     counter.update(pl.DataFrame({"k": [1, 2, 2, 3]}, schema={"k": pl.UInt64}))
+    ...     counter.update(pl.DataFrame({"k": [3, 3]}, schema={"k": pl.UInt64}))
+    ...     parts = list(counter.partitions())
+    >>> sorted(row for part in parts for row in part.rows())
+    [(1, 1), (2, 2), (3, 3)]
+    """
+
+    def __init__(self, column: str, *, max_bytes: int | None = None, partitions: int = 64) -> None:
+        if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+            raise ValueError(f"`partitions` must be an integer >= 1, got {partitions!r}")
+        self.column = column
+        self.max_bytes = max_bytes
+        self.count = 1 if max_bytes is None else 1 << max(0, (partitions - 1).bit_length())
+        self.rows = 0
+        self._buffers: list[list[np.ndarray]] = [[] for _ in range(self.count)]
+        self._buffered = 0
+        self._chunks = 0
+        self._folder: Path | None = None
+
+    def __enter__(self) -> KeyCounter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the spill folder and forget the buffers."""
+        self._buffers = [[] for _ in range(self.count)]
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def update(self, batch: pl.DataFrame, offset: int = 0) -> None:
+        """Count one batch (its *column*, an unsigned 64-bit key)."""
+        if self.column not in batch.columns:
+            raise ColumnNotFoundError(self.column, batch.columns)
+        part = batch.group_by(self.column).agg(pl.len().cast(pl.Int64).alias(COUNT))
+        self.rows += batch.height
+        rows = np.empty(part.height, dtype=_KEY_COUNT)
+        rows["k"] = part.get_column(self.column).cast(pl.UInt64).to_numpy()
+        rows["c"] = part.get_column(COUNT).to_numpy()
+        if self.count == 1:
+            self._buffers[0].append(rows)
+        else:
+            shift = np.uint64(64 - (self.count.bit_length() - 1))
+            # a multiplicative hash spreads packed codes (low bits vary most) over partitions
+            which = (rows["k"] * np.uint64(0x9E3779B97F4A7C15)) >> shift
+            order = np.argsort(which, kind="stable")
+            bounds = np.searchsorted(which[order], np.arange(self.count + 1))
+            for index in range(self.count):
+                if bounds[index + 1] > bounds[index]:
+                    self._buffers[index].append(rows[order[bounds[index] : bounds[index + 1]]])
+        self._buffered += rows.nbytes
+        if self.max_bytes is not None and self._buffered > self.max_bytes // 4:
+            self._spill()
+        elif self.count == 1 and len(self._buffers[0]) > 64:
+            self._buffers[0] = [_merge_keys(self._buffers[0])]
+            self._buffered = self._buffers[0][0].nbytes
+
+    def _spill(self) -> None:
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="privlab-spill-"))
+        for index, parts in enumerate(self._buffers):
+            if parts:
+                np.save(self._folder / f"{index}-{self._chunks}.npy", np.concatenate(parts))
+        self._chunks += 1
+        self._buffers = [[] for _ in range(self.count)]
+        self._buffered = 0
+
+    def partitions(self) -> Iterator[pl.DataFrame]:
+        """Each partition's histogram (*column*, ``COUNT``); the partitions' keys are disjoint."""
+        for index in range(self.count):
+            parts = list(self._buffers[index])
+            if self._folder is not None:
+                for chunk in sorted(self._folder.glob(f"{index}-*.npy")):
+                    parts.append(np.load(chunk))
+                    chunk.unlink()
+            self._buffers[index] = []
+            if not parts:
+                continue
+            merged = _merge_keys(parts)
+            if self.max_bytes is not None and merged.nbytes * 4 > self.max_bytes:
+                raise MemoryLimitError(
+                    f"one of {self.count} partitions of the distinct keys holds {len(merged):,} "
+                    f"of them (about {merged.nbytes * 4 / 2**20:,.0f} MiB to use), more than the "
+                    f"{self.max_bytes / 2**20:,.0f} MiB this memory limit leaves; raise "
+                    "--memory-limit"
+                )
+            yield pl.DataFrame({self.column: merged["k"], COUNT: merged["c"]})
+
+
+_KEY_COUNT = np.dtype([("k", np.uint64), ("c", np.int64)])
+
+
+def _merge_keys(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """Sum the counts of equal keys over (key, count) record arrays."""
+    rows = np.concatenate(parts)
+    keys, inverse = np.unique(rows["k"], return_inverse=True)
+    out = np.empty(len(keys), dtype=_KEY_COUNT)
+    out["k"] = keys
+    out["c"] = np.bincount(inverse, weights=rows["c"], minlength=len(keys)).astype(np.int64)
+    return out
 
 
 class Sampler:

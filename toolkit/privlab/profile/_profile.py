@@ -295,26 +295,30 @@ def _combo_order(combo: dict[str, Any]) -> tuple[float, int]:
     return (-float(combo["unique_share"]), len(combo["columns"]))
 
 
-def _qi_risk(
-    frame: pl.DataFrame, qis: Sequence[str], *, counts: str | None = None
-) -> dict[str, Any]:
-    """Smallest class, unique share and the most identifying 1–3-column combinations.
-
-    With *counts*, *frame* is the class histogram of *qis* (one row per distinct
-    tuple, its records in that column), as the streamed profile counts it.
-    """
+def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
+    """Smallest class, unique share and the most identifying 1–3-column combinations."""
     qis = list(qis)[:_QI_LIMIT]
-    n = frame.height if counts is None else int(frame.get_column(counts).sum())
-    empty: dict[str, Any] = {"min_class_size": None, "unique_share": None, "risky_combinations": []}
+    n = frame.height
     if not qis or n == 0:
-        return empty
-    if counts is None:
-        full = CombinationClasses(frame, qis).sizes(qis)  # the one pass over every row
-    else:
-        full = frame.group_by(qis).agg(pl.col(counts).sum()).get_column(counts).to_numpy()
+        return _qi_risk_summary(qis, 0, 0, 0, None)
+    classes = CombinationClasses(frame, qis)  # the one pass over every row
+    full = classes.sizes(qis)
     # per combination: records alone on it (sample uniques) and records for which it is a
     # minimal sample unique — no subset singles them out (SUDA2's definition)
-    found = minimal_sample_uniques(frame, qis, max_size=3, counts=counts).combinations
+    found = minimal_sample_uniques(frame, qis, max_size=3).combinations
+    return _qi_risk_summary(qis, n, int(full.min()), int((full == 1).sum()), found)
+
+
+def _qi_risk_summary(
+    qis: list[str], n: int, min_class_size: int, unique_records: int, found: pl.DataFrame | None
+) -> dict[str, Any]:
+    """The profile's ``qi_risk`` from the figures on all QIs and per 1–3-column combination.
+
+    *found* has the columns of :attr:`privlab.risk.SampleUniques.combinations`
+    (the streamed profile computes the same table from its QI histogram).
+    """
+    if not qis or n == 0 or found is None:
+        return {"min_class_size": None, "unique_share": None, "risky_combinations": []}
     combos = [
         {
             "columns": row["columns"],
@@ -328,8 +332,8 @@ def _qi_risk(
     combos.sort(key=_combo_order)
     return {
         "quasi_identifiers": qis,
-        "min_class_size": int(full.min()),
-        "unique_share": round(float((full == 1).sum() / n), 4),
+        "min_class_size": min_class_size,
+        "unique_share": round(unique_records / n, 4),
         "risky_combinations": combos[:10],
     }
 

@@ -32,16 +32,25 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from privlab.engine import COUNT, LocalEngine, Sampler, TupleCounter, detach, one_pass
+from privlab.engine import (
+    COUNT,
+    KeyCounter,
+    LocalEngine,
+    Sampler,
+    TupleCounter,
+    detach,
+    one_pass,
+)
 from privlab.io import read
-from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _qi_risk
+from privlab.profile._profile import _QI_LIMIT, Profile, _columns, _qi_risk_summary
 
 __all__ = ["ColumnStats", "HyperLogLog", "profile_stream"]
 
@@ -159,6 +168,133 @@ class ColumnStats:
         return out
 
 
+def _codes(stats: ColumnStats, qis: Sequence[str]) -> list[tuple[str, list[str], int]] | None:
+    """Per QI: its distinct values as text and the bit offset of its code in a packed key.
+
+    A value's code is its position among the column's sorted distinct values plus
+    one (0: missing). ``None`` when a QI's values are not known exactly (more than
+    ``exact_limit`` of them) or the codes need more than 64 bits together.
+    """
+    out, offset = [], 0
+    for q in qis:
+        values = stats.distinct_values(q)
+        if values is None:
+            return None
+        texts = sorted(set(values.drop_nulls().cast(pl.String).to_list()))
+        out.append((q, texts, offset))
+        offset += (len(texts) + 1).bit_length()
+    return out if offset <= 64 else None
+
+
+def _key(codes: Sequence[tuple[str, list[str], int]]) -> pl.Expr:
+    """The packed key of a row: every QI's code at its bit offset (exact, no hashing)."""
+    key = pl.lit(0, dtype=pl.UInt64)
+    for q, texts, offset in codes:
+        code = pl.col(q).cast(pl.String).cast(pl.Enum(texts)).to_physical().cast(pl.UInt64) + 1
+        key = key + code.fill_null(0) * pl.lit(1 << offset, dtype=pl.UInt64)
+    return key.alias("__key")
+
+
+def _unpack(part: pl.DataFrame, codes: Sequence[tuple[str, list[str], int]]) -> pl.DataFrame:
+    """A partition of packed keys back to one code column per QI (codes compare as values)."""
+    keys = part.get_column("__key").to_numpy()
+    columns = {}
+    for i, (q, _texts, offset) in enumerate(codes):
+        width = (codes[i + 1][2] if i + 1 < len(codes) else 64) - offset
+        mask = np.uint64((1 << width) - 1) if width < 64 else np.uint64(2**64 - 1)
+        columns[q] = ((keys >> np.uint64(offset)) & mask).astype(np.int64)
+    return pl.DataFrame({**columns, COUNT: part.get_column(COUNT)})
+
+
+def _streamed_qi_risk(
+    lazy: pl.LazyFrame,
+    ranked: Sequence[str],
+    n: int,
+    stats: ColumnStats,
+    engine: LocalEngine,
+) -> dict[str, Any]:
+    """:func:`privlab.profile` 's ``qi_risk`` from one more streamed pass, exactly.
+
+    Every row becomes one integer — its QIs' codes packed side by side — and the
+    distinct integers are counted in hash partitions spilled to disk beyond the
+    memory limit (:class:`~privlab.engine.KeyCounter`): the figures on all QIs
+    are sums over partitions, and each 1–3-column combination's histogram is
+    accumulated from the partitions (it is at most the size of that
+    combination's distinct values). When a QI's values are not known exactly or
+    the codes need more than 64 bits, the histogram of the values themselves is
+    counted instead (memory O(distinct QI tuples)).
+    """
+    qis = list(ranked)[:_QI_LIMIT]
+    if not qis or n == 0:
+        return _qi_risk_summary(qis, 0, 0, 0, None)
+    codes = _codes(stats, qis)
+    combos = [c for size in (1, 2, 3) for c in itertools.combinations(qis, size)]
+    counters = {c: TupleCounter(list(c), weight=COUNT) for c in combos}
+    min_class, unique = n, 0
+
+    def take(parts: Iterable[pl.DataFrame]) -> None:
+        nonlocal min_class, unique
+        for part in parts:
+            sizes = part.get_column(COUNT)
+            min_class = min(min_class, int(sizes.min()))  # type: ignore[arg-type]
+            unique += int((sizes == 1).sum())
+            for combo, counter in counters.items():
+                counter.update(part.select(*combo, COUNT))
+
+    if codes is None:
+        counter = TupleCounter(qis, max_bytes=engine.histogram_budget())
+        one_pass(lazy.select(qis), [counter], engine=engine, stage="profiling QI risk")
+        take([counter.result()])
+    else:
+        with KeyCounter("__key", max_bytes=engine.histogram_budget()) as keys:
+            one_pass(lazy.select(_key(codes)), [keys], engine=engine, stage="profiling QI risk")
+            take(_unpack(part, codes) for part in keys.partitions())
+    found = _combinations({c: counters[c].result() for c in combos}, n)
+    return _qi_risk_summary(qis, n, min_class, unique, found)
+
+
+def _combinations(hists: dict[tuple[str, ...], pl.DataFrame], n: int) -> pl.DataFrame:
+    """:attr:`privlab.risk.SampleUniques.combinations` from each combination's histogram.
+
+    A record alone on a combination is the one record of a class of size 1, so
+    it is known by its values there; it is a *minimal* sample unique when every
+    sub-combination one column smaller puts it in a class of 2 or more (SUDA2's
+    definition, as :func:`privlab.risk.minimal_sample_uniques` checks it per record).
+    """
+    rows = []
+    for combo, hist in hists.items():
+        single = hist.filter(pl.col(COUNT) == 1).select(combo)
+        minimal = single
+        if len(combo) > 1:
+            for sub in itertools.combinations(combo, len(combo) - 1):
+                shared = hists[sub].filter(pl.col(COUNT) > 1).select(sub)
+                minimal = minimal.join(shared, on=list(sub), how="semi", nulls_equal=True)
+        unique, msu = single.height, minimal.height
+        rows.append(
+            {
+                "columns": list(combo),
+                "size": len(combo),
+                "unique_records": unique,
+                "msu_records": msu,
+                "unique_share": unique / n,
+                "msu_share": msu / n,
+                "min_class_size": int(hist.get_column(COUNT).min()),  # type: ignore[arg-type]
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "columns": pl.List(pl.String),
+            "size": pl.Int64,
+            "unique_records": pl.Int64,
+            "msu_records": pl.Int64,
+            "unique_share": pl.Float64,
+            "msu_share": pl.Float64,
+            "min_class_size": pl.Int64,
+        },
+    )
+
+
 def profile_stream(
     data: Any,
     *,
@@ -214,12 +350,8 @@ def profile_stream(
     qis = [c.name for c in columns if c.role == "quasi_identifier"]
     ranked = sorted(qis, key=lambda q: -stats[q]["entropy"])[:_QI_LIMIT]
     risk: dict[str, Any] = {}
-    if qi_analysis and ranked and n:
-        counter = TupleCounter(ranked, max_bytes=engine.histogram_budget())
-        one_pass(lazy.select(ranked), [counter], engine=engine, stage="profiling QI risk")
-        risk = _qi_risk(counter.result(), ranked, counts=COUNT)
-    elif qi_analysis:
-        risk = _qi_risk(pl.DataFrame(), [])
+    if qi_analysis:
+        risk = _streamed_qi_risk(lazy, ranked, n, stats_acc, engine)
     timings["qi_risk"] = time.perf_counter() - mark
     return Profile(
         rows=n,

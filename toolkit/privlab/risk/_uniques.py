@@ -9,17 +9,6 @@ set is minimal exactly when none of its subsets one attribute smaller is unique
 for the record — which is what is checked here, level by level.
 
 ``tests/oracles/test_arx.py`` checks the counts against SUDA2 as ARX ships it.
-
-Examples
---------
->>> import polars as pl
->>> data = pl.DataFrame({"zip": ["1", "1", "1", "2", "2", "3"],
-...                      "sex": ["F", "F", "M", "F", "F", "M"]})
->>> msu = minimal_sample_uniques(data, ["zip", "sex"])
->>> msu.keys_by_size, msu.records_with_key
-([0, 1, 1], 2)
->>> msu.combinations.select("columns", "unique_records", "msu_records").rows()
-[(['zip'], 1, 1), (['sex'], 0, 0), (['zip', 'sex'], 2, 1)]
 """
 
 from __future__ import annotations
@@ -101,33 +90,26 @@ def _codes(frame: pl.DataFrame, columns: Sequence[str]) -> dict[str, np.ndarray]
 
 
 def _class_sizes(
-    codes: dict[str, np.ndarray],
-    cards: dict[str, int],
-    columns: Sequence[str],
-    n: int,
-    weights: np.ndarray | None = None,
+    codes: dict[str, np.ndarray], cards: dict[str, int], columns: Sequence[str], n: int
 ) -> np.ndarray:
-    """Per record (or histogram row, each standing for *weights* records): its class size."""
+    """Per record: the size of its class on *columns*."""
     size = 1
     for c in columns:
         size *= cards[c]
     if size >= 1 << 62:  # too many combinations to pack: let polars group
         frame = pl.DataFrame({c: codes[c] for c in columns})
-        if weights is None:
-            return frame.select(pl.len().over(list(columns)))["len"].to_numpy()
-        frame = frame.with_columns(pl.Series("__w", weights))
-        return frame.select(pl.col("__w").sum().over(list(columns)))["__w"].to_numpy()
+        return frame.select(pl.len().over(list(columns)))["len"].to_numpy()
     key = np.zeros(n, dtype=np.int64)
     for c in columns:
         key = key * cards[c] + codes[c]
     if size <= max(4 * n, 1 << 20):
-        return np.bincount(key, weights=weights, minlength=size).astype(np.int64)[key]
-    _, inverse = np.unique(key, return_inverse=True)
-    return np.bincount(inverse, weights=weights).astype(np.int64)[inverse]
+        return np.bincount(key, minlength=size)[key]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return counts[inverse]
 
 
 def minimal_sample_uniques(
-    data: Any, quasi_identifiers: Sequence[str], *, max_size: int = 3, counts: str | None = None
+    data: Any, quasi_identifiers: Sequence[str], *, max_size: int = 3
 ) -> SampleUniques:
     """Sample uniques and minimal sample uniques on every combination of up to *max_size* QIs.
 
@@ -139,27 +121,41 @@ def minimal_sample_uniques(
         The columns an attacker may know.
     max_size:
         Largest combination examined (SUDA2's maximum key size).
-    counts:
-        When *data* is a class histogram of the QIs (one row per distinct tuple,
-        as a streamed run counts it), the column holding each row's number of
-        records. A tuple seen twice is never unique, so the figures are those
-        of the records; ``per_record`` is then per histogram row.
 
     Returns
     -------
     SampleUniques
+        Counts only; a missing value counts as a value of its own.
+
+    Raises
+    ------
+    InputError
+        If no quasi-identifier is given, or *max_size* is not an integer >= 1.
+    ColumnNotFoundError
+        If a quasi-identifier is not a column of *data*.
+
+    Examples
+    --------
+    Zip 3 singles out its one record; zip 1 with sex M another (neither alone does):
+
+    >>> import polars as pl
+    >>> data = pl.DataFrame({"zip": ["1", "1", "1", "2", "2", "3"],
+    ...                      "sex": ["F", "F", "M", "F", "F", "M"]})
+    >>> msu = minimal_sample_uniques(data, ["zip", "sex"])
+    >>> msu.keys_by_size, msu.records_with_key
+    ([0, 1, 1], 2)
+    >>> msu.combinations.select("columns", "unique_records", "msu_records").rows()
+    [(['zip'], 1, 1), (['sex'], 0, 0), (['zip', 'sex'], 2, 1)]
     """
     qis = list(dict.fromkeys(quasi_identifiers))
     if not qis:
         raise InputError("give at least one quasi-identifier column")
     max_size = check_int(max_size, "max_size", minimum=1)
     frame = read(data).collect()
-    for c in [*qis, *([counts] if counts else [])]:
+    for c in qis:
         if c not in frame.columns:
             raise ColumnNotFoundError(c, frame.columns)
-    weights = None if counts is None else frame.get_column(counts).cast(pl.Int64).to_numpy()
     n = frame.height
-    records = n if weights is None else int(weights.sum())
     codes = _codes(frame, qis) if n else {c: np.zeros(0, dtype=np.int64) for c in qis}
     cards = {c: int(codes[c].max()) + 1 if n else 1 for c in qis}
     per_record = np.zeros(n, dtype=np.int64)
@@ -169,25 +165,24 @@ def minimal_sample_uniques(
     for size in range(1, min(max_size, len(qis)) + 1):
         current: dict[tuple[str, ...], np.ndarray] = {}
         for combo in itertools.combinations(qis, size):
-            sizes = _class_sizes(codes, cards, combo, n, weights)
-            unique = sizes == 1  # a histogram row of weight 1 only: one record each
+            sizes = _class_sizes(codes, cards, combo, n)
+            unique = sizes == 1
             current[combo] = unique
             minimal = unique.copy()
             if size > 1:
                 for sub in itertools.combinations(combo, size - 1):
                     minimal &= ~previous[sub]
             n_msu = int(minimal.sum())
-            n_unique = int(unique.sum())
             per_record += minimal
             keys_by_size[size] += n_msu
             rows.append(
                 {
                     "columns": list(combo),
                     "size": size,
-                    "unique_records": n_unique,
+                    "unique_records": int(unique.sum()),
                     "msu_records": n_msu,
-                    "unique_share": n_unique / records if records else 0.0,
-                    "msu_share": n_msu / records if records else 0.0,
+                    "unique_share": float(unique.mean()) if n else 0.0,
+                    "msu_share": n_msu / n if n else 0.0,
                     "min_class_size": int(sizes.min()) if n else 0,
                 }
             )
@@ -207,7 +202,7 @@ def minimal_sample_uniques(
     return SampleUniques(
         quasi_identifiers=qis,
         max_size=max_size,
-        records=records,
+        records=n,
         combinations=combinations,
         per_record=per_record,
         keys=int(per_record.sum()),
