@@ -29,8 +29,18 @@ the answer may have been seen, so the budget is not given back.
 
 Examples
 --------
->>> import privlab.dp as pdp
->>> pdp.set_budget("demo", epsilon=2.0)  # doctest: +SKIP
+>>> import privlab as pv, privlab.dp as pdp
+>>> _ = pv.open_store().resolve_dataset("demo")
+>>> ledger = pdp.Ledger()
+>>> ds = ledger.dataset("demo")
+>>> _ = ledger.set_budget(ds, epsilon=1.0)
+>>> ledger.confirm(ledger.reserve(ds, [(pdp.count(), 0.4, 0.0)]))
+>>> ledger.reserve(ds, [(pdp.count(), 0.7, 0.0)])
+Traceback (most recent call last):
+...
+privlab.exceptions.PrivacyBudgetExceededError: ... needs ε=0.7 but only 0.6 of 1 remains ...
+>>> ledger.budget(ds).releases
+1
 """
 
 from __future__ import annotations

@@ -644,8 +644,8 @@ class DPSession:
         ...     d = s.clipping("x", (100, 899), epsilon=1.0)
         >>> d["bin"].cast(pl.String).to_list()
         ['(-inf, 100]', '(100, 899]', '(899, inf)']
-        >>> [round(v, 1) for v in d["share"]]  # doctest: +SKIP
-        [0.1, 0.8, 0.1]
+        >>> 0.75 < d["share"][1] < 0.85  # 80 % lie inside; the noise moves it by < 1 %
+        True
         """
         lo, hi = (float(v) for v in bounds)
         ans = self.release(_histogram(column, edges=[lo, hi]), epsilon=epsilon)

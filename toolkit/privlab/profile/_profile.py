@@ -65,6 +65,7 @@ class ColumnProfile:
     special_category: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field as a plain dict (``evidence`` holds no raw values)."""
         return asdict(self)
 
 
@@ -81,9 +82,17 @@ class Profile:
 
     @property
     def quasi_identifiers(self) -> list[str]:
+        """Columns whose role is ``quasi_identifier``, in table order."""
         return [c.name for c in self.columns if c.role == "quasi_identifier"]
 
     def column(self, name: str) -> ColumnProfile:
+        """The profile of column *name*.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            If the profile has no such column (the message lists its columns).
+        """
         for c in self.columns:
             if c.name == name:
                 return c
@@ -134,6 +143,11 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """Rebuild a profile from :meth:`to_dict` output (timings are not kept).
+
+        Statistics missing from *data* default to 0; ``name``, ``dtype``,
+        ``semantic_type`` and ``role`` of each column and ``rows`` are required.
+        """
         columns = [
             ColumnProfile(
                 name=c["name"],
@@ -161,19 +175,23 @@ class Profile:
         )
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text."""
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     @classmethod
     def from_json(cls, text: str) -> Profile:
+        """Read a profile from :meth:`to_json` text."""
         return cls.from_dict(json.loads(text))
 
     def to_yaml(self) -> str:
+        """:meth:`to_dict` as YAML text (a profile to review and edit by hand)."""
         import yaml
 
         return str(yaml.safe_dump(json.loads(self.to_json()), sort_keys=False))
 
     @classmethod
     def from_yaml(cls, text: str) -> Profile:
+        """Read a profile from YAML text (e.g. an edited :meth:`to_yaml`)."""
         import yaml
 
         return cls.from_dict(yaml.safe_load(text))
@@ -258,7 +276,6 @@ class Profile:
 
         Returns a :class:`privlab.Recipe` (edit it, or its YAML, before use).
         """
-
         return Recipe.from_dict(self._suggest_recipe_dict(k=k))
 
 
@@ -363,6 +380,13 @@ def profile(
         ``False`` (what the release guard uses) distinct counts are HyperLogLog
         estimates, entropy is not computed and no hierarchy is suggested: the
         semantic types and roles are the same, at a fraction of the cost.
+
+    Returns
+    -------
+    Profile
+        One :class:`ColumnProfile` per column, in table order (a column that
+        cannot be profiled is ``unknown`` with the reason, never an error), and
+        the QI risk; no raw value of the data.
 
     Examples
     --------

@@ -319,6 +319,25 @@ def profile_stream(
         :class:`~privlab.engine.LocalEngine` settings (memory limit, batch size).
     exact_limit:
         Distinct values per column kept exactly before switching to a sketch.
+    **read_kwargs:
+        Passed to :func:`privlab.read` for a path (``sep``, ``encoding`` …).
+
+    Returns
+    -------
+    Profile
+        What :func:`privlab.profile` returns for the same table; distinct counts
+        of columns with more than *exact_limit* values are estimates (their
+        evidence says ``"statistics": "estimated"``).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.engine import LocalEngine
+    >>> data = pl.LazyFrame({"zip": ["02139", "02141", "02139", "94110"] * 50,
+    ...                      "age": [34, 51, 34, 29] * 50})
+    >>> p = profile_stream(data, engine=LocalEngine(batch_rows=64, show=False))
+    >>> p.rows, p.column("zip").distinct, p.qi_risk["min_class_size"]
+    (200, 3, 50)
     """
     engine = engine or LocalEngine()
     clock = time.perf_counter()

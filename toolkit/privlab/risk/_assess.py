@@ -2,14 +2,6 @@
 
 Everything is computed on equivalence classes — records sharing all
 quasi-identifier values — with polars group-bys over the whole table.
-
-Examples
---------
->>> import polars as pl, privlab as pv
->>> data = pl.DataFrame({"zip": ["1", "1", "2", "2", "2"], "dx": ["a", "b", "a", "a", "c"]})
->>> report = pv.assess_risk(data, ["zip"], sensitive="dx")
->>> report.k, report.l["distinct"], report.prosecutor["max"]
-(2, 2, 0.5)
 """
 
 from __future__ import annotations
@@ -128,6 +120,30 @@ def assess_risk(
         computed as if each row were repeated that many times. This is how a
         table larger than memory is measured: its histogram is counted batch by
         batch (:mod:`privlab.engine`), and memory follows the distinct tuples.
+
+    Returns
+    -------
+    RiskReport
+        Figures only (no data values); ``l`` and ``t`` are ``None`` without
+        *sensitive*, ``journalist`` without *population*.
+
+    Raises
+    ------
+    InputError
+        If no quasi-identifier is given or one is given twice, the table has no
+        records, *sensitive* has missing values, or a class of the sample does
+        not occur in *population*.
+    ColumnNotFoundError
+        If a quasi-identifier or *sensitive* is not a column of *data* (or a
+        quasi-identifier not one of *population*).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> data = pl.DataFrame({"zip": ["1", "1", "2", "2", "2"], "dx": ["a", "b", "a", "a", "c"]})
+    >>> report = assess_risk(data, ["zip"], sensitive="dx")
+    >>> report.k, report.l["distinct"], report.prosecutor["max"], report.unique_share
+    (2, 2, 0.5, 0.0)
     """
     lazy = read(data)
     qis = list(quasi_identifiers)

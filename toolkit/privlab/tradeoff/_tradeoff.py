@@ -26,20 +26,6 @@ declared in ``public["bounds"]``, and group sizes declared in
 ``public["group_sizes"]`` or else the public row bound split evenly over the
 public keys — never the data's true group sizes. A worst-case bound (ε) and a
 measured attack rate are never drawn on the same axis.
-
-Examples
---------
->>> import polars as pl, privlab as pv
->>> data = pl.DataFrame({
-...     "age": [23, 35, 47, 51, 62, 38, 44, 29] * 25,
-...     "sex": ["F", "M"] * 100,
-...     "dx": ["a", "b", "c", "a", "b"] * 40,
-... })
->>> roles = {"age": "quasi_identifier", "sex": "quasi_identifier", "dx": "sensitive"}
->>> t = pv.tradeoff(data, profile=roles, candidates={"k": [2, 5], "l": [], "epsilon": [1.0],
-...                 "synthetic": []}, targets=50, progress=False)
->>> sorted(t.points["technique"].unique().to_list())
-['k-anonymity', 'original']
 """
 
 from __future__ import annotations
@@ -171,7 +157,7 @@ class Tradeoff:
     attacker: str = "prosecutor"
 
     def frontier_chart(self) -> Any:
-
+        """The risk–utility chart of the grid (:func:`privlab.viz.tradeoff_chart`), undisplayed."""
         return tradeoff_chart(self)
 
     def release(self, label: str) -> pl.DataFrame:
@@ -243,6 +229,35 @@ def tradeoff(
     progress, callback:
         Show a bar with one step per release (default: ``PRIVLAB_PROGRESS``);
         receive ``(stage, done, total)``.
+
+    Returns
+    -------
+    Tradeoff
+        The microdata releases (``points``, with the Pareto front) and the DP
+        panel (``dp``), figures only; the released rows stay in ``releases``.
+
+    Raises
+    ------
+    InputError
+        If *attacker* is unknown, the profile names columns the data lacks, or
+        marks no quasi-identifier or no categorical sensitive column (2–50
+        values) besides the attack target.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> data = pl.DataFrame({
+    ...     "age": [23, 35, 47, 51, 62, 38, 44, 29] * 25,
+    ...     "sex": ["F", "M"] * 100,
+    ...     "dx": ["a", "b", "c", "a", "b"] * 40,
+    ... })
+    >>> roles = {"age": "quasi_identifier", "sex": "quasi_identifier", "dx": "sensitive"}
+    >>> t = tradeoff(data, profile=roles, candidates={"k": [2, 5], "l": [], "epsilon": [1.0],
+    ...              "synthetic": []}, targets=50, progress=False)
+    >>> t.points["label"].to_list()
+    ['original', 'k=2', 'k=5']
+    >>> t.dp["epsilon"].to_list()
+    [1.0]
     """
     if attacker not in ("prosecutor", "journalist"):
         raise InputError(f"`attacker` must be 'prosecutor' or 'journalist', got {attacker!r}")
