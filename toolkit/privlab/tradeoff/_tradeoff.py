@@ -42,6 +42,7 @@ import privlab.dp as pdp
 from privlab._progress import ProgressCallback
 from privlab._progress import progress as progress_reporter
 from privlab.anonymize import (
+    EncodingCache,
     KAnonymity,
     LDiversity,
     search,
@@ -324,10 +325,11 @@ def tradeoff(
     jobs += [("synthetic", m) for m in grid.get("synthetic") or []]
     rows: list[dict[str, Any]] = []
     releases: dict[str, Any] = {}
+    cache = EncodingCache()  # every k / ℓ point searches the same data: encode it once
     with progress_reporter(len(jobs) + 1, "tradeoff", show=progress, callback=callback) as bar:
         for kind, param in jobs:
             bar.set_stage(_job_label(kind, param))
-            made = _release(kind, param, train, qis, target, hierarchies, grid, seed)
+            made = _release(kind, param, train, qis, target, hierarchies, grid, seed, cache)
             if made is None:
                 bar.advance(stage=_job_label(kind, param))
                 continue
@@ -424,6 +426,7 @@ def _release(
     hierarchies: Mapping[str, Any],
     grid: Mapping[str, Any],
     seed: int,
+    cache: EncodingCache,
 ) -> tuple[str, str, ReleaseView, dict[str, Any]] | None:
     """One release of the grid: (label, technique, view, figures) or None when infeasible."""
     label = _job_label(kind, param)
@@ -442,6 +445,7 @@ def _release(
             models,
             max_suppression=grid["max_suppression"],
             progress=False,
+            cache=cache,
         )
         if result.node is None:
             return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from privlab.anonymize import Recipe, anonymize
+from privlab.anonymize import EncodingCache, Recipe, anonymize
 from privlab.exceptions import PrivlabError
 from privlab.hierarchy import suggest as suggest_hierarchy
 from privlab.io import read
@@ -133,6 +133,7 @@ class RecipeBuilder:
         frame = read(data).collect()
         self.sample = frame.sample(n=sample, seed=seed) if frame.height > sample else frame
         self.key = key
+        self._cache = EncodingCache()  # the live readout re-searches the same sample
         self.hierarchies: dict[str, dict[str, Any]] = {
             c: suggest_hierarchy(self.sample[c]).to_spec() for c in self.sample.columns
         }
@@ -223,7 +224,9 @@ class RecipeBuilder:
         self.figures = None
         try:
             recipe = self.recipe
-            self.release = anonymize(self.sample, recipe, key=self.key, progress=False)
+            self.release = anonymize(
+                self.sample, recipe, key=self.key, progress=False, cache=self._cache
+            )
         except PrivlabError as exc:
             self.release = None
             self.error = str(exc)
