@@ -156,7 +156,6 @@ def anonymize(
     carry no QI value) and reports their number as ``suppressed``, and the
     report's ``k_including_suppressed`` shows k when they are counted as a class.
     """
-
     if is_spark_frame(data):
         return anonymize_spark(data, recipe, key=key, progress=progress)
     recipe = _as_recipe(recipe)

@@ -229,7 +229,6 @@ class LSpec(_Strict):
 
     def model(self) -> LDiversity:
         """The privacy model this spec describes."""
-
         l_value: float = int(self.l) if float(self.l).is_integer() else self.l
         return LDiversity(self.column, l_value, variant=self.variant, c=self.c)
 
@@ -243,7 +242,6 @@ class TSpec(_Strict):
 
     def model(self) -> TCloseness:
         """The privacy model this spec describes."""
-
         return TCloseness(self.column, self.t, ordered=self.ordered)
 
 
@@ -315,7 +313,6 @@ class PrivacySpec(_Strict):
 
     def models(self) -> list[PrivacyModel]:
         """The privacy models (k, ℓ, t) the search must satisfy."""
-
         out: list[PrivacyModel] = []
         if self.k is not None:
             out.append(KAnonymity(self.k))
@@ -550,7 +547,6 @@ def _allowed_fields(data: Mapping[str, Any]) -> dict[tuple[int | str, ...], list
 
 def _hierarchy_hash(spec: Mapping[str, Any], base_dir: Path | None) -> str:
     """Content hash of one hierarchy spec (a file's content, not its path)."""
-
     try:
         return Hierarchy.from_spec(spec, base_dir=base_dir).content_hash()
     except HierarchyError as exc:

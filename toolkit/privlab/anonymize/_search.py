@@ -330,7 +330,7 @@ def search(
 
 
 def _better(a: Evaluation, b: Evaluation | None) -> bool:
-    """a beats b: lower loss, then lower total level, then lexicographically smaller."""
+    """True when *a* beats *b*: lower loss, then lower total level, then the smaller node."""
     if b is None:
         return True
     if a.loss < b.loss - _TIE:

@@ -483,7 +483,7 @@ def _verify_histograms(
     released: pl.DataFrame,
     where: str,
 ) -> tuple[dict[str, Any], Any]:
-    """k / ℓ / t checked on the released histograms; the privacy stage recorded in lineage."""
+    """Check k / ℓ / t on the released histograms and record the privacy stage in lineage."""
     spec = recipe.privacy
     assert spec is not None
     report, risk = _verify(verified, released, spec, result.suppressed, counts=COUNT)
@@ -546,9 +546,12 @@ def _manifest_path(target: Path) -> Path:
 def _authorized_gate(
     governance: Gate | None, store: Any, dataset: str | None, keep: Mapping[str, str] | None
 ) -> Gate:
-    """The gate, after an early role check: a denied principal is refused (and audited)
-    before hours of streaming, not after. The gate checks again at submit (stage 1),
-    on the dataset it resolves — that check is the one that decides."""
+    """The gate, after an early role check (release, and override when *keep* is given).
+
+    A denied principal is refused (and audited) before hours of streaming, not
+    after. The gate checks again at submit (stage 1), on the dataset it
+    resolves — that check is the one that decides.
+    """
     gate = governance if governance is not None else default_gate(store)
     gate.authorize("release", dataset=dataset)
     if keep:

@@ -1,5 +1,7 @@
-"""Row-local transforms (drop, suppress, mask, generalize, top/bottom coding, rounding)
-and the one registry of every transform a recipe may name.
+"""Row-local transforms and the one registry of every transform a recipe may name.
+
+The row-local transforms: drop, keep, suppress, mask, generalize, top/bottom
+coding and rounding.
 
 Examples
 --------

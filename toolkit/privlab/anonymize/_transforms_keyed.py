@@ -1,5 +1,6 @@
-"""Transforms that need a secret key: keyed pseudonyms, per-subject date shifts and
-PII redaction inside free text.
+"""Transforms that need a secret key: pseudonyms, date shifts, PII redaction in text.
+
+Keyed pseudonyms, per-subject date shifts and PII redaction inside free text.
 
 Keys
 ----
@@ -369,7 +370,7 @@ def _letters_token(digest: bytes, length: int) -> str:
 
 
 class RedactText(_Keyed):
-    """Replace PII found inside free text with typed placeholders or keyed pseudonyms.
+    r"""Replace PII found inside free text with typed placeholders or keyed pseudonyms.
 
     What is found comes from :func:`privlab.detect.find_pii`: e-mails, URLs,
     IBANs (mod 97), cards (Luhn), national IDs and SSNs with any separators
@@ -394,7 +395,7 @@ class RedactText(_Keyed):
     >>> import polars as pl
     >>> df = pl.DataFrame({"note": ["call MRN-12345 today"]})
     >>> RedactText(
-    ...     "note", patterns={"mrn": r"MRN-\\d+"}, use_profile_patterns=False
+    ...     "note", patterns={"mrn": r"MRN-\d+"}, use_profile_patterns=False
     ... ).fit_apply(df)["note"].to_list()
     ['call [MRN] today']
     >>> step = RedactText("note")
