@@ -294,6 +294,7 @@ class DateShift(_Keyed):
     params: Params
 
     def reads(self) -> list[str]:
+        """The ``subject`` column, unless it is itself one of the shifted columns."""
         return [self.params.subject] if self.params.subject not in self.columns else []
 
     def _fit(self, frame: pl.LazyFrame) -> None:

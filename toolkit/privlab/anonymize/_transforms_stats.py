@@ -135,6 +135,7 @@ class Microaggregate(Transform):
     params: Params
 
     def reads(self) -> list[str]:
+        """The ``row_key`` column when one is given and not aggregated itself."""
         key = self.params.row_key
         return [key] if key is not None and key not in self.columns else []
 
