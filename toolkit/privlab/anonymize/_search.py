@@ -96,6 +96,26 @@ class SearchResult:
     stats:
         ``nodes_total``, ``nodes_evaluated``, ``nodes_pruned``, ``distinct_rows``,
         ``records``, ``strategy``, ``encode_seconds``, ``search_seconds``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.anonymize import KAnonymity, interval_hierarchy, suppress_hierarchy
+    >>> data = pl.DataFrame(
+    ...     {"age": [31, 32, 33, 34, 35, 36, 37, 38, 77], "sex": list("FFFFMMMMF")}
+    ... )
+    >>> result = search(
+    ...     data, {"age": interval_hierarchy(widths=[5, 10]), "sex": suppress_hierarchy()},
+    ...     [KAnonymity(2)], max_suppression=0.2, progress=False,
+    ... )
+    >>> result.node, result.levels, result.suppressed
+    ((1, 0), {'age': 1, 'sex': 0}, 1)
+    >>> result.stats["nodes_total"], result.nodes.height  # 8 nodes, 5 evaluated
+    (8, 5)
+    >>> result.apply(data).collect().row(-1)  # the outlier, masked
+    ('*', '*')
+    >>> result.apply(data, suppression="drop").collect().height
+    8
     """
 
     quasi_identifiers: list[str]
@@ -127,6 +147,24 @@ class SearchResult:
         A lazy, per-row plan: each QI becomes its generalized label; records of
         the classes that violated a model (learned by the search) get ``*`` in
         every QI (``"mask"``, as ARX does) or are removed (``"drop"``).
+
+        Parameters
+        ----------
+        data:
+            The table the search ran on (or another batch with the same columns:
+            the suppressed classes are matched by their generalized QI values).
+        suppression:
+            ``"mask"`` (default) or ``"drop"``.
+
+        Returns
+        -------
+        polars.LazyFrame
+
+        Raises
+        ------
+        ValueError
+            No node satisfied the models (``node is None``), or *suppression* is
+            neither ``"mask"`` nor ``"drop"``.
         """
         if self.node is None:
             raise ValueError("the search found no node satisfying the privacy models")

@@ -161,6 +161,17 @@ class RecipePlan:
 
     ``lazy(frame)`` is the one lazy plan of the release; ``apply_batch`` runs it
     on one batch (what each Spark partition does). Both give the same rows.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.anonymize import Mask
+    >>> data = pl.DataFrame({"card": ["4111222233334444"], "age": [31]})
+    >>> plan = RecipePlan([Mask(["card"], keep_last=4).fit(data)])
+    >>> plan.apply_batch(data).row(0)
+    ('************4444', 31)
+    >>> plan.lazy(data.lazy()).collect().equals(plan.apply_batch(data))
+    True
     """
 
     transforms: list[Transform]
@@ -193,20 +204,26 @@ def release_plan(plan: RecipePlan, data: pl.LazyFrame) -> pl.LazyFrame:
 
 @dataclass
 class StreamedRelease:
-    """A release written by :func:`anonymize_stream` (or the Spark engine).
+    """A release written by :func:`anonymize_stream`.
+
+    See :func:`anonymize_stream` for an example. (The Spark engine returns a
+    :class:`SparkRelease` instead.)
 
     Attributes
     ----------
     path:
-        The data written (a file, or a Parquet folder for Spark).
+        The data file written.
     report, manifest, resolved_recipe:
         As for :class:`~privlab.anonymize.Release`; the report has no utility
         distances (they need both tables in memory) — the search's loss is in
         ``report.privacy["loss"]``.
     release_record:
-        The gate's catalog record.
+        What the gate returned (privlab's governance: the catalog record).
     data:
-        For Spark, the released Spark DataFrame (lazy; the path holds it written).
+        Not set by :func:`anonymize_stream` (``None``): the release is on disk at
+        ``path``.
+    rows:
+        Records written.
     """
 
     path: Path
@@ -804,7 +821,7 @@ class SparkRelease:
     ``write(path)`` verifies k / ℓ / t on the released data's histogram
     (``groupBy().count()``), hands seeded samples of source and release to the
     gate, and writes a Parquet folder plus ``path.manifest.json`` once every
-    stage passed.
+    stage passed. Built by :func:`anonymize_spark` (see its example).
     """
 
     data: Any
@@ -821,7 +838,18 @@ class SparkRelease:
     release_record: Any = None
 
     def verify(self) -> AnonymizationReport:
-        """Check the targets on the released data's class histogram (a Spark job)."""
+        """Check the targets on the released data's class histogram (a Spark job).
+
+        Returns
+        -------
+        AnonymizationReport
+            Also kept as ``self.report``; it has no utility distances.
+
+        Raises
+        ------
+        PrivacyTargetError
+            The released data does not meet the declared targets (a privlab bug).
+        """
         spec = self.recipe.privacy
         result = self.plan.result
         privacy_report = risk = None
@@ -868,7 +896,26 @@ class SparkRelease:
         governance: Gate | None = None,
         store: Any = None,
     ) -> Path:
-        """Verify, pass the gate, then write a Parquet folder and ``path.manifest.json``."""
+        """Verify, pass the gate, then write a Parquet folder and ``path.manifest.json``.
+
+        Parameters are those of :meth:`Release.write <privlab.anonymize.Release.write>`
+        (without ``override``). The output guard and the role check run before
+        any Spark job.
+
+        Returns
+        -------
+        pathlib.Path
+            The Parquet folder.
+
+        Raises
+        ------
+        OverwriteSourceError, OutputError
+            *path* or its manifest would overwrite a file the source reads, or
+            each other, or the folder of *path* does not exist.
+        AccessDeniedError, PolicyViolationError
+            The principal may not release, or the gate refuses the release;
+            nothing is written.
+        """
         target = Path(path).absolute()
         inputs = tuple(_spark_input_files(self.source))
         check_outputs(  # the one output guard, before any Spark job
