@@ -217,7 +217,7 @@ def _uniform(seed: int, stream: int) -> pl.Expr:
 
 
 class AddNoise(Transform):
-    """Add seeded random noise to numbers; this is **not** differential privacy.
+    """Add seeded random noise to numbers; **this is NOT differential privacy**.
 
     The noise (``gaussian`` with standard deviation ``scale``, ``laplace`` with
     scale ``scale``, or ``uniform`` on ``[-scale, scale]``; with ``relative:
