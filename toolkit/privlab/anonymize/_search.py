@@ -65,7 +65,7 @@ from privlab.anonymize._lattice import (
     evaluate_k,
     needed_columns,
 )
-from privlab.exceptions import ColumnNotFoundError, HierarchyError
+from privlab.exceptions import ColumnNotFoundError, HierarchyError, InputError
 from privlab.hierarchy import Hierarchy
 from privlab.models import KAnonymity, PrivacyModel
 
@@ -162,14 +162,14 @@ class SearchResult:
 
         Raises
         ------
-        ValueError
+        InputError
             No node satisfied the models (``node is None``), or *suppression* is
             neither ``"mask"`` nor ``"drop"``.
         """
         if self.node is None:
-            raise ValueError("the search found no node satisfying the privacy models")
+            raise InputError("the search found no node satisfying the privacy models")
         if suppression not in ("mask", "drop"):
-            raise ValueError(f"suppression must be 'mask' or 'drop', got {suppression!r}")
+            raise InputError(f"suppression must be 'mask' or 'drop', got {suppression!r}")
         lazy = data.lazy() if isinstance(data, pl.DataFrame) else data
         exprs = [
             self.hierarchies[q].generalize_expr(q, lv)
@@ -276,8 +276,8 @@ def search(
 
     Raises
     ------
-    ValueError
-        *metric* is not ``"loss"``, *max_suppression* is outside [0, 1], no
+    InputError
+        (a ``ValueError``) *metric* is not ``"loss"``, *max_suppression* is outside [0, 1], no
         model is given, a column is both a quasi-identifier and sensitive, a
         sensitive column has missing values, or the lattice has more than
         5,000,000 nodes.
@@ -316,12 +316,12 @@ def search(
     ['30-34', '30-34', '30-34', '30-34', '35-39', '35-39', '35-39', '35-39', '*']
     """
     if metric != "loss":
-        raise ValueError(f"metric must be 'loss' (ARX's Loss), got {metric!r}")
+        raise InputError(f"metric must be 'loss' (ARX's Loss), got {metric!r}")
     if isinstance(max_suppression, bool) or not 0 <= float(max_suppression) <= 1:
-        raise ValueError(f"`max_suppression` must be in [0, 1], got {max_suppression!r}")
+        raise InputError(f"`max_suppression` must be in [0, 1], got {max_suppression!r}")
     models = list(models)
     if not models:
-        raise ValueError("give at least one privacy model, e.g. KAnonymity(5)")
+        raise InputError("give at least one privacy model, e.g. KAnonymity(5)")
     hs = _as_hierarchies(hierarchies, base_dir)
     qis = list(hs)
     needed = needed_columns(hs, models) + ([counts] if counts else [])
@@ -338,7 +338,7 @@ def search(
         t1 = time.perf_counter()
         total_nodes = int(np.prod(enc.heights))
         if total_nodes > _MAX_NODES:
-            raise ValueError(
+            raise InputError(
                 f"the lattice has {total_nodes:,} nodes (heights {enc.heights}); use fewer "
                 "quasi-identifiers or shorter hierarchies (limit: 5,000,000)"
             )

@@ -98,6 +98,7 @@ from privlab.engine import (
 from privlab.exceptions import (
     ColumnNotFoundError,
     EngineError,
+    InputError,
     PrivacyTargetError,
 )
 from privlab.io import atomic_path, check_outputs, read
@@ -342,8 +343,8 @@ def anonymize_stream(
         Secret for keyed steps (never stored).
     engine:
         :class:`~privlab.engine.LocalEngine` settings (memory limit, batch size).
-        When given, its own ``callback`` is used (the *callback* argument is
-        not), and *progress* only applies if its ``show`` is ``None``.
+        Give a progress *callback* here or in the engine, not both (refused);
+        *progress* only applies if the engine's ``show`` is ``None``.
     dataset, keep, retention_days, allowed_roles, governance, store:
         As for :meth:`Release.write <privlab.anonymize.Release.write>`.
     sample_rows, seed:
@@ -424,6 +425,12 @@ def anonymize_stream(
     ('visits', 'local-stream')
     """
     recipe = _as_recipe(recipe)
+    if engine is not None and callback is not None:
+        if engine.callback is not None and engine.callback is not callback:
+            raise InputError(
+                "anonymize_stream got two progress callbacks (callback= and the engine's); give one"
+            )
+        engine = LocalEngine(engine.memory_limit, engine.batch_rows, engine.show, callback)
     engine = engine or LocalEngine(show=progress, callback=callback)
     if engine.show is None and progress is not None:
         engine = LocalEngine(engine.memory_limit, engine.batch_rows, progress, engine.callback)
