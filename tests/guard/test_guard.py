@@ -242,3 +242,21 @@ def test_unchanged_columns_take_the_source_classification() -> None:
     assert columns["mail"]["semantic_type"] == "email"
     assert columns["sex"]["semantic_type"] == "sex"
     assert [f.column for f in report.blocking if f.kind == "direct_identifier"] == ["mail"]
+
+
+def test_memoized_query_sample_roles_never_carry_over_to_another_sample() -> None:
+    """The guard memoizes a session's query-sample roles; a verdict must follow the data.
+
+    Attacker: an analyst first releases counts by a harmless column, then swaps in a
+    sample whose values are e-mail addresses under the same column name (same
+    shape), hoping the guard reuses the first, harmless classification. Must not
+    achieve: the second release passing — every new sample object is profiled.
+    """
+    query = type("Q", (), {"group_columns": ("who",), "keys": None})()
+    harmless = pl.DataFrame({"who": ["a", "b", "c", "d"] * 50})
+    mails = pl.DataFrame({"who": [f"person{i}@example.org" for i in range(200)]})
+    first = ReleaseFacts(kind="dp", dataset="x", queries=(query,), query_sample=harmless)
+    assert inspect_release(first).ok
+    assert inspect_release(first).ok  # the memo's hit gives the same verdict
+    second = ReleaseFacts(kind="dp", dataset="x", queries=(query,), query_sample=mails)
+    assert [f.kind for f in inspect_release(second).blocking] == ["query_identifier"]
