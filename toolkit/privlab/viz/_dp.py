@@ -20,6 +20,8 @@ from typing import Any
 
 import polars as pl
 
+from privlab.viz._legible import WIDTH, quant_axis
+
 __all__ = ["budget_chart", "epsilon_curve_chart"]
 
 _CURVE_COLUMNS = {"statistic", "epsilon", "half_width", "confidence"}
@@ -30,6 +32,7 @@ def epsilon_curve_chart(
     *,
     target: float | None = None,
     epsilon: float | None = None,
+    remaining: float | None = None,
     title: str | None = None,
 ) -> Any:
     """Half-width of the confidence interval against ε (log–log), one line per statistic.
@@ -44,6 +47,9 @@ def epsilon_curve_chart(
         Draw a horizontal rule at this accuracy (e.g. from ``epsilon_for``).
     epsilon:
         Draw a vertical rule at this ε (e.g. the ε explorer's slider).
+    remaining:
+        The ε still left in the dataset's budget: larger ε values are shaded as
+        "beyond the remaining budget".
     title:
         Chart title; default names the confidence level.
 
@@ -61,17 +67,34 @@ def epsilon_curve_chart(
         )
     data = curve.select(sorted(_CURVE_COLUMNS)).filter(pl.col("half_width").is_finite())
     conf = curve["confidence"][0] if curve.height else 0.95
+    # Curves of different statistics can coincide (a count and a grouped count have
+    # the same noise scale): dashes and point shapes keep every line visible.
     line = (
         alt.Chart(alt.Data(values=data.to_dicts()))
-        .mark_line(point=True)
+        .mark_line(point=True, opacity=0.85)
         .encode(
-            x=alt.X("epsilon:Q", scale=alt.Scale(type="log"), title="ε (privacy loss)"),
-            y=alt.Y("half_width:Q", scale=alt.Scale(type="log"), title="± half-width"),
+            x=alt.X("epsilon:Q", scale=alt.Scale(type="log"), axis=quant_axis("ε (privacy loss)")),
+            y=alt.Y("half_width:Q", scale=alt.Scale(type="log"), axis=quant_axis("± half-width")),
             color=alt.Color("statistic:N", title="statistic"),
-            tooltip=["statistic:N", "epsilon:Q", "half_width:Q"],
+            strokeDash=alt.StrokeDash("statistic:N", title="statistic"),
+            shape=alt.Shape("statistic:N", title="statistic"),
+            tooltip=[
+                "statistic:N",
+                alt.Tooltip("epsilon:Q", format=".3g", title="ε"),
+                alt.Tooltip("half_width:Q", format=".3g", title="± half-width"),
+            ],
         )
     )
-    layers: list[Any] = [line]
+    layers: list[Any] = []
+    top = float(data["epsilon"].max()) if data.height else 0.0  # type: ignore[arg-type]
+    if remaining is not None and float(remaining) < top:
+        beyond = {"from": max(float(remaining), 1e-9), "to": top, "label": "beyond the budget left"}
+        layers.append(
+            alt.Chart(alt.Data(values=[beyond]))
+            .mark_rect(color="#e45756", opacity=0.12)
+            .encode(x="from:Q", x2="to:Q", tooltip=[alt.Tooltip("label:N", title="ε")])
+        )
+    layers.append(line)
     if target is not None:
         layers.append(
             alt.Chart(alt.Data(values=[{"target": float(target)}]))
@@ -86,7 +109,7 @@ def epsilon_curve_chart(
         )
     return alt.layer(*layers).properties(
         title=title or f"Error vs ε ({conf:.0%} interval half-width; nothing spent)",
-        width=420,
+        width=WIDTH,
         height=260,
     )
 
@@ -127,9 +150,14 @@ def budget_chart(entries: pl.DataFrame, *, total: float | None = None) -> Any:
         alt.Chart(alt.Data(values=data.to_dicts()))
         .mark_line(interpolate="step-after", point=True)
         .encode(
-            x=alt.X("time:T", title="time"),
-            y=alt.Y("cumulative:Q", title="ε spent (cumulative)"),
-            tooltip=["time:T", "statistic:N", "epsilon:Q", "cumulative:Q"],
+            x=alt.X("time:T", axis=quant_axis("time")),
+            y=alt.Y("cumulative:Q", axis=quant_axis("ε spent (cumulative)")),
+            tooltip=[
+                "time:T",
+                "statistic:N",
+                alt.Tooltip("epsilon:Q", format=".3g", title="ε"),
+                alt.Tooltip("cumulative:Q", format=".3g", title="ε spent so far"),
+            ],
         )
     )
     layers: list[Any] = [line]
@@ -139,4 +167,4 @@ def budget_chart(entries: pl.DataFrame, *, total: float | None = None) -> Any:
             .mark_rule(color="firebrick", strokeDash=[4, 4])
             .encode(y="total:Q")
         )
-    return alt.layer(*layers).properties(title="Privacy budget spent", width=420, height=200)
+    return alt.layer(*layers).properties(title="Privacy budget spent", width=WIDTH, height=200)
