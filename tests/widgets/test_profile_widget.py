@@ -9,6 +9,7 @@ import polars as pl
 import privlab as pv
 from privlab.viz import sensitivity_chart
 from privlab.widgets import ProfileWidget
+from privlab.widgets._profile_widget import describe_evidence
 
 
 def test_dropdown_edits_the_profile() -> None:
@@ -27,3 +28,31 @@ def test_sensitivity_chart_spec_has_no_values() -> None:
     spec = sensitivity_chart(p).to_dict()
     assert spec["mark"]["type"] == "bar"
     assert "secret.org" not in json.dumps(spec)
+
+
+def test_demoting_a_direct_identifier_raises_a_badge() -> None:
+    ssns = [f"{100 + i:03d}-{10 + i % 80:02d}-{1000 + i:04d}" for i in range(60)]
+    p = pv.profile(pl.DataFrame({"ssn": ssns, "dept": ["a", "b", "c"] * 20}))
+    w = ProfileWidget(p)
+    assert w.roles["ssn"] == "direct_identifier"
+    assert w.warnings == []
+    w.set_role("ssn", "other")
+    assert w.warnings == ["ssn: national id demoted to other"]
+    html = w._badges["ssn"].value
+    assert "privlab-danger" in html and "released as it is" in html
+    assert "national id demoted to other" in w._summary.value
+    w.set_role("ssn", "direct_identifier")
+    assert w.warnings == []
+
+
+def test_evidence_reads_as_sentences_with_the_full_text_on_hover() -> None:
+    p = pv.profile(pl.DataFrame({"mail": [f"user{i}@example.org" for i in range(30)]}))
+    w = ProfileWidget(p)
+    html = json.dumps(w.get_state()) + "".join(
+        getattr(child, "value", "") for child in w.children[2].children
+    )
+    assert "of sampled values match the pattern" in html
+    assert "{" not in describe_evidence(p.column("mail").evidence)[0]  # no raw JSON
+    long = describe_evidence({"detectors": {"email": {"pattern_share": 0.5}}, "x_share": 0.25})
+    assert long == ["email: 50.0% of sampled values match the pattern", "x share: 25.0%"]
+    assert w.children[3].spec["mark"]["type"] == "bar"  # the chart, offline widget
