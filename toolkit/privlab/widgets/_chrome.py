@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import contextvars
 import html
 import threading
 from collections.abc import Callable, Sequence
@@ -192,8 +193,12 @@ class Job:
 
     def start(self, title: str, work: Callable[[Job], Any], done: Callable[[Any], None]) -> None:
         """Like :meth:`run`, in a background thread (the kernel stays free for Cancel)."""
+        context = contextvars.copy_context()  # keep pv.config_context() settings in the thread
         self.thread = threading.Thread(
-            target=self.run, args=(title, work, done), name="privlab-widget-job", daemon=True
+            target=context.run,
+            args=(self.run, title, work, done),
+            name="privlab-widget-job",
+            daemon=True,
         )
         self.thread.start()
 
