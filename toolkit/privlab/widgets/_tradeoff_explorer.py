@@ -37,7 +37,7 @@ from privlab.widgets._chrome import esc, fmt, header, table
 
 __all__ = ["TradeoffExplorer"]
 
-_TECHNIQUES = ("original", "k-anonymity", "ℓ-diversity", "synthetic")
+_TECHNIQUES = ("k-anonymity", "ℓ-diversity", "synthetic", "original")
 _MEASURES = (
     ("advantage", "linkage attack advantage over guessing", False),
     ("attack_success", "attack success", True),
