@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("privlab_browser_lab", Path(__file__).with_name("lab.py"))
-assert _spec is not None and _spec.loader is not None
+_spec = importlib.util.spec_from_file_location(
+    "privlab_browser_lab", Path(__file__).with_name("lab.py")
+)
+assert _spec is not None
+assert _spec.loader is not None
 lab = importlib.util.module_from_spec(_spec)
 sys.modules["privlab_browser_lab"] = lab
 _spec.loader.exec_module(lab)

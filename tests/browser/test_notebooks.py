@@ -10,6 +10,7 @@ within 1 s; save a screenshot of every widget and of the notebook under
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -35,6 +36,7 @@ RUN_ALL_SECONDS = 1200  # notebook 04 fits SDV models; a shared 2-core machine i
 
 _NOTEBOOK = "window.jupyterapp.shell.currentWidget"
 _READY = f"""() => {{
+  if (!window.jupyterapp || !window.jupyterapp.shell) return false;
   const w = {_NOTEBOOK};
   return !!(w && w.content && w.context && w.context.isReady && w.sessionContext
             && w.sessionContext.session && w.sessionContext.session.kernel
@@ -43,8 +45,9 @@ _READY = f"""() => {{
 _DONE = f"""() => {{
   const w = {_NOTEBOOK};
   const cells = w.content.widgets.filter(c => c.model.type === 'code');
-  const busy = w.sessionContext.session.kernel.status !== 'idle';
-  return !busy && cells.every(c => c.model.executionCount !== null
+  if (w.sessionContext.session.kernel.status !== 'idle') return false;
+  const failed = cells.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'));
+  return failed || cells.every(c => c.model.executionCount !== null
       && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'));
 }}"""
 _OUTPUTS = f"""() => {{
@@ -70,6 +73,8 @@ def _problems(page: Any) -> list[str]:
         for out in cell["outputs"]:
             if out.get("output_type") == "error":
                 found.append(f"cell {cell['index']}: {out['ename']}: {out['evalue']}")
+        if cell["count"] is None:
+            found.append(f"cell {cell['index']} did not run")
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 found.append(f"cell {cell['index']} wrote to stderr: {out['text'][:300]!r}")
     text = page.evaluate("() => document.querySelector('.jp-Notebook').innerText")
@@ -173,7 +178,7 @@ def test_notebook_runs_offline_in_jupyterlab(
             control, latency = _move_one_control(page, widget, title)
             moved.append({"widget": title, "control": control, "seconds": latency})
             page.wait_for_timeout(1000)
-            widget.screenshot(path=str(jupyterlab_artifact(f"{stem}-{i}-{slug}.png")))
+            _screenshot(page, widget, jupyterlab_artifact(f"{stem}-{i}-{slug}.png"))
         page.screenshot(path=str(jupyterlab_artifact(f"{stem}.png")), full_page=True)
         jupyterlab_artifact(f"{stem}.json").write_text(
             json.dumps({"notebook": name, "run_all_seconds": seconds, "widgets": moved}, indent=1)
@@ -183,7 +188,23 @@ def test_notebook_runs_offline_in_jupyterlab(
         assert not errors, f"{name}: JavaScript errors {errors}"
         offline.assert_no_outside_requests()
     finally:
+        # shut the kernel down: seven notebooks' kernels would otherwise hold their data
+        with contextlib.suppress(Exception):  # the page may be gone after a failure
+            page.evaluate(f"() => {_NOTEBOOK} && {_NOTEBOOK}.sessionContext.shutdown()")
         page.close()
+
+
+def _screenshot(page: Any, widget: Any, path: Path) -> None:
+    """The whole widget, however tall: the window grows to fit it, then shrinks back."""
+    size = page.viewport_size
+    height = int(widget.evaluate("el => el.getBoundingClientRect().height"))
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height + 300)})
+    try:
+        widget.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        widget.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
 
 
 def jupyterlab_artifact(name: str) -> Path:

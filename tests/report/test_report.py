@@ -132,7 +132,8 @@ def test_release_report_reads_as_tables_and_prose(tmp_path: Path) -> None:
     avg = release.report.risk.prosecutor["avg"]
     assert f"{avg:.3g}" in risk_table  # rounded for people ...
     assert repr(avg) in risk_table  # ... the full value on hover
-    assert "{'" not in body and '{"' not in body.split("<script", 1)[0]  # no raw dicts / JSON
+    assert "{'" not in body  # no raw dicts / JSON
+    assert '{"' not in body.split("<script", 1)[0]
     assert '"recipe_id"' not in body  # the manifest is a table, not a JSON dump
 
 
@@ -140,6 +141,7 @@ def test_report_table_cells() -> None:
     from privlab.report._html import _table
 
     html = _table([{"x": 2.0499999999994603, "nested": {"a": 1, "b": [1, 2]}, "ok": True}])
-    assert ">2.05<" in html and "2.0499999999994603" in html  # shown rounded, full in title
+    assert ">2.05<" in html  # shown rounded, full in title
+    assert "2.0499999999994603" in html
     assert "<td>yes</td>" in html
     assert html.count("<table>") == 2  # the mapping became an inner table

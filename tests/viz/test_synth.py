@@ -72,7 +72,9 @@ def test_identifier_and_birth_dates_are_never_charted_raw() -> None:
     real = pl.DataFrame(
         {
             "patient_id": [f"PID-{i:05d}" for i in range(n)],
-            "date_of_birth": [f"{1930 + i % 70}-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)],
+            "date_of_birth": [
+                f"{1930 + i % 70}-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)
+            ],
         }
     )
     syn = real.with_columns(pl.col("patient_id").str.replace("PID", "SYN"))

@@ -39,7 +39,8 @@ def test_demoting_a_direct_identifier_raises_a_badge() -> None:
     w.set_role("ssn", "other")
     assert w.warnings == ["ssn: national id demoted to other"]
     html = w._badges["ssn"].value
-    assert "privlab-danger" in html and "released as it is" in html
+    assert "privlab-danger" in html
+    assert "released as it is" in html
     assert "national id demoted to other" in w._summary.value
     w.set_role("ssn", "direct_identifier")
     assert w.warnings == []

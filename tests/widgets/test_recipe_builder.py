@@ -6,7 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 import pytest
@@ -65,14 +65,17 @@ def test_controls_drive_the_recipe_and_the_readout() -> None:
     b = RecipeBuilder(_data(), key=KEY)
     assert b.figures is not None
     assert b.figures["k"] is None  # nothing chosen yet
-    assert b.k.disabled and b.l.disabled  # targets need a quasi-identifier
+    assert b.k.disabled  # targets need a quasi-identifier
+    assert b.l.disabled
     b.roles["name"].value = "drop"
     b.roles["pid"].value = "pseudonymize"
     b.roles["age"].value = "quasi-identifier"
     b.roles["zip"].value = "quasi-identifier"
-    assert not b.k.disabled and b.l.disabled  # ℓ and t need a sensitive column
+    assert not b.k.disabled  # ℓ and t need a sensitive column
+    assert b.l.disabled
     b.roles["dx"].value = "sensitive"
-    assert not b.l.disabled and b.c.disabled  # c applies to recursive ℓ only
+    assert not b.l.disabled  # c applies to recursive ℓ only
+    assert b.c.disabled
     b.k.value = 2
     b.l.value = 2
     b.t.value = 0.5
@@ -188,7 +191,8 @@ def test_notebook_02_recipe_keeps_every_step() -> None:
     recipe = pv.Recipe.from_yaml(NOTEBOOK_02)
     b = RecipeBuilder(patients, recipe=recipe, key=KEY, live=False)
     assert b.recipe == recipe
-    assert "date_shift" in b.kept_steps.value and "redact_text" in b.kept_steps.value
+    assert "date_shift" in b.kept_steps.value
+    assert "redact_text" in b.kept_steps.value
     b.roles["insurance_plan"].value = "drop"  # an edit keeps every other step in place
     b.roles["city"].value = "keep"
     ops = [(s.op, s.columns) for s in b.recipe.steps]
@@ -366,7 +370,9 @@ def test_an_edit_changes_only_that_column(recipe: pv.Recipe, column: str, role: 
             recipe, roles, editable=plan.editable, hierarchies=HIERARCHIES,
             k=recipe.privacy.k if recipe.privacy else None,
             l=recipe.privacy.l.l if recipe.privacy and recipe.privacy.l else None,
-            l_variant=recipe.privacy.l.variant if recipe.privacy and recipe.privacy.l else "distinct",
+            l_variant=(
+                recipe.privacy.l.variant if recipe.privacy and recipe.privacy.l else "distinct"
+            ),
             c=recipe.privacy.l.c if recipe.privacy and recipe.privacy.l else None,
             t=recipe.privacy.t.t if recipe.privacy and recipe.privacy.t else None,
             max_suppression=recipe.privacy.max_suppression if recipe.privacy else 0.0,
@@ -385,7 +391,7 @@ def test_an_edit_changes_only_that_column(recipe: pv.Recipe, column: str, role: 
 
 def test_verdict_of_a_failed_release_is_not_met() -> None:
     class _Report:
-        privacy = {"met": False}
+        privacy: ClassVar[dict[str, bool]] = {"met": False}
 
     class _Release:
         report = _Report()

@@ -10,7 +10,9 @@ from privlab.widgets import SynthWidget
 
 def _data() -> pl.DataFrame:
     rng = np.random.default_rng(0)
-    return pl.DataFrame({"age": rng.integers(18, 80, 100), "plan": rng.choice(["a", "b", "c"], 100)})
+    return pl.DataFrame(
+        {"age": rng.integers(18, 80, 100), "plan": rng.choice(["a", "b", "c"], 100)}
+    )
 
 
 def test_fit_through_the_widget() -> None:
@@ -29,7 +31,8 @@ def test_fit_through_the_widget() -> None:
     assert "privacy risk" in w.scores.value
     assert w.button.get_state()["disabled"] is False
     stages = [s for s, _d, _t in seen]
-    assert stages[0] == "fit and sample" and stages[-1] == "done"
+    assert stages[0] == "fit and sample"
+    assert stages[-1] == "done"
     assert "evaluate" in stages  # the evaluation is its own named stage
     assert len(stages) > 3  # synthesize's own steps come through the same callback
     assert set(w.column.options) == {"age", "plan"}
@@ -51,7 +54,8 @@ def test_refit_keeps_old_scores_labelled_and_cancel_keeps_them() -> None:
     assert "privlab-stale" in w.results_label.value  # previous results greyed out ...
     assert first in w.results_label.value  # ... under their own settings
     assert "refitting with gaussian_copula · 30 rows · seed 5" in w.results_label.value
-    assert w.synthetic is not None and not w.button.disabled
+    assert w.synthetic is not None
+    assert not w.button.disabled
 
 
 def test_error_is_shown_not_raised() -> None:

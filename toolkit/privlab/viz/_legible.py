@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "MAX_AXIS_LABELS",
@@ -45,7 +45,7 @@ MAX_POINT_LABELS = 10
 TICK_COUNT = 8
 #: Pixels per row of an axis that names one item per row.
 ROW_STEP = 20
-WIDTH = "container"
+WIDTH: Literal["container"] = "container"
 
 
 def thin(values: Sequence[Any], limit: int = MAX_AXIS_LABELS) -> list[Any]:

@@ -110,7 +110,9 @@ def _column_counts(
     frames = []
     for name, s in zip(_SOURCES, (real_text, synthetic.cast(pl.String)), strict=True):
         grouped = pl.when(s.is_null()).then(pl.lit("(missing)")).when(s.is_in(keep))
-        frames.append(_shares(pl.select(grouped.then(s).otherwise(pl.lit(_OTHER))).to_series(), name))
+        frames.append(
+            _shares(pl.select(grouped.then(s).otherwise(pl.lit(_OTHER))).to_series(), name)
+        )
     order = [*shown.to_list(), _OTHER, "(missing)"]
     return pl.concat(frames), "category", order
 

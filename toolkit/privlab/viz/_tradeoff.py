@@ -90,7 +90,7 @@ def tradeoff_chart(
     )
     layers = [front, dots]
     top = points["advantage"].drop_nulls().max()
-    spans = (_max_error(tradeoff), float(top) if top else 1.0)  # type: ignore[arg-type]
+    spans = (_max_error(tradeoff), float(top) if top else 1.0)
     names = point_labels(points.to_dicts(), "workload_error", "advantage", "label", spans=spans)
     if names:
         layers.append(

@@ -41,13 +41,14 @@ CSS = """<style>
 .privlab-head{margin:.2rem 0 .5rem 0;line-height:1.35}
 .privlab-head b{font-size:1.08rem}
 .privlab-help{color:#555;font-size:.88rem;display:block;max-width:60rem}
-.privlab-badge{display:inline-block;border-radius:.7rem;padding:.05rem .55rem;margin:.1rem .3rem .1rem 0;
-font-size:.8rem;font-weight:600;white-space:nowrap}
+.privlab-badge{display:inline-block;border-radius:.7rem;padding:.05rem .55rem;
+margin:.1rem .3rem .1rem 0;font-size:.8rem;font-weight:600;white-space:nowrap}
 .privlab-ok{background:#e3f4e6;color:#1b5e20}.privlab-info{background:#e8eef9;color:#1a3e7a}
 .privlab-warn{background:#fff3cd;color:#7a5200}.privlab-danger{background:#fde2e1;color:#8e1b17}
 .privlab-stale{opacity:.45}
 table.privlab-table{border-collapse:collapse;font-size:.85rem;margin:.3rem 0}
-table.privlab-table th{background:#f3f3f3;text-align:left;padding:.2rem .5rem;border-bottom:1px solid #ccc}
+table.privlab-table th{background:#f3f3f3;text-align:left;padding:.2rem .5rem;
+border-bottom:1px solid #ccc}
 table.privlab-table td{padding:.2rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
 table.privlab-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .privlab-label{color:#444;font-size:.85rem}
@@ -109,7 +110,10 @@ def table(
             else:
                 tds.append(f"<td>{esc(fmt(value) if value is None else value)}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
-    return f"<table class='privlab-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f"<table class='privlab-table'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 class _Cancelled(BaseException):

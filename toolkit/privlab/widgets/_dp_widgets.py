@@ -128,8 +128,7 @@ def _classes() -> dict[str, type]:
             self._bar.bar_style = "danger" if b.fraction_spent >= 0.9 else "info"
             self._label.value = (
                 f"<b>{esc(b.dataset)}</b>: ε {fmt(b.epsilon_spent)} of {fmt(b.epsilon_total)} "
-                f"spent; δ {fmt(b.delta_spent)} of {fmt(b.delta_total)} — "
-                + budget_note(b)
+                f"spent; δ {fmt(b.delta_spent)} of {fmt(b.delta_total)} — " + budget_note(b)
             )
             shown = entries.filter(entries["status"] != "cancelled")
             rows = [
@@ -137,9 +136,11 @@ def _classes() -> dict[str, type]:
                  r["principal"], r["status"]]
                 for r in shown.tail(20).iter_rows(named=True)
             ]  # fmt: skip
-            self._table.value = table(
-                ["time (UTC)", "query", "ε", "δ", "principal", "status"], rows
-            ) if rows else "<span class='privlab-label'>no releases yet</span>"
+            self._table.value = (
+                table(["time (UTC)", "query", "ε", "δ", "principal", "status"], rows)
+                if rows
+                else "<span class='privlab-label'>no releases yet</span>"
+            )
             self._chart.chart = (
                 budget_chart(entries, total=b.epsilon_total) if shown.height else None
             )

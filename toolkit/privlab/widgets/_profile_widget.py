@@ -70,9 +70,11 @@ def describe_evidence(evidence: Mapping[str, Any], *, reason: str | None = None)
 
     Examples
     --------
-    >>> describe_evidence({"name_hint": ["national_id"], "detectors": {"national_id": {
-    ...     "validators": ["us_ssn_ranges"], "pattern_share": 1.0, "validator_pass_rate": 0.98}}})
-    ['the column name suggests national id', 'national id: 100.0% of sampled values match the pattern, 98.0% pass the check rule (us ssn ranges)']
+    >>> for line in describe_evidence({"name_hint": ["national_id"], "detectors": {"national_id": {
+    ...     "validators": ["us_ssn_ranges"], "pattern_share": 1.0, "validator_pass_rate": 0.98}}}):
+    ...     print(line)
+    the column name suggests national id
+    national id: 100.0% of sampled values match the pattern, 98.0% pass the check rule (us ssn...
     """
     out: list[str] = [reason] if reason else []
     for key, value in evidence.items():
@@ -147,16 +149,17 @@ def _profile_widget_class() -> type:
         """A table of columns: name, type, a role dropdown, confidence, evidence, warnings."""
 
         roles = traitlets.Dict().tag(sync=True)
-        warnings = traitlets.List().tag(sync=True)
+        warnings = traitlets.List(traitlets.Unicode()).tag(sync=True)
 
         def __init__(self, profile: Any, **kwargs: Any) -> None:
             self.profile = profile
             self._found = {c.name: (c.role, c.semantic_type) for c in profile.columns}
             self._dropdowns: dict[str, Any] = {}
             self._badges: dict[str, Any] = {}
+            self._evidence: dict[str, str] = {}
             cells: list[Any] = [
                 widgets.HTML(f"<b>{h}</b>")
-                for h in ("column", "type", "role", "confidence", "evidence", "")
+                for h in ("column", "type", "role", "confidence", "evidence")
             ]
             for c in profile.columns:
                 dropdown = widgets.Dropdown(
@@ -165,19 +168,21 @@ def _profile_widget_class() -> type:
                 dropdown.observe(self._changed(c.name), names="value")
                 self._dropdowns[c.name] = dropdown
                 sentences = describe_evidence(c.evidence, reason=getattr(c, "reason", None))
+                self._evidence[c.name] = cell("; ".join(sentences), limit=110)
                 self._badges[c.name] = widgets.HTML()
                 cells += [
                     widgets.HTML(f"<b title='{esc(c.name)}'>{esc(c.name)}</b>"),
                     widgets.HTML(esc(c.semantic_type.replace("_", " "))),
                     dropdown,
-                    widgets.HTML(f"<span title='{c.confidence!r}'>{fmt(c.confidence, digits=2)}</span>"),
-                    widgets.HTML(f"<small>{cell('; '.join(sentences), limit=110)}</small>"),
+                    widgets.HTML(
+                        f"<span title='{c.confidence!r}'>{fmt(c.confidence, digits=2)}</span>"
+                    ),
                     self._badges[c.name],
                 ]
             grid = widgets.GridBox(
                 cells,
                 layout=widgets.Layout(
-                    grid_template_columns="minmax(8rem, 12rem) 8rem 175px 5rem minmax(14rem, 1fr) minmax(6rem, 16rem)",
+                    grid_template_columns="minmax(7rem, 11rem) 7rem 175px 5rem minmax(14rem, 1fr)",
                     grid_gap="2px 10px",
                     align_items="center",
                     width="100%",
@@ -218,7 +223,7 @@ def _profile_widget_class() -> type:
             self._dropdowns[column].value = role
 
         def _refresh(self) -> None:
-            warnings = []
+            warnings: list[str] = []
             for c in self.profile.columns:
                 found_role, kind = self._found[c.name]
                 html = ""
@@ -233,7 +238,10 @@ def _profile_widget_class() -> type:
                     )
                 elif c.overridden:
                     html = badge("changed by you", level="info")
-                self._badges[c.name].value = html
+                evidence = self._evidence[c.name]
+                self._badges[
+                    c.name
+                ].value = f"<div style='line-height:1.3'>{html}<small>{evidence}</small></div>"
             self.warnings = warnings
             counts = {r: sum(1 for v in self.roles.values() if v == r) for r in ROLES}
             parts = [

@@ -85,9 +85,10 @@ def plan_roles(recipe: Recipe | None, columns: Sequence[str]) -> RolePlan:
 
     Examples
     --------
+    >>> shift = {"subject": "pid", "max_days": 9}
     >>> r = Recipe.from_dict({"steps": [
     ...     {"op": "drop", "columns": ["name"]},
-    ...     {"op": "date_shift", "columns": ["admit"], "params": {"subject": "pid", "max_days": 9}}]})
+    ...     {"op": "date_shift", "columns": ["admit"], "params": shift}]})
     >>> plan = plan_roles(r, ["name", "admit", "pid", "age"])
     >>> plan.roles["name"], plan.roles["admit"], sorted(plan.editable), plan.kept
     ('drop', 'keep', [0], {'admit': ['date_shift']})
@@ -165,15 +166,15 @@ def compose_recipe(
     first_of: dict[str, int] = {}
     placed: dict[str, set[str]] = {op: set() for op in EDITABLE_OPS}
     for i, step in enumerate(original.steps if original else []):
-        data = step.to_dict()
+        step_dict = step.to_dict()
         if i in editable:
             cols = [col for col in step.columns if roles.get(col, step.op) == step.op]
             placed[step.op].update(cols)
             if not cols:
                 continue
-            data["columns"] = cols
+            step_dict["columns"] = cols
             first_of.setdefault(step.op, len(steps))
-        steps.append(data)
+        steps.append(step_dict)
     for op in EDITABLE_OPS:
         new = [col for col, role in roles.items() if role == op and col not in placed[op]]
         if not new:
@@ -190,7 +191,11 @@ def compose_recipe(
         if original.name is not None:
             data["name"] = original.name
     old = original.privacy if original else None
-    qis = [q for q in (old.quasi_identifiers if old else []) if roles.get(q, "quasi-identifier") == "quasi-identifier"]
+    qis = [
+        q
+        for q in (old.quasi_identifiers if old else [])
+        if roles.get(q, "quasi-identifier") == "quasi-identifier"
+    ]
     qis += [col for col, role in roles.items() if role == "quasi-identifier" and col not in qis]
     if qis:
         base = old.to_dict() if old else {}
@@ -199,7 +204,9 @@ def compose_recipe(
             **{key: base[key] for key in ("suppression", "metric") if key in base},
             "quasi_identifiers": qis,
             "hierarchies": {
-                q: dict(old.hierarchies[q]) if old and q in old.hierarchies else dict(hierarchies[q])
+                q: dict(old.hierarchies[q])
+                if old and q in old.hierarchies
+                else dict(hierarchies[q])
                 for q in qis
             },
             "max_suppression": max_suppression,
@@ -394,7 +401,8 @@ class RecipeBuilder:
 
         self.roles: dict[str, Any] = {}
         grid: list[Any] = [
-            w.HTML(f"<b>{h}</b>") for h in ("column", "role", "generalization (QI)", "also in recipe")
+            w.HTML(f"<b>{h}</b>")
+            for h in ("column", "role", "generalization (QI)", "also in recipe")
         ]
         for column in self.sample.columns:
             dropdown = w.Dropdown(
@@ -405,7 +413,9 @@ class RecipeBuilder:
             )
             self.roles[column] = dropdown
             kept = self.plan.kept.get(column, [])
-            note = ", ".join(kept) + (f" ({self.plan.locked[column]})" if column in self.plan.locked else "")
+            note = ", ".join(kept) + (
+                f" ({self.plan.locked[column]})" if column in self.plan.locked else ""
+            )
             grid += [
                 w.HTML(f"<span title='{esc(column)}'>{esc(column)}</span>"),
                 dropdown,
@@ -416,7 +426,9 @@ class RecipeBuilder:
         columns_box = w.GridBox(
             grid,
             layout=w.Layout(
-                grid_template_columns="minmax(8rem, 12rem) 175px minmax(10rem, 1fr) minmax(6rem, 14rem)",
+                grid_template_columns=(
+                    "minmax(8rem, 12rem) 175px minmax(10rem, 1fr) minmax(6rem, 14rem)"
+                ),
                 grid_gap="2px 8px",
                 align_items="center",
             ),
@@ -429,13 +441,13 @@ class RecipeBuilder:
             extra = [current] if current and current not in values else []
             return [("off", 0)] + [(fmt(v), v) for v in sorted([*values, *extra])]
 
-        style = {"description_width": "15rem"}
+        style = {"description_width": "14rem"}
         wide = w.Layout(width="32rem")
         k0 = (old.k or 0) if old else 5
         self.k = w.SelectionSlider(
             options=options(_K_OPTIONS, k0),
             value=k0,
-            description="k — records per class, at least",
+            description="k (records per class ≥)",
             style=style,
             layout=wide,
             continuous_update=False,
@@ -444,7 +456,7 @@ class RecipeBuilder:
         self.l = w.SelectionSlider(
             options=options(_L_OPTIONS, l0),
             value=l0,
-            description="ℓ — sensitive values per class, at least",
+            description="ℓ (sensitive values per class ≥)",
             style=style,
             layout=wide,
             continuous_update=False,
@@ -454,6 +466,7 @@ class RecipeBuilder:
             value=old.l.variant if old and old.l else "distinct",
             description="ℓ variant",
             style=style,
+            layout={"width": "24rem"},
         )
         self.c = w.BoundedFloatText(
             value=old.l.c if old and old.l and old.l.c is not None else 3.0,
@@ -461,12 +474,13 @@ class RecipeBuilder:
             max=100.0,
             description="c (recursive ℓ only)",
             style=style,
+            layout={"width": "24rem"},
         )
         t0 = old.t.t if old and old.t else 0
         self.t = w.SelectionSlider(
             options=options(_T_OPTIONS, t0),
             value=t0,
-            description="t — distance to the overall distribution, at most",
+            description="t (distance to overall ≤)",
             style=style,
             layout=wide,
             continuous_update=False,
@@ -477,7 +491,7 @@ class RecipeBuilder:
             min=0.0,
             max=max(0.5, s0),
             step=0.01,
-            description="max suppressed records",
+            description="suppressed records ≤",
             readout_format=".0%",
             style=style,
             layout=wide,
@@ -494,9 +508,10 @@ class RecipeBuilder:
         for chart in self.chart_widgets:
             chart.layout.width = "50%"
         self.path = w.Text(value="recipe.yaml", description="file", layout={"width": "22rem"})
-        self.save_button = w.Button(description="Save recipe (YAML)", icon="save")
-        self.png_button = w.Button(description="Save charts (PNG)", icon="image")
-        self.svg_button = w.Button(description="Save charts (SVG)", icon="image")
+        auto = {"width": "auto"}
+        self.save_button = w.Button(description="Save recipe (YAML)", icon="save", layout=auto)
+        self.png_button = w.Button(description="Save charts (PNG)", icon="image", layout=auto)
+        self.svg_button = w.Button(description="Save charts (SVG)", icon="image", layout=auto)
         self.saved = w.HTML()
         self.save_button.on_click(lambda _b: self._ui_save(self.save_recipe, self.path.value))
         self.png_button.on_click(lambda _b: self._ui_save(self.save_charts, "png"))
@@ -508,7 +523,15 @@ class RecipeBuilder:
                         self.max_suppression]:  # fmt: skip
             control.observe(self._on_change, names="value")
         targets = w.VBox(
-            [self.k, self.l, self.l_variant, self.c, self.t, self.max_suppression, self.targets_note]
+            [
+                self.k,
+                self.l,
+                self.l_variant,
+                self.c,
+                self.t,
+                self.max_suppression,
+                self.targets_note,
+            ]
         )
         self.box = w.VBox(
             [
@@ -521,7 +544,9 @@ class RecipeBuilder:
                         "recipe to continue with in code.",
                     )
                 ),
-                w.HBox([columns_box, targets], layout={"grid_gap": "1rem", "flex_flow": "row wrap"}),
+                w.HBox(
+                    [columns_box, targets], layout={"grid_gap": "1rem", "flex_flow": "row wrap"}
+                ),
                 self.kept_steps,
                 w.HBox([self.progress, self.cancel, self.status]),
                 self.readout,
@@ -565,13 +590,16 @@ class RecipeBuilder:
         return (
             "<div class='privlab-label'><b>Steps kept from the recipe</b> "
             "(not editable here; they stay in builder.recipe at their place)</div>"
-            + table(["#", "operation", "columns", "parameters"], kept, raw=[False, False, False, True])
+            + table(
+                ["#", "operation", "columns", "parameters"], kept, raw=[False, False, False, True]
+            )
         )
 
     def _sync_enabled(self) -> None:
         roles = {c: d.value for c, d in self.roles.items()}
         has_qi = "quasi-identifier" in roles.values() or bool(
-            self.original and self.original.privacy
+            self.original
+            and self.original.privacy
             and set(self.original.privacy.quasi_identifiers) - set(roles)
         )
         has_sensitive = "sensitive" in roles.values()
@@ -583,10 +611,22 @@ class RecipeBuilder:
             notes.append("Mark at least one column quasi-identifier to set targets.")
         elif not has_sensitive:
             notes.append("ℓ and t need a column marked sensitive.")
-        self.targets_note.value = f"<span class='privlab-label'>{esc(' '.join(notes))}</span>"
+        notes.append(
+            "k: each record shares its quasi-identifiers with at least k − 1 others. ℓ: each "
+            "such class holds at least ℓ different sensitive values. t: each class's sensitive "
+            "values are within distance t of the whole table's. Suppressed: records removed to "
+            "meet the targets. 'off' switches a target off."
+        )
+        self.targets_note.value = (
+            f"<div class='privlab-label' style='max-width:32rem'>{esc(' '.join(notes))}</div>"
+        )
         for column, cell_widget in self._hier_cells.items():
             spec = self.hierarchies.get(column, {})
-            if self.original and self.original.privacy and column in self.original.privacy.hierarchies:
+            if (
+                self.original
+                and self.original.privacy
+                and column in self.original.privacy.hierarchies
+            ):
                 spec = self.original.privacy.hierarchies[column]
             shown = roles.get(column) == "quasi-identifier"
             cell_widget.value = (
@@ -669,7 +709,9 @@ class RecipeBuilder:
     def _show_error(self, message: str) -> None:
         self.release, self.figures, self.error = None, None, message
         self.readout.value = (
-            badge("not met / invalid", level="danger", title=message) + " " + cell(message, limit=300)
+            badge("not met / invalid", level="danger", title=message)
+            + " "
+            + cell(message, limit=300)
         )
         self._clear()
 
@@ -770,10 +812,15 @@ def _figures(release: Any, sample: pl.DataFrame) -> dict[str, Any]:
 
 
 def _readout_html(f: Mapping[str, Any], settings: str) -> str:
-    label = f"<div class='privlab-label'>Preview of: {esc(settings)} · on {fmt(f['rows_in'])} rows</div>"
+    label = (
+        f"<div class='privlab-label'>Preview of: {esc(settings)} · "
+        f"on {fmt(f['rows_in'])} rows</div>"
+    )
     if f["k"] is None:
-        return label + badge("no targets", level="info") + esc(
-            f" no quasi-identifiers chosen · {fmt(f['rows_out'])} rows"
+        return (
+            label
+            + badge("no targets", level="info")
+            + esc(f" no quasi-identifiers chosen · {fmt(f['rows_out'])} rows")
         )
     status = f["verdict"]
     level = {"met": "ok", "not met": "danger"}.get(status, "warn")

@@ -56,7 +56,8 @@ def _default_column(synthetic: Any, options: list[str]) -> str | None:
         for c in t.columns
     }
     quasi = [c for c in options if by_role.get(c) == "quasi_identifier"]
-    return (quasi or options or [None])[0]
+    first = quasi or options
+    return first[0] if first else None
 
 
 class SynthWidget:

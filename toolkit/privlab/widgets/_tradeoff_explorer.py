@@ -100,9 +100,7 @@ def _explorer_class() -> type:
                 "nothing is spent</span>"
             )
             qis = list(tradeoff.quasi_identifiers)
-            self._column = widgets.Dropdown(
-                options=qis or [""], description="compare", style=style
-            )
+            self._column = widgets.Dropdown(options=qis or [""], description="compare", style=style)
             self._readout = widgets.HTML()
             self._frontier = chart_widget()
             self._k_chart = chart_widget()
@@ -118,7 +116,9 @@ def _explorer_class() -> type:
                         )
                     ),
                     self._technique,
-                    widgets.HBox([self._k, self._variant, self._model], layout={"flex_flow": "row wrap"}),
+                    widgets.HBox(
+                        [self._k, self._variant, self._model], layout={"flex_flow": "row wrap"}
+                    ),
                     widgets.HBox([self._eps, eps_note]),
                     self._readout,
                     self._frontier,
@@ -182,11 +182,12 @@ def _explorer_class() -> type:
             )
             rows = [[name, fmt(point.get(key))] for key, name, _pct in _MEASURES if key in point]
             if dp_err is not None:
-                rows.append([f"DP answers at ε = {self.epsilon:g}: expected workload error", fmt(dp_err)])
+                rows.append(
+                    [f"DP answers at ε = {self.epsilon:g}: expected workload error", fmt(dp_err)]
+                )
             self._readout.value = (
                 f"<div class='privlab-label'><b>Chosen release:</b> {esc(label)} · "
-                f"DP panel at ε = {self.epsilon:g}</div>"
-                + table(["measure", esc(label)], rows)
+                f"DP panel at ε = {self.epsilon:g}</div>" + table(["measure", esc(label)], rows)
             )
             self._draw(label)
 
