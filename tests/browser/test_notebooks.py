@@ -2,7 +2,7 @@
 
 For each notebook: open it, *Run All*, then fail on any error output, on
 "Error loading script" (a chart that wanted a CDN), "Error displaying widget",
-a widget stuck at "Loading widget…" or a chart's "JavaScript Error"; move one
+a widget stuck at "Loading widget…", a chart that did not draw; move one
 control of every privlab widget and require its displayed text to change
 within 1 s; save a screenshot of every widget and of the notebook under
 ``test-artifacts/browser/``. Any request to another host fails the test.
@@ -29,6 +29,7 @@ BROKEN_TEXT = (
     "Loading widget",
     "JavaScript Error",
     "Model not found",
+    "Chart error:",
 )
 #: The displayed text of a widget must change this fast after a control moved (issue 18).
 READOUT_SECONDS = 1.0
@@ -79,13 +80,25 @@ def _problems(page: Any) -> list[str]:
                 found.append(f"cell {cell['index']} wrote to stderr: {out['text'][:300]!r}")
     text = page.evaluate("() => document.querySelector('.jp-Notebook').innerText")
     found += [f"the page shows {t!r}" for t in BROKEN_TEXT if t in text]
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll('.jp-Notebook .privlab-chart')].map(el => ({
+            state: el.dataset.state || 'never rendered',
+            drawn: !!el.querySelector('svg, canvas')}))"""
+    )
+    for i, chart in enumerate(charts):
+        if (
+            chart["state"] not in ("drawn", "empty")
+            or (chart["state"] == "drawn") != chart["drawn"]
+        ):
+            found.append(f"chart {i} is {chart['state']} (svg/canvas: {chart['drawn']})")
     return found
 
 
 def _wait_for_widgets(page: Any) -> None:
-    """Give widget views time to render (they load after the outputs arrive)."""
+    """Give widget views and charts time to render (they load after the outputs arrive)."""
     page.wait_for_function(
-        "() => !document.querySelector('.jp-Notebook').innerText.includes('Loading widget')",
+        """() => !document.querySelector('.jp-Notebook').innerText.includes('Loading widget')
+              && !document.querySelector('.privlab-chart[data-state=loading]')""",
         timeout=60_000,
         polling=250,
     )
@@ -183,6 +196,7 @@ def test_notebook_runs_offline_in_jupyterlab(
         jupyterlab_artifact(f"{stem}.json").write_text(
             json.dumps({"notebook": name, "run_all_seconds": seconds, "widgets": moved}, indent=1)
         )
+        _wait_for_widgets(page)
         problems = _problems(page)  # moving controls must not break anything either
         assert not problems, f"{name} after moving controls:\n" + "\n".join(problems)
         assert not errors, f"{name}: JavaScript errors {errors}"

@@ -235,7 +235,7 @@ def test_chosen_release_is_ringed(specs: dict[str, dict[str, Any]]) -> None:
         assert rings, name
         for rows in rings:  # one chosen release (k_loss rings it on both of its lines)
             assert len({r.get("label", r.get("k", r.get("epsilon"))) for r in rows}) == 1, name
-    frontier = specs["tradeoff"]["hconcat"][0]
+    frontier = specs["tradeoff"]["vconcat"][0]
     assert "chosen: k=5" in frontier["title"]
 
 
@@ -256,11 +256,26 @@ def test_format_number_rounds_for_people() -> None:
 
 
 def test_importing_privlab_changes_no_altair_setting() -> None:
-    """Only the explicit switch selects the offline renderer (one subprocess, both states)."""
+    """Only the explicit switch registers and selects the offline renderer (one subprocess)."""
     code = (
         "import altair as alt; import privlab, privlab.viz, privlab.widgets, privlab.report; "
-        "print(alt.renderers.active, alt.JupyterChart._is_offline); "
-        "privlab.viz.enable_notebook(); print(alt.renderers.active, alt.JupyterChart._is_offline)"
+        "print(alt.renderers.active, 'privlab' in alt.renderers.names()); "
+        "privlab.viz.enable_notebook(); print(alt.renderers.active)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["default", "False", "jupyter", "True"]
+    assert out.stdout.split() == ["default", "False", "privlab"]
+
+
+def test_chart_widget_carries_no_network_reference() -> None:
+    """The widget's module and the Vega bundle load nothing from another host."""
+    import re
+
+    widget = viz.chart_widget()
+    assert widget.spec is None
+    widget.chart = viz.class_size_chart(pl.DataFrame({"size": [1], "classes": [1], "records": [1]}))
+    assert widget.spec["mark"]["type"] == "bar"
+    assert not re.search(r"https?://", widget._esm)
+    bundle = widget.runtime.bundle
+    assert widget.runtime is viz.chart_widget().runtime  # one bundle per kernel
+    for call in ('import("http', 'fetch("http', 'src="http'):
+        assert call not in bundle

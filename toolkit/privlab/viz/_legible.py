@@ -90,27 +90,37 @@ def point_labels(
     *,
     limit: int = MAX_POINT_LABELS,
     spans: tuple[float | None, float | None] = (None, None),
-    cells: tuple[int, int] = (6, 20),
+    cells: tuple[int, int] = (6, 12),
 ) -> list[dict[str, Any]]:
     """One text label per group of nearby points, or ``[]`` when there are too many points.
 
-    The axes' spans (*spans*; default: the points' own range) are cut into a grid
-    of ``cells`` (wide in x, where a label is long; narrow in y, one text line);
-    points in one cell share one label, their names joined by " / ", so no
-    label hides another's point. Rows with a missing coordinate are left out.
+    A point closer to a group's first point than ``span / cells`` in both
+    directions (the axes' spans, default the points' own range; wide in x, where
+    a label is long, narrow in y, one text line) joins that group; each group gets
+    one label, its names joined by " / ", so no label hides another's point.
+    Rows with a missing coordinate are left out.
     """
     points = [r for r in rows if r.get(x) is not None and r.get(y) is not None]
     if not points or len(points) > limit:
         return []
     xs = [float(r[x]) for r in points]
     ys = [float(r[y]) for r in points]
-    span_x = spans[0] or (max(xs) - min(xs)) or 1.0
-    span_y = spans[1] or (max(ys) - min(ys)) or 1.0
-    groups: dict[tuple[int, int], list[Mapping[str, Any]]] = {}
-    for r, px, py in zip(points, xs, ys, strict=True):
-        cell = (int((px - min(xs)) / span_x * cells[0]), int((py - min(ys)) / span_y * cells[1]))
-        groups.setdefault(cell, []).append(r)
+    near_x = (spans[0] or (max(xs) - min(xs)) or 1.0) / cells[0]
+    near_y = (spans[1] or (max(ys) - min(ys)) or 1.0) / cells[1]
+    groups: list[list[tuple[float, float, Mapping[str, Any]]]] = []
+    for r, px, py in sorted(zip(points, xs, ys, strict=True), key=lambda t: (t[1], t[2])):
+        for group in groups:  # join the first group whose anchor is near
+            gx, gy, _first = group[0]
+            if abs(px - gx) <= near_x and abs(py - gy) <= near_y:
+                group.append((px, py, r))
+                break
+        else:
+            groups.append([(px, py, r)])
     return [
-        {x: group[0][x], y: group[0][y], "text": " / ".join(str(r[label]) for r in group)}
-        for group in groups.values()
+        {
+            x: group[0][2][x],
+            y: group[0][2][y],
+            "text": " / ".join(str(m[label]) for _a, _b, m in group),
+        }
+        for group in groups
     ]

@@ -20,9 +20,9 @@ __all__ = ["column_chart", "epsilon_error_chart", "k_loss_chart", "tradeoff_char
 
 _TECH_ORDER = ["original", "k-anonymity", "ℓ-diversity", "synthetic"]
 _CHOSEN = "#111"
-#: Fixed widths of the two panels of :func:`tradeoff_chart` (Vega-Lite cannot size
-#: the parts of a side-by-side chart to their container).
-_FRONTIER_WIDTH, _DP_WIDTH = 520, 260
+#: Fixed width of the two stacked panels of :func:`tradeoff_chart` (Vega-Lite cannot
+#: size the parts of a concatenated chart to their container).
+_PANEL_WIDTH = 560
 
 
 def _ring(alt: Any, rows: list[dict[str, Any]], x: str, y: str) -> Any:
@@ -37,7 +37,7 @@ def _ring(alt: Any, rows: list[dict[str, Any]], x: str, y: str) -> Any:
 def tradeoff_chart(
     tradeoff: Any, *, highlight: str | None = None, epsilon: float | None = None
 ) -> Any:
-    """The microdata frontier beside the DP panel, sharing the utility (error) axis.
+    """The microdata frontier above the DP panel, sharing the utility (error) axis.
 
     Left: measured linkage-attack advantage against workload error, one point
     per release, colour = technique, the Pareto front joined. Points are named
@@ -104,7 +104,7 @@ def tradeoff_chart(
     heading = "Released microdata: measured risk vs utility"
     frontier = alt.layer(*layers).properties(
         title=f"{heading} (chosen: {highlight})" if chosen else heading,
-        width=_FRONTIER_WIDTH,
+        width=_PANEL_WIDTH,
         height=300,
     )
     dp_rows = tradeoff.dp.to_dicts()
@@ -128,10 +128,10 @@ def tradeoff_chart(
         dp_layers.append(_ring(alt, picked, "expected_error", "epsilon"))
     dp = alt.layer(*dp_layers).properties(
         title="DP answers: ε vs expected error" + (f" (chosen ε = {epsilon:g})" if picked else ""),
-        width=_DP_WIDTH,
-        height=300,
+        width=_PANEL_WIDTH,
+        height=160,
     )
-    return alt.hconcat(frontier, dp).resolve_scale(x="shared")
+    return alt.vconcat(frontier, dp).resolve_scale(x="shared")
 
 
 def _max_error(tradeoff: Any) -> float:
