@@ -77,7 +77,6 @@ def epsilon_curve_chart(
             y=alt.Y("half_width:Q", scale=alt.Scale(type="log"), axis=quant_axis("± half-width")),
             color=alt.Color("statistic:N", title="statistic"),
             strokeDash=alt.StrokeDash("statistic:N", title="statistic"),
-            shape=alt.Shape("statistic:N", title="statistic"),
             tooltip=[
                 "statistic:N",
                 alt.Tooltip("epsilon:Q", format=".3g", title="ε"),

@@ -92,7 +92,7 @@ def describe_evidence(evidence: Mapping[str, Any], *, reason: str | None = None)
                 if checks and "validator_pass_rate" in found:
                     parts[-1] += f" ({', '.join(_words(c) for c in checks)})"
                 parts += [
-                    f"{_words(k)}: {_pct(v) if k.endswith('share') else fmt_any(v)}"
+                    f"{_words(k)}: {_pct(v) if k.endswith('share') else _fmt_any(v)}"
                     for k, v in found.items()
                     if k not in _SHARE_PHRASES and k != "validators"
                 ]
@@ -113,9 +113,9 @@ def describe_evidence(evidence: Mapping[str, Any], *, reason: str | None = None)
         elif key in _SHARE_PHRASES:
             out.append(_SHARE_PHRASES[key].format(_pct(value)))
         elif key == "age_span_years":
-            out.append(f"the dates span {fmt_any(value)} years")
+            out.append(f"the dates span {_fmt_any(value)} years")
         elif key == "mean_tokens":
-            out.append(f"{fmt_any(value)} words per value on average")
+            out.append(f"{_fmt_any(value)} words per value on average")
         elif key == "vocabulary":
             out.append(f"values are {value}")
         elif key == "quasi_identifier_name" and value is True:
@@ -123,17 +123,17 @@ def describe_evidence(evidence: Mapping[str, Any], *, reason: str | None = None)
         elif value is True:
             out.append(_words(key))
         elif isinstance(value, Mapping):
-            inner = ", ".join(f"{_words(k)} {fmt_any(v)}" for k, v in value.items())
+            inner = ", ".join(f"{_words(k)} {_fmt_any(v)}" for k, v in value.items())
             out.append(f"{_words(key)}: {inner}")
         else:
-            out.append(f"{_words(key)}: {_pct(value) if key.endswith('share') else fmt_any(value)}")
+            out.append(f"{_words(key)}: {_pct(value) if key.endswith('share') else _fmt_any(value)}")
     return out
 
 
-def fmt_any(value: Any) -> str:
+def _fmt_any(value: Any) -> str:
     """Numbers rounded for people; lists joined; anything else as text."""
     if isinstance(value, list):
-        return ", ".join(fmt_any(v) for v in value)
+        return ", ".join(_fmt_any(v) for v in value)
     return format_number(value) if isinstance(value, int | float) else str(value)
 
 
