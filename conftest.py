@@ -23,6 +23,12 @@ os.environ["PRIVLAB_HOME"] = tempfile.mkdtemp(prefix="privlab-test-home-")
 os.environ.setdefault("PRIVLAB_PROGRESS", "0")
 os.environ.setdefault("PRIVLAB_USER", "tester")
 
+# Import the package before pytest collects its modules for doctests: under
+# --import-mode=importlib, a module collected before its package is imported gets
+# loaded twice (privlab/__init__ imports one copy, pytest installs another), and
+# state such as the registered release gate then lives in the wrong copy.
+import privlab  # noqa: E402, F401
+
 
 @pytest.fixture(autouse=True)
 def privlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

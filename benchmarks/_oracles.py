@@ -26,11 +26,21 @@ def ensure_pycanon() -> Path:
 
 
 def pycanon_measure(
-    csv: Path, qi: list[str], sa: str | None, *, sep: str = ",", timeout: float = 3600
+    csv: Path,
+    qi: list[str],
+    sa: str | None,
+    *,
+    sep: str = ",",
+    raw: Path | None = None,
+    raw_sep: str = ",",
+    timeout: float = 3600,
 ) -> dict[str, Any]:
-    """Run pyCANON on a CSV file; returns its k, l_distinct, l_entropy, t and timings."""
+    """Run pyCANON on a CSV file; returns its k, l_distinct, l_entropy, t and timings,
+    and ``dm`` (discernibility with suppression) when the original table *raw* is given."""
     python = ensure_pycanon()
-    config = {"qi": qi, "sa": sa, "sep": sep, "dtypes": {c: "str" for c in qi}}
+    config: dict[str, Any] = {"qi": qi, "sa": sa, "sep": sep, "dtypes": {c: "str" for c in qi}}
+    if raw is not None:
+        config.update(raw=str(raw), raw_sep=raw_sep)
     out = subprocess.run(
         [
             str(python),

@@ -8,10 +8,17 @@
    c. over ``scan_parquet`` with the noise scale calibrated once by hand
       (map at scale 1 → scale = map / ε, checked by OpenDP) and the
       measurement reused: no binary search per release;
-3. privlab: ``DPSession(path).release_many([count, sum])`` — ledger
-   reservation, OpenDP run, ledger confirmation and confidence intervals.
+3. privlab: ``DPSession(path).release_many([count, sum])`` — the release
+   gate (role, guard, policy, catalog and audit records), ledger reservation
+   (with its audit record), OpenDP run, ledger confirmation and intervals.
 
-Per-release times are medians over ``--repeat`` releases after one warm-up;
+Target (issue 15): privlab's per-release median within 5 % or 50 ms of the
+best direct OpenDP way, whichever is larger. "first" for privlab also
+includes the session's snapshot (a private copy of the file), the content
+fingerprint and the per-column MinHash signatures of the store's identity.
+
+Per-release times are medians over ``--repeat`` releases after one warm-up
+(ways 2c and 3 alternate, release by release, so both see the same load);
 "first" includes building the context/session (and, for privlab,
 registering the dataset and fingerprinting the file). Ratios are printed
 against plain polars and against the best direct OpenDP way. The machine
@@ -64,6 +71,24 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float]]:
         fn()
         times.append(time.perf_counter() - t)
     return first, times
+
+
+def timed_pair(
+    a: Callable[[], Any], b: Callable[[], Any], repeat: int
+) -> tuple[tuple[float, list[float]], tuple[float, list[float]]]:
+    """Time ``a`` and ``b`` alternately (a, b, a, b, …) so both see the same machine load."""
+    firsts = []
+    for fn in (a, b):
+        t = time.perf_counter()
+        fn()
+        firsts.append(time.perf_counter() - t)
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for i, fn in enumerate((a, b)):
+            t = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - t)
+    return (firsts[0], times[0]), (firsts[1], times[1])
 
 
 def main() -> None:
@@ -159,7 +184,7 @@ def main() -> None:
 
         return run
 
-    results["2c OpenDP, scan_parquet, scale calibrated once"] = timed(best_direct(), args.repeat)
+    direct_way = best_direct()
 
     # 3. privlab ---------------------------------------------------------------------
     import privlab.dp as pdp
@@ -176,7 +201,11 @@ def main() -> None:
             pdp.set_budget("bench_dp", epsilon=1e6)
         return state["s"].release_many(queries, epsilon=EPSILON)
 
-    results["3  privlab DPSession.release_many"] = timed(via_privlab, args.repeat)
+    # 2c and 3 alternate release by release: on a shared machine the load changes by the
+    # minute, and the target compares the two.
+    pair = timed_pair(direct_way, via_privlab, args.repeat)
+    results["2c OpenDP, scan_parquet, scale calibrated once"] = pair[0]
+    results["3  privlab DPSession.release_many"] = pair[1]
     session_timings = dict(state["s"].timings)
     state["s"].close()
 
@@ -191,6 +220,13 @@ def main() -> None:
         med = statistics.median(times)
         print(f"{name:48s} {first:8.3f} {med:9.3f} {med / base:8.2f} {med / best:13.2f}")
     print(f"best direct OpenDP way: {best_key.strip()}")
+    mine = statistics.median(results["3  privlab DPSession.release_many"][1])
+    allowed = max(0.05 * best, 0.050)
+    verdict = "met" if mine - best <= allowed else "NOT met"
+    print(
+        f"privlab - best = {1000 * (mine - best):+.0f} ms per release; target "
+        f"<= {1000 * allowed:.0f} ms (5 % or 50 ms): {verdict}"
+    )
     print(
         "privlab release breakdown (s): "
         + ", ".join(f"{k} {v:.4f}" for k, v in session_timings.items())

@@ -93,7 +93,8 @@ def main() -> None:
         builder.k.value = ks[i % 2]
         builder.refresh()
 
-    print(f"RecipeBuilder: k changed, preview on 5,000 rows {median_seconds(change_k, args.repeats):.3f} s")
+    t = median_seconds(change_k, args.repeats)
+    print(f"RecipeBuilder: k changed, preview on 5,000 rows {t:.3f} s")
 
     roles_ = {"date_of_birth": "quasi_identifier", "zip_code": "quasi_identifier",
               "sex": "quasi_identifier", "diagnosis": "sensitive"}  # fmt: skip

@@ -142,10 +142,11 @@ class TestConformance:
         assert SECRET.decode(errors="ignore") not in text
         assert "conformance-key" not in text
 
-    def test_name_is_a_class_constant(self, op: str) -> None:
+    def test_name_is_a_class_constant_and_params_refuse_unknown_keys(self, op: str) -> None:
         cls = get_transform(op)
         assert cls.name == op
-        assert issubclass(cls.Params, object)
+        with pytest.raises(RecipeError, match="no_such_param"):
+            cls(EXAMPLES[op]["columns"], no_such_param=1)
 
 
 # --------------------------------------------------------------------- known answers

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 
 import polars as pl
@@ -217,10 +216,6 @@ def test_redact_needs_text() -> None:
         RedactText("n", patterns=CUSTOM, use_profile_patterns=False).fit(pl.DataFrame({"n": [1]}))
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("privlab.profile") is None,
-    reason="privlab.profile (text_pii_patterns) not merged yet",
-)
 def test_redact_with_profiler_patterns() -> None:
     df = pl.DataFrame({"n": ["write to jane.doe@example.com today"]})
     out = RedactText("n").fit_apply(df)

@@ -38,11 +38,12 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def jupyterlab(chromium: Path) -> Iterator[Any]:
-    """JupyterLab serving the repository; kernels see this process's environment."""
+def jupyterlab(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """JupyterLab serving a copy of the notebooks; kernels see this process's environment."""
+    root = lab.workspace(ROOT, tmp_path_factory.mktemp("lab-root"))
     env = dict(os.environ)
     env.setdefault("PRIVLAB_PROGRESS", "0")
-    with lab.jupyterlab(ROOT, env=env) as running:
+    with lab.jupyterlab(root, env=env) as running:
         yield running
 
 

@@ -15,6 +15,8 @@ browser (the extension's Galata tests can start the same server with
 - every request to a host other than ``127.0.0.1`` (HTTP or WebSocket) is
   aborted *and* recorded, and :meth:`Offline.assert_no_outside_requests` fails
   the test if one was attempted;
+- notebooks run from a throw-away copy (:func:`workspace`), never from the
+  repository, and autosave is off: a test run changes no file of the project;
 - screenshots go under ``test-artifacts/`` (gitignored).
 
 Only the standard library and Playwright are used, so this file can be copied
@@ -63,6 +65,9 @@ SETTINGS = {
     },
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
         "windowingMode": "none",  # every cell stays in the DOM, so the test sees all outputs
+    },
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {
+        "autosave": False,  # a test run must never rewrite a notebook
     },
 }
 
@@ -224,6 +229,25 @@ def offline_browser(chromium: Path) -> Iterator[tuple[Any, Offline]]:
         finally:
             context.close()
             browser.close()
+
+
+def workspace(repo: Path, target: Path, folders: tuple[str, ...] = ("notebooks",)) -> Path:
+    """A copy of *folders* of *repo* under *target*, other top-level folders linked.
+
+    Notebooks then run (and write their tutorial stores, checkpoints and any
+    saved metadata) inside *target*; relative paths such as ``../data_samples``
+    keep working through the links.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    skip = shutil.ignore_patterns(".privlab-tutorial", ".ipynb_checkpoints", "__pycache__")
+    for entry in repo.iterdir():
+        if entry.name.startswith("."):
+            continue
+        if entry.name in folders:
+            shutil.copytree(entry, target / entry.name, ignore=skip)
+        elif entry.is_dir():
+            (target / entry.name).symlink_to(entry, target_is_directory=True)
+    return target
 
 
 def artifact(*parts: str) -> Path:

@@ -55,3 +55,34 @@ def test_synth_errors_exit_2(tmp_path: Path) -> None:
     assert "error:" in result.output
     assert "refusing to overwrite" in result.output
     assert src.read_bytes() == before
+
+
+def test_synth_evaluate_json_contract(tmp_path: Path) -> None:
+    """The CONTRACTS.md shape: each risk with its interval, the sizes used and the runtime."""
+    rng = np.random.default_rng(1)
+
+    def table(n: int, path: Path) -> Path:
+        pl.DataFrame(
+            {"age": rng.integers(18, 80, n), "plan": rng.choice(["a", "b", "c"], n)}
+        ).write_csv(path)
+        return path
+
+    train, syn, hold = (table(n, tmp_path / f"{name}.csv") for n, name in
+                        [(300, "train"), (200, "syn"), (100, "hold")])  # fmt: skip
+    args = ["synth", "evaluate", str(train), str(syn), "--holdout", str(hold), "--n-attacks", "50"]
+    result = CliRunner().invoke(main, [*args, "--no-quality", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    for key in ("singling_out", "linkability", "inference", "exact_copies", "dcr"):
+        lo, hi = payload[key]["ci"]
+        assert lo <= payload[key]["risk"] <= hi or key == "exact_copies"
+    rows = payload["rows"]["data"]
+    assert (rows["train"], rows["holdout"], rows["attack_train"]) == (300, 100, 100)
+    assert payload["seconds"] > 0
+    assert payload["privacy_risk"] == max(
+        payload[k]["ci"][1] for k in ("singling_out", "linkability", "inference")
+    )
+    table_out = CliRunner().invoke(main, [*args, "--no-quality"])
+    assert "95 % interval" in table_out.output
+    # the old form still works: `privlab synth FILE` is `privlab synth generate FILE`
+    assert CliRunner().invoke(main, ["synth", "--help"]).exit_code == 0

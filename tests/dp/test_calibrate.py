@@ -80,5 +80,5 @@ def test_invalid_plan_raises_opendp_error(space: Any) -> None:
 def test_nonpositive_epsilon_rejected(space: Any) -> None:
     from privlab.dp._calibrate import calibrate
 
-    with pytest.raises(ValueError, match="epsilon must be > 0"):
+    with pytest.raises(ValueError, match="`epsilon` must be a finite number > 0"):
         calibrate(_maker(space, space[3].select(dp.len(signed=True)), []), 1, 0.0, 0.0)

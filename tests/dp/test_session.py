@@ -47,7 +47,11 @@ def test_sum_mean_known_answers(session: Any, people: pl.DataFrame) -> None:
     truth = people["income"].mean()
     assert m["lower"][0] <= m["estimate"][0] <= m["upper"][0]
     assert abs(m["estimate"][0] - truth) < 5_000
-    assert "conservative" in m["note"][0]
+    note = m["note"][0]
+    assert "clipped into [0, 100000]" in note
+    assert "missing values dropped" in note
+    assert "max_rows=4096" in note
+    assert "snapshot of DataFrame" in note
 
 
 def test_grouped_with_public_keys_keeps_declared_order(session: Any) -> None:
@@ -111,11 +115,16 @@ def test_preview_epsilon_for_and_curve_spend_nothing(session: Any) -> None:
     assert session.ledger().height == 0
 
 
-def test_epsilon_for_mean_needs_n(session: Any) -> None:
+def test_epsilon_for_mean_defaults_to_half_the_row_bound(session: Any) -> None:
     q = pdp.mean("age", bounds=(18, 90))
-    with pytest.raises(DPQueryError, match="n="):
-        session.epsilon_for(q, accuracy=1.0)
-    assert 0 < session.epsilon_for(q, accuracy=1.0, n=2_000) < 10
+    default = session.epsilon_for(q, accuracy=1.0)  # rows = max_rows / 2 = 2048
+    declared = session.epsilon_for(q, accuracy=1.0, rows=2048)
+    assert default == pytest.approx(declared)
+    assert session.epsilon_for(q, accuracy=1.0, rows=1024) == pytest.approx(2 * declared, rel=0.02)
+    with pytest.raises(DPQueryError, match="rows"):
+        session.epsilon_for(q, accuracy=1.0, rows=0)
+    note = session.preview(q, epsilon=1.0)["note"][2]
+    assert "rows=2048 assumed (half the public row bound)" in note
     with pytest.raises(DPQueryError, match="no accuracy"):
         session.epsilon_for(pdp.median("age", bounds=(0, 100)), accuracy=1.0)
 
@@ -250,3 +259,28 @@ def test_max_rows_bounds_the_real_row_count(people: pl.DataFrame) -> None:
         assert s.max_rows >= people.height
     with pytest.raises(DPQueryError, match="below the 2000 rows"):
         pdp.DPSession(people, dataset="bound-check", max_rows=100)
+
+
+def test_custom_store_gates_and_ledgers_in_that_store(people: pl.DataFrame, tmp_path: Path) -> None:
+    """A session over ``Ledger(Store(path))`` registers, gates, spends and catalogs there only."""
+    from privlab.governance import Governance
+    from privlab.store import Store, open_store
+
+    store = Store(tmp_path / "custom" / "privlab.sqlite")
+    with pdp.DPSession(people, dataset="custom-ppl", ledger=pdp.Ledger(store)) as s:
+        s.count(epsilon=0.5)
+        ledger = s.ledger()
+    assert ledger["dataset"].to_list() == ["custom-ppl"]
+    assert pdp.Ledger(store).entries()["dataset"].to_list() == ["custom-ppl"]
+    releases = Governance(store).releases()
+    assert [(r.dataset, r.kind) for r in releases] == [("custom-ppl", "dp")]
+    # nothing leaked into the configured (default) store
+    assert "custom-ppl" not in [d.name for d in open_store().list_datasets()]
+
+
+def test_module_ledger_shows_dataset_names(people: pl.DataFrame) -> None:
+    with pdp.DPSession(people, dataset="named") as s:
+        s.count(epsilon=0.25)
+    frame = pdp.ledger()
+    assert frame["dataset"].to_list() == ["named"]
+    assert pdp.ledger("named")["statistic"].to_list() == ["count()"]

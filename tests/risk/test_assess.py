@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import privlab as pv
 from privlab.exceptions import ColumnNotFoundError, InputError
+from privlab.models import ClassPairs, LDiversity, l_diverse, recursive_c
 
 # classes on (zip, sex): A = 3 records, B = 2 records, C = 1 record
 DATA = pl.DataFrame(
@@ -49,8 +53,31 @@ def test_l_diversity_variants() -> None:
     # entropy: A = {flu: 2, cold: 1} → H = -(2/3 ln 2/3 + 1/3 ln 1/3); B → ln 2
     h_a = -(2 / 3 * math.log(2 / 3) + 1 / 3 * math.log(1 / 3))
     assert two.l["entropy"] == pytest.approx(math.exp(min(h_a, math.log(2))))
-    # recursive at ℓ = 2: c > r1 / (r2 + …): A: 2 / 1, B: 1 / 1 → c_min = 2
-    assert two.l["recursive_c"] == pytest.approx(2.0)
+    # recursive at ℓ = 2: c > r1 / (r2 + …): A: 2 / 1, B: 1 / 1 → the check is strict, so
+    # the reported c is the next float above 2 — the smallest c the check accepts
+    c = two.l["recursive_c"]
+    assert c == np.nextafter(2.0, np.inf)
+    assert r.l["recursive_c"] is None  # ℓ = 1: recursive (c, ℓ) is not defined
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=1, max_value=40), min_size=2, max_size=5),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_recursive_c_is_the_smallest_c_the_check_accepts(classes: list[list[int]]) -> None:
+    """Property: LDiversity(recursive, c=recursive_c) passes; the float just below fails."""
+    cls = np.repeat(np.arange(len(classes)), [len(c) for c in classes])
+    codes = np.concatenate([np.arange(len(c)) for c in classes])
+    counts = np.concatenate([np.array(c) for c in classes])
+    pairs = ClassPairs.build(cls, codes, counts)
+    c = recursive_c(pairs, 2)
+    assert l_diverse(pairs, LDiversity("s", 2, variant="recursive", c=c)).all()
+    below = float(np.nextafter(c, 0.0))
+    assert not l_diverse(pairs, LDiversity("s", 2, variant="recursive", c=below)).all()
 
 
 def test_t_closeness_equal_and_ordered() -> None:

@@ -107,6 +107,12 @@ def shop() -> dict[str, pl.DataFrame]:
 
 
 @pytest.fixture(scope="session")
+def shop_holdout() -> dict[str, pl.DataFrame]:
+    """30 customers of the same shop, never used for fitting."""
+    return customers_orders(30, seed=9)
+
+
+@pytest.fixture(scope="session")
 def fitted(patients_df: pl.DataFrame) -> Any:
     """One GaussianCopula fit with a 30 % holdout, reused by the tests."""
     import privlab as pv

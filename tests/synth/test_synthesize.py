@@ -211,6 +211,7 @@ def test_auto_profile_is_used_when_available(monkeypatch: pytest.MonkeyPatch) ->
     assert syn.metadata.tables["data"].column("contact").sdtype == "email"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["tvae"])  # CTGAN: same seeding path, 10x slower fit
 def test_neural_models_are_seeded(
     model: str, patients_df: pl.DataFrame, patient_pii: dict[str, Any]

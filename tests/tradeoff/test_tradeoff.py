@@ -12,10 +12,9 @@ from privlab.tradeoff import auto_hierarchy, pareto_front
 from privlab.utility import ReleaseView, Workload
 
 
-@pytest.fixture(scope="module")
-def table() -> pl.DataFrame:
-    rng = np.random.default_rng(1)
-    n = 600
+def _population(n: int, seed: int) -> pl.DataFrame:
+    """Patients of one population: diagnosis depends on age, charges are gamma."""
+    rng = np.random.default_rng(seed)
     age = rng.integers(18, 90, n)
     return pl.DataFrame(
         {
@@ -30,6 +29,11 @@ def table() -> pl.DataFrame:
     )
 
 
+@pytest.fixture(scope="module")
+def table() -> pl.DataFrame:
+    return _population(600, 1)
+
+
 QIS = ["age", "sex", "zip"]
 
 
@@ -39,29 +43,91 @@ def workload(table: pl.DataFrame) -> Workload:
     )
 
 
+def _non_members(table: pl.DataFrame) -> pl.DataFrame:
+    """People of the same population who are not in the release."""
+    return _population(400, 99)
+
+
 def test_release_equal_to_original_has_maximal_risk_and_no_error(table: pl.DataFrame) -> None:
+    """Attacker: a prosecutor who knows a member's age, sex and ZIP and reads the raw table.
+
+    On members they read the exact record (ties aside); on non-members they only get what
+    the population's age → diagnosis pattern gives — the advantage is the difference.
+    """
     work = workload(table)
     view = ReleaseView(table, aligned=True)
     assert work.evaluate(view)["error"] == 0.0
-    attack = linkage_attack(table, view, QIS, "dx", work, targets=200)
-    # records sharing all QI values stay ambiguous; every other record is found
-    assert attack["advantage"] > 0.6
+    others = _non_members(table)
+    attack = linkage_attack(table, view, QIS, "dx", work, non_members=others, targets=200)
+    assert attack.member_success > 0.8
+    assert attack.non_member_success < 0.7  # two diagnoses per age band: ~half right
+    assert attack.advantage == pytest.approx(attack.member_success - attack.non_member_success)
+    assert attack.ci[0] > 0.2
+    assert attack.ci[0] < attack.advantage < attack.ci[1]
     generalized = table.with_columns((pl.col("age") // 20 * 20).alias("age"))
-    weaker = linkage_attack(table, ReleaseView(generalized), QIS, "dx", work, targets=200)
-    assert weaker["advantage"] < attack["advantage"]
+    weaker = linkage_attack(
+        table, ReleaseView(generalized), QIS, "dx", work, non_members=others, targets=200
+    )
+    assert weaker.advantage < attack.advantage
+    journalist = linkage_attack(
+        table, view, QIS, "dx", work, non_members=others, targets=200, attacker="journalist",
+        population_size=4 * table.height,
+    )  # fmt: skip
+    # the journalist cannot tell members from others: a quarter of the prosecutor's gain
+    assert journalist.membership_share == 0.25
+    assert journalist.advantage == pytest.approx(attack.advantage / 4)
 
 
 def test_release_with_every_qi_suppressed_has_no_linkage_advantage(table: pl.DataFrame) -> None:
+    """Attacker: a prosecutor facing a release whose QIs are all `*`: nothing to link on."""
     work = workload(table)
     masked = table.with_columns([pl.lit("*").alias(q) for q in QIS])
-    attack = linkage_attack(table, ReleaseView(masked, aligned=True), QIS, "dx", work, targets=200)
-    assert attack["advantage"] == pytest.approx(0.0, abs=0.02)
-    assert attack["success"] == pytest.approx(attack["baseline"], abs=0.02)
-    assert attack["identified"] == 0.0
+    view = ReleaseView(masked, aligned=True)
+    attack = linkage_attack(table, view, QIS, "dx", work, non_members=_non_members(table),
+                            targets=200)  # fmt: skip
+    assert attack.ci[0] <= 0.0 <= attack.ci[1]  # not clipped: noise around zero
+    assert abs(attack.advantage) < 0.1
+    assert attack.identified == 0.0
     # utility is lost on the QIs' marginals but the sensitive column survives
-    result = work.evaluate(ReleaseView(masked, aligned=True))
+    result = work.evaluate(view)
     assert result["queries"]["marginal:dx"] == 0.0
     assert result["queries"]["marginal:age"] > 0.0
+
+
+def test_suppressed_records_match_no_one(table: pl.DataFrame) -> None:
+    """Attacker: a prosecutor; half the release is suppressed (ARX outliers).
+
+    A suppressed record carries no QI, so it must not join every target's candidate set:
+    a member whose own record is kept still finds it exactly (record success 1 when it
+    is the only record with its QIs), as if the suppressed rows were not there.
+    """
+    work = workload(table)
+    unique = table.with_row_index("i").filter(pl.len().over(QIS) == 1)
+    suppressed = (
+        table.with_row_index("i")
+        .with_columns(
+            [
+                pl.when(~pl.col("i").is_in(unique["i"].implode()))
+                .then(pl.lit("*"))
+                .otherwise(pl.col(q).cast(pl.String))
+                .alias(q)
+                for q in QIS
+            ]
+        )
+        .drop("i")
+    )
+    view = ReleaseView(suppressed, aligned=True)
+    kept = linkage_attack(table.filter(pl.len().over(QIS) == 1),
+                          ReleaseView(table.filter(pl.len().over(QIS) == 1), aligned=True),
+                          QIS, "dx", work, non_members=_non_members(table), success="record",
+                          targets=50, seed=3)  # fmt: skip
+    assert kept.member_success == 1.0
+    attack = linkage_attack(table, view, QIS, "dx", work, non_members=_non_members(table),
+                            success="record", targets=600)  # fmt: skip
+    # every kept (unique) member is identified; every suppressed member is not
+    assert attack.identified == pytest.approx(unique.height / table.height)
+    assert attack.member_success == pytest.approx(unique.height / table.height)
+    assert attack.non_member_success == 0.0
 
 
 def test_generalized_labels_spread_over_the_bins_they_cover() -> None:
@@ -108,9 +174,13 @@ def test_tradeoff_grid_end_to_end(table: pl.DataFrame) -> None:
     assert original["workload_error"] == 0.0
     assert original["advantage"] == t.points["advantage"].max()  # maximal risk
     assert original["pareto"]
+    for row in t.points.iter_rows(named=True):
+        assert row["advantage_lo"] <= row["advantage"] <= row["advantage_hi"]
     k10 = t.points.filter(pl.col("label") == "k=10").row(0, named=True)
     assert k10["prosecutor_max"] <= 0.1
     assert k10["advantage"] < original["advantage"]
+    assert t.attacker == "prosecutor"
+    assert t.to_dict()["attacker"] == "prosecutor"
     # DP: more ε, less expected error
     errors = t.dp.sort("epsilon")["expected_error"].to_list()
     assert errors[0] > errors[1]
@@ -118,3 +188,74 @@ def test_tradeoff_grid_end_to_end(table: pl.DataFrame) -> None:
     assert len(spec["vconcat"]) == 2  # frontier above the DP panel
     text = str(t.to_dict())
     assert "02139" not in text
+
+
+def _dp_table(sizes: dict[str, int]) -> pl.DataFrame:
+    """Groups of the given sizes; every charge is 100, so only group sizes differ."""
+    rows = [(g, age) for g, n in sizes.items() for age in range(n)]
+    return pl.DataFrame(
+        {
+            "grp": [g for g, _ in rows],
+            "age": [20 + a % 50 for _, a in rows],
+            "charges": [100.0] * len(rows),
+        }
+    )
+
+
+def test_dp_panel_plans_from_public_information_only() -> None:
+    """The DP panel counts every public cell and never reads true group sizes.
+
+    Two tables with the same public domain but very different group sizes get the same
+    expected error when the analyst declares the same public row bound and bounds.
+    """
+    from privlab.tradeoff._tradeoff import _dp_panel
+
+    balanced = _dp_table({"a": 300, "b": 300, "c": 300})
+    skewed = _dp_table({"a": 880, "b": 10, "c": 10})
+    public = {"rows": 2048, "bounds": {"charges": (0.0, 1000.0)}}
+    out = []
+    for table in (balanced, skewed):
+        work = Workload.build(table, marginal_columns=["grp", "age"], numeric=["charges"],
+                              group_by=["grp"])  # fmt: skip
+        dp, notes = _dp_panel(table, work, [1.0], ["charges"], public)
+        out.append(dp.row(0, named=True))
+        assert notes == []
+        domains = work.domains()
+        # every cell of grp × age is planned, though most (grp, age) pairs never occur
+        cells = (
+            len(domains["grp"]) + len(domains["age"]) + len(domains["grp"]) * len(domains["age"])
+        )
+        assert dp["cells"][0] == cells
+        assert cells > sum(work.cells()[m] for m in work.cells() if m.startswith("marginal:"))
+    assert out[0]["expected_error"] == pytest.approx(out[1]["expected_error"])
+    # without declared bounds the mean cannot be planned: it counts at the cap, and says so
+    work = Workload.build(balanced, marginal_columns=["grp"], numeric=["charges"],
+                          group_by=["grp"])  # fmt: skip
+    capped, notes = _dp_panel(balanced, work, [1.0], ["charges"], {"rows": 2048})
+    assert any("no public bounds for ['charges']" in n for n in notes)
+    declared, _ = _dp_panel(balanced, work, [1.0], ["charges"], public)
+    assert capped["expected_error"][0] > declared["expected_error"][0]
+
+
+def test_special_category_is_both_quasi_identifier_and_target(table: pl.DataFrame) -> None:
+    """A special-category column (health) is one an attacker may know *and* be after.
+
+    Flagged on a quasi-identifier, it becomes the attack's target too; the attacker's
+    knowledge is then the other QIs (never the value they try to learn).
+    """
+    roles = {"age": "quasi_identifier", "sex": "quasi_identifier", "zip": "quasi_identifier",
+             "dx": {"role": "quasi_identifier", "special_category": True}}  # fmt: skip
+    t = pv.tradeoff(
+        table,
+        profile=roles,
+        candidates={"k": [2], "l": [], "epsilon": [], "synthetic": []},
+        targets=100,
+        attacker="journalist",
+        progress=False,
+    )
+    assert t.sensitive == "dx"
+    assert t.quasi_identifiers == ["age", "sex", "zip"]
+    assert any("special-category columns ['dx']" in n for n in t.notes)
+    assert t.attacker == "journalist"
+    with pytest.raises(pv.exceptions.InputError, match="attacker"):
+        pv.tradeoff(table, profile=roles, attacker="marketer")  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from privlab.report import Report, report
     from privlab.risk import assess_risk
     from privlab.store import Store, open_store
-    from privlab.synth import Synthetic, synthesize
+    from privlab.synth import Synthetic, evaluate_synthetic, synthesize
     from privlab.tradeoff import Tradeoff, tradeoff
     from privlab.utility import utility
 
@@ -62,6 +62,7 @@ _LAZY: dict[str, str] = {
     "Tradeoff": "privlab.tradeoff",
     "anonymize": "privlab.anonymize",
     "assess_risk": "privlab.risk",
+    "evaluate_synthetic": "privlab.synth",
     "fingerprint": "privlab.io",
     "open_store": "privlab.store",
     "profile": "privlab.profile",
@@ -92,6 +93,7 @@ __all__ = [
     "anonymize",
     "assess_risk",
     "config_context",
+    "evaluate_synthetic",
     "fingerprint",
     "get_config",
     "open_store",

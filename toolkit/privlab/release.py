@@ -164,8 +164,11 @@ class Gate(Protocol):
         ...
 
     def authorize(self, action: str, *, dataset: str | None = None) -> None:
-        """Raise :class:`~privlab.exceptions.AccessDeniedError` (audited) unless the
-        acting principal may do *action* (``"spend"``, ``"set_budget"``, …) on *dataset*."""
+        """Refuse *action* on *dataset* unless the acting principal may do it.
+
+        Raises :class:`~privlab.exceptions.AccessDeniedError` (audited) for an
+        action (``"spend"``, ``"set_budget"``, …) the principal's role forbids.
+        """
         ...
 
 
@@ -180,12 +183,33 @@ def register_default_gate(factory: GateFactory) -> None:
 
     :mod:`privlab` registers :class:`privlab.governance.Governance` when it is
     imported; call this to substitute your own (tests, another catalog).
+
+    Examples
+    --------
+    >>> from privlab import release
+    >>> class Recorder:
+    ...     def submit(self, facts, write):
+    ...         return write(Approval(dataset=facts.dataset, release_id="r1"))
+    ...     def authorize(self, action, *, dataset=None):
+    ...         pass
+    >>> saved = list(release._factory)
+    >>> register_default_gate(lambda store: Recorder())
+    >>> type(default_gate()).__name__
+    'Recorder'
+    >>> release._factory[:] = saved  # privlab's governance again
     """
     _factory[:] = [factory]
 
 
 def default_gate(store: Store | None = None) -> Gate:
-    """The registered default gate, over *store* (default: the configured store)."""
+    """The registered default gate, over *store* (default: the configured store).
+
+    Examples
+    --------
+    >>> import privlab  # registers privlab.governance.Governance
+    >>> type(default_gate()).__name__
+    'Governance'
+    """
     if not _factory:
         raise ConfigError(
             "no release gate is registered: import privlab (which registers its "
@@ -201,6 +225,24 @@ def submit(
     governance: Gate | None = None,
     store: Store | None = None,
 ) -> Any:
-    """Hand one release to the gate: *governance*, or the default gate over *store*."""
+    """Hand one release to the gate: *governance*, or the default gate over *store*.
+
+    Examples
+    --------
+    A gate that approves everything and records the facts (a real gate runs the
+    stages of the module docstring before calling ``write``):
+
+    >>> seen = []
+    >>> class Approve:
+    ...     def submit(self, facts, write):
+    ...         seen.append(facts.kind)
+    ...         return write(Approval(dataset=facts.dataset, release_id="r1"))
+    ...     def authorize(self, action, *, dataset=None):
+    ...         pass
+    >>> submit(ReleaseFacts(kind="dp", dataset="visits"), lambda a: [], governance=Approve())
+    []
+    >>> seen
+    ['dp']
+    """
     gate = governance if governance is not None else default_gate(store)
     return gate.submit(facts, write)

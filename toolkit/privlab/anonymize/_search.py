@@ -54,7 +54,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from privlab._config import get_config
+from privlab._progress import Progress, ProgressCallback
+from privlab._progress import progress as progress_bar
 from privlab.anonymize._lattice import Encoded, Evaluation, encode, evaluate
 from privlab.exceptions import ColumnNotFoundError, HierarchyError
 from privlab.hierarchy import Hierarchy
@@ -181,6 +182,7 @@ def search(
     max_suppression: float = 0.0,
     metric: str = "loss",
     progress: bool | None = None,
+    callback: ProgressCallback | None = None,
     base_dir: Path | None = None,
 ) -> SearchResult:
     """Find the least-lossy full-domain generalization meeting every privacy model.
@@ -199,6 +201,11 @@ def search(
         Only ``"loss"`` (ARX's Loss metric) for now.
     progress:
         Show a progress bar; default from config.
+    callback:
+        Called as ``callback(stage, done, total)`` with the stages ``encode``, then
+        ``top-down``/``greedy descent`` or ``bound-ordered`` per evaluated node,
+        then ``pruned`` for the nodes decided without evaluation (``done`` when
+        every node was evaluated).
 
     Returns
     -------
@@ -219,24 +226,28 @@ def search(
     for col in needed:
         if col not in columns:
             raise ColumnNotFoundError(col, columns)
-    t0 = time.perf_counter()
-    frame = lazy.select(list(dict.fromkeys(needed))).collect()
-    enc = encode(frame, hs, models)
-    t1 = time.perf_counter()
-    total_nodes = int(np.prod(enc.heights))
-    if total_nodes > _MAX_NODES:
-        raise ValueError(
-            f"the lattice has {total_nodes:,} nodes (heights {enc.heights}); use fewer "
-            "quasi-identifiers or shorter hierarchies (limit: 5,000,000)"
-        )
-    limit = float(max_suppression) * enc.n
-    monotone = all(m.monotone(max_suppression=float(max_suppression)) for m in models)
-    show = get_config()["progress"] if progress is None else progress
-    if monotone:
-        evaluated, strategy = _top_down(enc, models, limit, show)
-    else:
-        evaluated, strategy = _bound_ordered(enc, models, limit, show)
-    t2 = time.perf_counter()
+    with progress_bar(0, "search", show=progress, callback=callback, unit="node") as bar:
+        bar.set_stage("encode")
+        t0 = time.perf_counter()
+        frame = lazy.select(list(dict.fromkeys(needed))).collect()
+        enc = encode(frame, hs, models)
+        t1 = time.perf_counter()
+        total_nodes = int(np.prod(enc.heights))
+        if total_nodes > _MAX_NODES:
+            raise ValueError(
+                f"the lattice has {total_nodes:,} nodes (heights {enc.heights}); use fewer "
+                "quasi-identifiers or shorter hierarchies (limit: 5,000,000)"
+            )
+        bar.set_total(total_nodes)
+        limit = float(max_suppression) * enc.n
+        monotone = all(m.monotone(max_suppression=float(max_suppression)) for m in models)
+        if monotone:
+            evaluated, strategy = _top_down(enc, models, limit, bar)
+        else:
+            evaluated, strategy = _bound_ordered(enc, models, limit, bar)
+        remaining = bar.total - bar.done
+        bar.advance(remaining, stage="pruned" if remaining else "done")
+        t2 = time.perf_counter()
 
     best = _best(evaluated)
     outlier_keys: list[str] = []
@@ -312,14 +323,8 @@ def _outlier_keys(enc: Encoded, ev: Evaluation) -> list[str]:
     return sorted(str(k) for k in keys)
 
 
-def _progress(total: int, show: bool, desc: str) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not show, desc=desc, unit="node", leave=False)
-
-
 def _top_down(
-    enc: Encoded, models: Sequence[PrivacyModel], limit: float, show: bool
+    enc: Encoded, models: Sequence[PrivacyModel], limit: float, bar: Progress | None = None
 ) -> tuple[list[Evaluation], str]:
     """Monotone models: visit general → specific, inferring failures, bounded by the best loss.
 
@@ -339,7 +344,8 @@ def _top_down(
     bound -= 1.0
     status = np.zeros(grids.shape[1], dtype=np.int8)  # 0 unknown, 1 satisfied, -1 failed
     done: dict[int, Evaluation] = {}
-    bar = _progress(grids.shape[1], show, "search")
+    bar = bar or progress_bar(grids.shape[1], "search", show=False)
+    stage = "top-down" if limit == 0 else "greedy descent"
 
     def check(index: int) -> Evaluation:
         ev = done.get(index)
@@ -348,14 +354,13 @@ def _top_down(
             ev = evaluate(enc, node, models, limit)
             done[index] = ev
             status[index] = 1 if ev.satisfied else -1
-            bar.update(1)
+            bar.advance(stage=stage)
         return ev
 
     order = np.lexsort((*grids[::-1], -grids.sum(axis=0)))  # general → specific
     current = grids.shape[1] - 1
     best = check(current)
     if not best.satisfied:  # even full suppression of every QI fails (e.g. ℓ > distinct values)
-        bar.close()
         return list(done.values()), "top-down"
     if limit == 0:
         # Without suppression a satisfying node's loss equals its bound, and the
@@ -367,7 +372,6 @@ def _top_down(
                 ev = check(int(index))
                 if ev.satisfied and _better(ev, best):
                     best = ev
-        bar.close()
         return list(done.values()), "top-down"
     # greedy descent: from the top, step to the cheapest satisfying specialization
     while True:
@@ -386,6 +390,7 @@ def _top_down(
             break
         current = step
 
+    stage = "top-down"
     for index in order:
         if status[index] != 0:
             continue
@@ -398,12 +403,11 @@ def _top_down(
         ev = check(int(index))
         if ev.satisfied and _better(ev, best):
             best = ev
-    bar.close()
     return list(done.values()), "top-down"
 
 
 def _bound_ordered(
-    enc: Encoded, models: Sequence[PrivacyModel], limit: float, show: bool
+    enc: Encoded, models: Sequence[PrivacyModel], limit: float, bar: Progress | None = None
 ) -> tuple[list[Evaluation], str]:
     heights = enc.heights
     d = len(heights)
@@ -419,7 +423,7 @@ def _bound_ordered(
     cached_rows = 0
     best: Evaluation | None = None
     evaluated: list[Evaluation] = []
-    bar = _progress(len(order), show, "search (bound-ordered)")
+    bar = bar or progress_bar(len(order), "search", show=False)
     for index in order:
         if best is not None and bound[index] > best.loss + _TIE:
             break
@@ -432,7 +436,7 @@ def _bound_ordered(
                     source = cand
         ev = evaluate(enc, node, models, limit, source)
         evaluated.append(ev)
-        bar.update(1)
+        bar.advance(stage="bound-ordered")
         if ev.satisfied and _better(ev, best):
             best = ev
         if cached_rows + len(ev.table.rep) > _CACHE_LIMIT:
@@ -440,5 +444,4 @@ def _bound_ordered(
             cached_rows = 0
         cache[int(index)] = (ev.table.rep, ev.table.sens, ev.table.count)
         cached_rows += len(ev.table.rep)
-    bar.close()
     return evaluated, "bound-ordered"

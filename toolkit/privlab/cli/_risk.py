@@ -75,7 +75,8 @@ def risk(
         l_ = summary["l"]
         click.echo(
             f"  l (distinct)      {l_['distinct']}   entropy {l_['entropy']:.3f}   "
-            f"recursive c {l_['recursive_c']:.3f}"
+            "recursive c "
+            + ("n/a" if l_["recursive_c"] is None else format(l_["recursive_c"], ".3f"))
         )
         click.echo(f"  t                 {summary['t']:.4f}")
     pr = summary["prosecutor_risk"]

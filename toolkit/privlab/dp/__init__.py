@@ -19,7 +19,15 @@ True
 
 from __future__ import annotations
 
-from privlab.dp._api import budget, ledger, loss, loss_by_period, set_budget
+from privlab.dp._api import (
+    budget,
+    budget_group,
+    declare_independent,
+    ledger,
+    loss,
+    loss_by_period,
+    set_budget,
+)
 from privlab.dp._ledger import Budget, Ledger
 from privlab.dp._queries import DPQuery, count, histogram, mean, median, quantile, sum
 from privlab.dp._session import DPSession
@@ -30,7 +38,9 @@ __all__ = [
     "DPSession",
     "Ledger",
     "budget",
+    "budget_group",
     "count",
+    "declare_independent",
     "histogram",
     "ledger",
     "loss",

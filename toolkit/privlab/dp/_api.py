@@ -20,9 +20,16 @@ from datetime import datetime
 import polars as pl
 
 from privlab.dp._ledger import Budget, Ledger
-from privlab.exceptions import DPQueryError
 
-__all__ = ["budget", "ledger", "loss", "loss_by_period", "set_budget"]
+__all__ = [
+    "budget",
+    "budget_group",
+    "declare_independent",
+    "ledger",
+    "loss",
+    "loss_by_period",
+    "set_budget",
+]
 
 
 def budget(dataset: str) -> Budget:
@@ -35,31 +42,53 @@ def ledger(dataset: str | None = None) -> pl.DataFrame:
     return Ledger().entries(dataset)
 
 
-def set_budget(dataset: str, *, epsilon: float, delta: float | None = None) -> None:
-    """Set a dataset's total budget (lifetime ε, and δ if given) on its store entry.
+def set_budget(dataset: str, *, epsilon: float | None = None, delta: float | None = None) -> None:
+    """Set a dataset's total budget (lifetime ε, and δ if given) — role-checked and audited.
+
+    Datasets linked as derived from one another share one budget; this sets it.
+    In governed mode only the dataset's owner or a steward may set or raise a
+    budget (:class:`~privlab.exceptions.AccessDeniedError`, audited); in
+    personal mode anyone may, and the change is audited with who and when.
 
     Raises
     ------
     DPQueryError
         If ``epsilon`` is not a finite number >= 0 or ``delta`` not in [0, 1).
     """
-    import math
+    Ledger().set_budget(dataset, epsilon=epsilon, delta=delta)
 
-    if (
-        isinstance(epsilon, bool)
-        or not isinstance(epsilon, int | float)
-        or not (math.isfinite(epsilon) and epsilon >= 0)
-    ):
-        raise DPQueryError(f"a budget's epsilon must be a finite number >= 0, got {epsilon!r}")
-    if delta is not None and (
-        isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 <= delta < 1
-    ):
-        raise DPQueryError(f"a budget's delta must be in [0, 1), got {delta!r}")
-    led = Ledger()
-    kwargs = {"epsilon": float(epsilon)}
-    if delta is not None:
-        kwargs["delta"] = float(delta)
-    led.store.set_budget(led.dataset(dataset).name, **kwargs)
+
+def declare_independent(dataset: str, other: str, *, reason: str) -> bool:
+    """Declare that ``dataset`` and ``other`` describe different people: separate budgets.
+
+    Undoes a derived-dataset link between them (an ``unlink`` audit event)
+    and keeps them from being linked again. Needs the dataset's owner or a
+    steward in governed mode; audited with the reason in any mode.
+
+    Returns
+    -------
+    bool
+        Whether a link was removed.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab.dp as pdp
+    >>> base = pl.DataFrame({"income": [1000.0 + 7 * i for i in range(200)]})
+    >>> pdp.DPSession(base, dataset="survey").close()
+    >>> pdp.DPSession(base.head(150), dataset="survey-part").close()   # a subset: linked
+    >>> pdp.budget_group("survey-part")
+    ['survey', 'survey-part']
+    >>> pdp.declare_independent("survey-part", "survey", reason="different wave, other people")
+    True
+    >>> pdp.budget_group("survey-part")
+    ['survey-part']
+    """
+    return Ledger().declare_independent(dataset, other, reason=reason)
+
+
+def budget_group(dataset: str) -> list[str]:
+    """Names of every dataset charged to the same budget as ``dataset`` (its owner first)."""
+    return Ledger().group(dataset)
 
 
 def loss(

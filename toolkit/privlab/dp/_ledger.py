@@ -8,8 +8,13 @@ one row per released query::
     created_at, settled_at
 
 The dataset's *total* budget is not here: it lives on the dataset's store
-entry (``store.set_budget``), the one budget authority that governance
-policies also read.
+entry, the one budget authority that governance policies also read. Datasets
+the store's identity links (:mod:`privlab.store._identity`: a table derived
+from a registered one) share one budget — the group's oldest dataset's — and
+every spend of any of them counts against it.
+
+Every spend (reservation), cancellation and budget change writes an audit
+record in the same store transaction as the change.
 
 Never overspending, across processes
 ------------------------------------
@@ -43,9 +48,21 @@ import polars as pl
 from privlab._config import get_config
 from privlab._time import iso as _iso
 from privlab._time import parse_iso
+from privlab._validate import check_delta, check_epsilon
 from privlab.exceptions import DatasetNotFoundError, DPQueryError, PrivacyBudgetExceededError
 from privlab.io import fingerprint
-from privlab.store import Store, open_store
+from privlab.release import Gate, default_gate
+from privlab.store import (
+    Store,
+    budget_group,
+    budget_root,
+    declare_independent,
+    ensure_identity,
+    observe,
+    open_store,
+    record_event,
+    table_signature,
+)
 
 __all__ = ["Budget", "Ledger", "Reservation"]
 
@@ -134,6 +151,10 @@ class Reservation:
     ids: tuple[int, ...]
     release_id: str
 
+    def part(self, indices: Sequence[int]) -> Reservation:
+        """The rows of the items at ``indices`` (in the order they were reserved)."""
+        return Reservation(tuple(self.ids[i] for i in indices), self.release_id)
+
 
 @dataclass(frozen=True)
 class DatasetRef:
@@ -176,35 +197,150 @@ class Ledger:
         Returns the current time (UTC); tests pass a fake clock.
     """
 
-    def __init__(self, store: Store | None = None, *, clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        gate: Gate | None = None,
+    ):
         if store is None:
             store = open_store()
         self.store = store
         self.clock = clock or _now
         store.ensure_schema(COMPONENT, MIGRATIONS)
+        ensure_identity(store)
+        #: The release gate over this store: authorizes budget changes and
+        #: independence declarations (and brings the store's audit log up).
+        self.gate: Gate = gate if gate is not None else default_gate(store)
 
     # ----------------------------------------------------------------- datasets
 
     def resolve(self, source: Any, *, name: str | None, schema: pl.Schema) -> DatasetRef:
-        """Register-or-get the dataset behind a prepared source (name + fingerprint)."""
+        """Register-or-get the dataset behind a session's snapshot (name + fingerprint).
 
-        target = source.path if source.path is not None else source.frame
-        fp = fingerprint(target)
+        The fingerprint is of the snapshot the session queries. A version seen
+        for the first time also gets its per-column signatures, and a dataset
+        derived from a registered one is linked to its budget (audited).
+        """
+        del schema
+        fp = fingerprint(source.frame)
         if name is None:
             if source.path is not None:
                 name = source.path.stem
             else:
                 name = f"frame-{str(fp.content_hash)[:12]}"
-        owner = get_config()["user"]
-        return _ref(self.store.resolve_dataset(name, fp, owner=owner), fp)
+        owner = str(get_config()["user"])
+        ds = self.store.resolve_dataset(name, fp, owner=owner)
+        with self.store.read() as conn:
+            seen = conn.execute(
+                "SELECT 1 FROM identity_signatures WHERE content_hash = ?", (fp.content_hash,)
+            ).fetchone()
+        if seen is None:
+            observe(
+                self.store,
+                int(ds.id),
+                fp.content_hash,
+                table_signature(source.frame),
+                principal=owner,
+            )
+        return _ref(ds, fp)
 
     def dataset(self, name: str) -> DatasetRef:
         """Look a dataset up by name (or alias)."""
         return _ref(self.store.get_dataset(name))
 
     def _totals(self, dataset: DatasetRef) -> tuple[float, float]:
-        ds = self.store.get_dataset(dataset.name)
-        return float(ds.epsilon_budget), float(ds.delta_budget)
+        with self.store.read() as conn:
+            return self._totals_in(conn, dataset)
+
+    def group(self, dataset: Any) -> list[str]:
+        """Names of every dataset sharing ``dataset``'s budget (the budget's owner first)."""
+        ref = self._as_ref(dataset)
+        with self.store.read() as conn:
+            ids = budget_group(conn, int(ref.id))
+            return [self._name_in(conn, i) for i in ids]
+
+    @staticmethod
+    def _name_in(conn: Any, dataset_id: int) -> str:
+        row = conn.execute("SELECT name FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return str(dataset_id) if row is None else str(row[0])
+
+    def _as_ref(self, dataset: Any) -> DatasetRef:
+        return self.dataset(dataset) if isinstance(dataset, str) else _ref(dataset)
+
+    # ----------------------------------------------------------------- budgets
+
+    def set_budget(
+        self,
+        dataset: Any,
+        *,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        gate: Gate | None = None,
+    ) -> Budget:
+        """Set the total budget shared by ``dataset``'s budget group (audited, role-checked).
+
+        The gate (``gate`` or :func:`privlab.release.default_gate` over this
+        store) authorizes ``"set_budget"`` first: in governed mode only the
+        dataset's owner or a steward may; a denial is audited and changes
+        nothing. The change and its audit record (old and new totals) are one
+        store transaction.
+        """
+        ref = self._as_ref(dataset)
+        eps = None if epsilon is None else check_epsilon(epsilon, allow_zero=True)
+        dlt = None if delta is None else check_delta(delta)
+        if eps is None and dlt is None:
+            raise DPQueryError("set_budget needs epsilon= and/or delta=, got neither")
+        (gate if gate is not None else self.gate).authorize("set_budget", dataset=ref.name)
+        principal = str(get_config()["user"])
+        with self.store.transaction(immediate=True) as conn:
+            root = budget_root(conn, int(ref.id))
+            old = conn.execute(
+                "SELECT epsilon_budget, delta_budget FROM datasets WHERE id = ?", (root,)
+            ).fetchone()
+            new = (old[0] if eps is None else eps, old[1] if dlt is None else dlt)
+            now = self.store.now()
+            conn.execute(
+                "UPDATE datasets SET epsilon_budget = ?, delta_budget = ?, updated_at = ? "
+                "WHERE id = ?",
+                (new[0], new[1], now, root),
+            )
+            record_event(
+                conn,
+                "budget",
+                dataset=ref.name,
+                details={
+                    "budget_of": self._name_in(conn, root),
+                    "epsilon": {"old": float(old[0]), "new": float(new[0])},
+                    "delta": {"old": float(old[1]), "new": float(new[1])},
+                    "raised": bool(new[0] > old[0] or new[1] > old[1]),
+                },
+                principal=principal,
+                ts=now,
+            )
+        return self.budget(ref)
+
+    def declare_independent(
+        self, dataset: Any, other: Any, *, reason: str, gate: Gate | None = None
+    ) -> bool:
+        """Declare ``dataset`` independent of ``other``: separate budgets from now on.
+
+        Authorized as ``"declare_independence"`` (owner or steward in governed
+        mode, anyone — audited — in personal mode). Returns whether a link was
+        removed.
+        """
+        ref, oref = self._as_ref(dataset), self._as_ref(other)
+        (gate if gate is not None else self.gate).authorize(
+            "declare_independence", dataset=ref.name
+        )
+        return declare_independent(
+            self.store,
+            int(ref.id),
+            int(oref.id),
+            reason=reason,
+            principal=str(get_config()["user"]),
+        )
 
     # ----------------------------------------------------------------- spending
 
@@ -267,16 +403,43 @@ class Ledger:
                     ),
                 )
                 ids.append(int(cur.lastrowid or 0))
+            record_event(
+                conn,
+                "spend",
+                dataset=ref.name,
+                details={
+                    "epsilon": eps_req,
+                    "delta": delta_req,
+                    "queries": [_describe(q)[2] for q, _, _ in items],
+                    "ledger_ids": ids,
+                },
+                principal=principal,
+                ts=created,
+                release=release_id,
+            )
         return Reservation(tuple(ids), release_id)
 
     def _settle(self, reservation: Reservation, status: str) -> None:
+        if not reservation.ids:
+            return
         marks = ",".join("?" * len(reservation.ids))
+        now = _iso(self.clock())
         with self.store.transaction(immediate=True) as conn:
             conn.execute(
                 f"UPDATE dp_ledger SET status = ?, settled_at = ? "
                 f"WHERE status = 'reserved' AND id IN ({marks})",
-                (status, _iso(self.clock()), *reservation.ids),
+                (status, now, *reservation.ids),
             )
+            if status == "cancelled":  # budget given back: audited with the change
+                record_event(
+                    conn,
+                    "spend_cancelled",
+                    dataset=None,
+                    details={"ledger_ids": list(reservation.ids)},
+                    principal=str(get_config()["user"]),
+                    ts=now,
+                    release=reservation.release_id,
+                )
 
     def confirm(self, reservation: Reservation) -> None:
         """Mark a reservation spent (the answer was released)."""
@@ -289,23 +452,26 @@ class Ledger:
     # ----------------------------------------------------------------- reading
 
     def _totals_in(self, conn: Any, ref: DatasetRef) -> tuple[float, float]:
-        """The budget, read inside the caller's write transaction (consistent with spending)."""
+        """The group's budget, read inside the caller's transaction (consistent with spending)."""
+        root = budget_root(conn, int(ref.id))
         row = conn.execute(
-            "SELECT epsilon_budget, delta_budget FROM datasets WHERE id = ?", (int(ref.id),)
+            "SELECT epsilon_budget, delta_budget FROM datasets WHERE id = ?", (root,)
         ).fetchone()
         if row is None:
-            return self._totals(ref)
+            raise DatasetNotFoundError(f"dataset {ref.name!r} is no longer in the store")
         return float(row[0]), float(row[1])
 
     @staticmethod
     def _spent_in(
         conn: Any, ref: DatasetRef, since: str | None = None, until: str | None = None
     ) -> tuple[float, float, int]:
+        group = [str(i) for i in budget_group(conn, int(ref.id))]
+        marks = ",".join("?" * len(group))
         sql = (
-            "SELECT epsilon, delta FROM dp_ledger WHERE dataset_id = ?"
+            f"SELECT epsilon, delta FROM dp_ledger WHERE dataset_id IN ({marks})"
             " AND status IN ('reserved', 'spent')"
         )
-        args: list[Any] = [ref.id]
+        args: list[Any] = list(group)
         if since is not None:
             sql += " AND created_at >= ?"
             args.append(since)

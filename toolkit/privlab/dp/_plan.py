@@ -3,12 +3,32 @@
 Each query becomes one or more *parts* (aggregates with unique aliases):
 
 =========  ================================================================
-count      ``n``: ``dp.len`` (rows) or ``col.dp.count`` (non-null values)
+count      ``n``: ``dp.len`` (rows, or the rows left by the null filter)
+           or ``col.dp.count`` (non-null values)
 sum        ``s``: a fixed-point integer sum (see below)
-mean       ``s`` and ``n`` — the estimate is their ratio
+mean       ``s`` (values minus the bounds' midpoint ``c``) and ``n`` — the
+           estimate is ``c + s / n``; two releases, like OpenDP's mean
 quantile   ``q``: ``col.dp.quantile(q, candidates)``
 histogram  ``n`` per bin (``dp.len`` grouped by ``cut`` labels or values)
 =========  ================================================================
+
+Missing values
+--------------
+With ``nulls="drop"`` (the default) a batch whose queries all read one
+column filters the rows where it is null (or NaN) inside the OpenDP plan,
+so sums, counts and a mean's numerator and denominator cover the same rows,
+and a group-by without public keys thresholds on that count (``dp.len``,
+which OpenDP requires) — no third release. In mixed batches a missing value
+adds 0 to a sum (OpenDP's sum bounds then include 0, which does not change
+its sensitivity ``max(|lower|, |upper|)``) and is not counted by
+``col.dp.count``. With ``nulls="impute"`` it takes the declared value
+before clipping.
+
+The public row bound
+--------------------
+OpenDP's ``max_length`` margin and the fixed-point scale below both come
+from one number, the planner's ``max_rows``, fixed when the session opens
+(over a snapshot that cannot grow).
 
 Fixed-point sums
 ----------------
@@ -32,10 +52,24 @@ from typing import Any
 
 import polars as pl
 
+from privlab._validate import check_delta, check_epsilon
 from privlab.dp._queries import BIN_COLUMN, DPQuery, bin_labels
 from privlab.exceptions import ColumnNotFoundError, DPQueryError
 
-__all__ = ["Part", "PlanSpec", "build_parts", "fixed_point_factor", "validate"]
+__all__ = [
+    "Part",
+    "PlanSpec",
+    "Planner",
+    "build_parts",
+    "dyadic",
+    "fixed_point_factor",
+    "mean_center",
+    "needs_delta",
+    "opendp",
+    "query_losses",
+    "split_epsilon",
+    "validate",
+]
 
 _NUMERIC = (
     pl.Int8,
@@ -92,6 +126,8 @@ class Part:
     alias: str
     build: Callable[[float | None], pl.Expr]  # scale -> expression
     factor: float = 1.0  # fixed-point multiplier (sums)
+    rows: bool = False  # a dp.len() count of rows (OpenDP thresholds group-bys on it)
+    center: float = 0.0  # subtracted from every value before summing (means)
 
 
 @dataclass
@@ -103,6 +139,8 @@ class PlanSpec:
     group_columns: tuple[str, ...]
     keys: pl.DataFrame | None
     pre: list[pl.Expr]  # row-by-row columns added first (histogram bins)
+    filtered: str | None = None  # rows where this column is missing are dropped first
+    present: pl.Expr | None = None  # the filter keeping the rows where it is present
 
 
 def validate(query: DPQuery, schema: pl.Schema, *, source: str) -> None:
@@ -162,6 +200,28 @@ def _keys_equal(a: pl.DataFrame | None, b: pl.DataFrame | None) -> bool:
     return a.columns == b.columns and a.sort(a.columns).equals(b.sort(b.columns))
 
 
+def _null_filter(queries: Sequence[DPQuery], schema: pl.Schema) -> str | None:
+    """The column whose missing rows the whole batch may drop up front, if any."""
+    columns = {q.column for q in queries}
+    if len(columns) != 1 or None in columns:
+        return None
+    if any(q.kind == "histogram" or q.nulls != "drop" for q in queries):
+        return None
+    return str(next(iter(columns)))
+
+
+def mean_center(bounds: tuple[float, float], *, integer: bool) -> float:
+    """The midpoint a mean's values are centered on (an integer for integer data).
+
+    Examples
+    --------
+    >>> mean_center((18.0, 90.0), integer=True), mean_center((0.0, 1.0), integer=False)
+    (54.0, 0.5)
+    """
+    mid = (bounds[0] + bounds[1]) / 2.0
+    return float(math.floor(mid)) if integer else mid
+
+
 def build_parts(
     queries: Sequence[DPQuery], schema: pl.Schema, *, max_rows: int, needs_len: bool = True
 ) -> PlanSpec:
@@ -178,31 +238,51 @@ def build_parts(
                 "queries released together must share their grouping and public keys; got "
                 f"{queries[0].label!r} and {q.label!r} — release them separately"
             )
+    filtered = _null_filter(queries, schema)
     parts: list[Part] = []
     for i, q in enumerate(queries):
         prefix = f"__q{i}_"
         col = q.column
         if q.kind in {"count", "histogram"}:
-            if q.kind == "count" and col is not None:
-                parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n")))
+            if q.kind == "count" and col is not None and filtered is None:
+                parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n", schema)))
             else:
-                parts.append(Part(i, "n", prefix + "n", _len_expr(prefix + "n")))
+                parts.append(Part(i, "n", prefix + "n", _len_expr(prefix + "n"), rows=True))
         elif q.kind in {"sum", "mean"}:
             assert col is not None
             assert isinstance(q.bounds, tuple)
-            integer = _is_integer(schema[col])
-            factor = fixed_point_factor(q.bounds, max_rows, integer=integer)
+            integer = _is_integer(schema[col]) and (
+                q.impute is None or float(q.impute).is_integer()
+            )
+            center = mean_center(q.bounds, integer=integer) if q.kind == "mean" else 0.0
+            shifted = (q.bounds[0] - center, q.bounds[1] - center)
+            factor = fixed_point_factor(
+                (min(shifted[0], 0.0), max(shifted[1], 0.0)), max_rows, integer=integer
+            )
             parts.append(
                 Part(
                     i,
                     "s",
                     prefix + "s",
-                    _sum_expr(col, q.bounds, factor, integer, prefix + "s"),
+                    _sum_expr(
+                        col,
+                        q,
+                        center,
+                        factor,
+                        integer,
+                        prefix + "s",
+                        filtered is not None,
+                        _float_kind(schema[col]),
+                    ),
                     factor,
+                    center=center,
                 )
             )
             if q.kind == "mean":
-                parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n")))
+                if filtered is not None or q.nulls == "impute":
+                    parts.append(Part(i, "n", prefix + "n", _len_expr(prefix + "n"), rows=True))
+                else:
+                    parts.append(Part(i, "n", prefix + "n", _count_expr(col, prefix + "n", schema)))
         elif q.kind == "quantile":
             assert col is not None
             assert q.candidates is not None
@@ -217,15 +297,10 @@ def build_parts(
             )
         else:  # pragma: no cover - kinds are closed
             raise DPQueryError(f"unknown query kind {q.kind!r}")
-    if needs_len and group_columns and keys is None:
-        has_len = any(
-            p.role == "n"
-            and (queries[p.index].column is None or queries[p.index].kind == "histogram")
-            for p in parts
-        )
-        if not has_len:
-            parts.append(Part(-1, "len", "__len", _len_expr("__len")))
-    return PlanSpec(list(queries), parts, group_columns, keys, pre)
+    if needs_len and group_columns and keys is None and not any(p.rows for p in parts):
+        parts.append(Part(-1, "len", "__len", _len_expr("__len"), rows=True))
+    present = None if filtered is None else _present(filtered, schema)
+    return PlanSpec(list(queries), parts, group_columns, keys, pre, filtered, present)
 
 
 def _dp(expr: pl.Expr) -> Any:
@@ -239,27 +314,80 @@ def _len_expr(alias: str) -> Callable[[float | None], pl.Expr]:
     return lambda scale: dp.len(scale=scale, signed=True).alias(alias)
 
 
-def _count_expr(col: str, alias: str) -> Callable[[float | None], pl.Expr]:
-    return lambda scale: _dp(pl.col(col)).count(scale=scale, signed=True).alias(alias)
+def _float_kind(dtype: pl.DataType) -> str:
+    """``"f64"`` for Float64, ``"f32"`` for Float32, ``""`` otherwise (no NaN possible)."""
+    if dtype == pl.Float64:
+        return "f64"
+    return "f32" if dtype.is_float() else ""
+
+
+def _present(col: str, schema: pl.Schema) -> pl.Expr:
+    """Rows where ``col`` holds a value (not null, and not NaN for floats)."""
+    expr = pl.col(col).is_not_null()
+    if schema[col].is_float():
+        expr = expr & pl.col(col).is_not_nan()
+    return expr
+
+
+def _count_expr(col: str, alias: str, schema: pl.Schema) -> Callable[[float | None], pl.Expr]:
+    """Count of present values: ``col.dp.count``, or a sum of 0/1 flags for floats (NaN)."""
+    if not schema[col].is_float():
+        return lambda scale: _dp(pl.col(col)).count(scale=scale, signed=True).alias(alias)
+    flag = _present(col, schema).cast(pl.Int64)
+    return lambda scale: _dp(flag).sum((0, 1), scale=scale).alias(alias)
 
 
 def _sum_expr(
-    col: str, bounds: tuple[float, float], k: float, integer: bool, alias: str
+    col: str,
+    q: DPQuery,
+    center: float,
+    k: float,
+    integer: bool,
+    alias: str,
+    filtered: bool,
+    floating: str = "",
 ) -> Callable[[float | None], pl.Expr]:
-    lo, hi = bounds
-    if k == 1.0 and integer:
-        ilo, ihi = int(lo), int(hi)
+    """A (centered) fixed-point sum; missing values impute, or add 0 after clipping."""
+    assert isinstance(q.bounds, tuple)
+    lo, hi = q.bounds
+    # bounds of the summed integers: 0 included, so a dropped value (0) is in range
+    if k == 1.0 and integer and center == math.floor(center):
+        ilo, ihi, ic = int(lo), int(hi), int(center)
+        slo, shi = min(ilo - ic, 0), max(ihi - ic, 0)
 
         def build_int(scale: float | None) -> pl.Expr:
-            x = pl.col(col).fill_null(0).clip(ilo, ihi).cast(pl.Int64)
-            return _dp(x).sum((ilo, ihi), scale=scale).alias(alias)
+            x = pl.col(col)
+            if q.nulls == "impute":
+                x = x.fill_null(
+                    int(q.impute or 0) if float(q.impute or 0).is_integer() else q.impute
+                )
+            x = x.clip(ilo, ihi).cast(pl.Int64) - ic
+            if not filtered:
+                x = x.fill_null(0)
+            return _dp(x).sum((slo, shi), scale=scale).alias(alias)
 
         return build_int
-    klo, khi = math.floor(lo * k), math.ceil(hi * k)
+    klo, khi = math.floor(min(lo - center, 0.0) * k), math.ceil(max(hi - center, 0.0) * k)
+
+    is_float = bool(floating)
 
     def build(scale: float | None) -> pl.Expr:
-        x = pl.col(col).cast(pl.Float64).fill_null(0.0).fill_nan(0.0).clip(lo, hi)
-        return _dp((x * k).cast(pl.Int64)).sum((klo, khi), scale=scale).alias(alias)
+        # as few per-row operations as the plan needs: this runs over every row
+        x = pl.col(col) if floating == "f64" else pl.col(col).cast(pl.Float64)
+        if q.nulls == "impute":
+            x = x.fill_null(float(q.impute or 0.0))
+            if is_float:
+                x = x.fill_nan(float(q.impute or 0.0))
+        x = x.clip(lo, hi)
+        if center != 0.0:
+            x = x - center
+        if filtered:
+            x = (x * k).cast(pl.Int64)
+        else:
+            # NaN (and null) become null in a non-strict cast, then add 0: one operation
+            # fewer than fill_nan + fill_null, which OpenDP's plans make costly per row
+            x = (x * k).cast(pl.Int64, strict=False).fill_null(0)
+        return _dp(x).sum((klo, khi), scale=scale).alias(alias)
 
     return build
 
@@ -303,6 +431,8 @@ def plan_frame(
 ) -> Any:
     """Apply the spec to an OpenDP ``LazyFrameQuery`` ``base``; return the polars plan."""
     query = base
+    if spec.present is not None:
+        query = query.filter(spec.present)
     if spec.pre:
         query = query.with_columns(*spec.pre)
     query = truncate(query, spec.group_columns)
@@ -316,147 +446,199 @@ def plan_frame(
     return query.polars_plan
 
 
-# --------------------------------------------------------------------------- answers
+# --------------------------------------------------------------------------- planner
 
 
-@dataclass
-class PartAccuracy:
-    """OpenDP's noise description of one part (from ``summarize``)."""
+def opendp() -> Any:
+    """Import OpenDP and switch on the features privlab uses (only here, never at import)."""
+    import opendp.prelude as dp
 
-    distribution: str
-    scale: float  # in the part's own units (fixed-point units for sums)
-    accuracy: float | None  # at alpha, own units
-    accuracy_half: float | None  # at alpha / 2, own units (for means)
-    threshold: int | None
+    dp.enable_features("contrib")
+    return dp
 
 
-def answers(
-    spec: PlanSpec,
-    released: pl.DataFrame,
-    acc: dict[str, PartAccuracy],
-    *,
-    alpha: float,
-    max_rows: int,
-    losses: Sequence[tuple[float, float]],
-) -> list[pl.DataFrame]:
-    """One answer frame per query: group columns, estimate, lower, upper, …"""
-    groups = list(spec.group_columns)
-    if spec.keys is not None:  # order rows as the public keys were declared
-        released = spec.keys.join(released, on=groups, how="left", nulls_equal=True)
-    elif groups:
-        released = released.sort(groups)
-    out = []
-    for i, q in enumerate(spec.queries):
-        parts = {p.role: p for p in spec.parts if p.index == i}
-        est, lower, upper, note = _estimate(q, parts, released, acc, max_rows=max_rows)
-        eps, delta = losses[i]
-        thr = [acc[p.alias].threshold for p in spec.parts if acc[p.alias].threshold is not None]
-        if thr:
-            note = (note + "; " if note else "") + (
-                f"groups whose noisy count is below {thr[0]} are not released"
-            )
-        frame = released.select(groups).with_columns(
-            pl.lit(q.label).alias("statistic"),
-            est.cast(pl.Float64).alias("estimate"),
-            lower.cast(pl.Float64).alias("lower"),
-            upper.cast(pl.Float64).alias("upper"),
-            pl.lit(1.0 - alpha if q.has_accuracy else None, pl.Float64).alias("confidence"),
-            pl.lit(eps).alias("epsilon"),
-            pl.lit(delta).alias("delta"),
-            pl.lit(note).alias("note"),
-        )
-        out.append(frame)
-    return out
-
-
-def _estimate(
-    q: DPQuery,
-    parts: dict[str, Part],
-    released: pl.DataFrame,
-    acc: dict[str, PartAccuracy],
-    *,
-    max_rows: int,
-) -> tuple[pl.Series, pl.Series, pl.Series, str]:
-    height = released.height
-    nulls = pl.Series([None] * height, dtype=pl.Float64)
-    if q.kind in {"count", "histogram"}:
-        p = parts["n"]
-        n = released[p.alias].cast(pl.Float64)
-        a = acc[p.alias].accuracy
-        assert a is not None
-        return n, (n - a).clip(lower_bound=0.0), n + a, "interval clipped at 0 (a count is >= 0)"
-    if q.kind == "sum":
-        p = parts["s"]
-        s = released[p.alias].cast(pl.Float64) / p.factor
-        a_s = acc[p.alias].accuracy
-        assert a_s is not None
-        half = a_s / p.factor + _quantization(p, max_rows)
-        return s, s - half, s + half, ""
-    if q.kind == "mean":
-        ps, pn = parts["s"], parts["n"]
-        assert isinstance(q.bounds, tuple)
-        lo, hi = q.bounds
-        a_s = acc[ps.alias].accuracy_half
-        a_n = acc[pn.alias].accuracy_half
-        assert a_s is not None
-        assert a_n is not None
-        a_s = a_s / ps.factor + _quantization(ps, max_rows)
-        s = released[ps.alias].cast(pl.Float64) / ps.factor
-        n = released[pn.alias].cast(pl.Float64)
-        est, lower, upper = mean_interval(s, n, a_s, a_n, lo, hi)
-        note = (
-            "mean = noisy sum / noisy count; interval combines the sum's and the count's "
-            "OpenDP accuracies at alpha/2 each (union bound) — conservative"
-        )
-        return est, lower, upper, note
-    if q.kind == "quantile":
-        v = released[parts["q"].alias].cast(pl.Float64)
-        note = "OpenDP reports no accuracy for quantiles: no interval"
-        assert q.q is not None
-        if dyadic(q.q) != q.q:
-            note += f"; q taken as {dyadic(q.q):g} (a multiple of 1/1024, see dyadic())"
-        return v, nulls, nulls, note
-    raise AssertionError(q.kind)  # pragma: no cover
-
-
-def _quantization(part: Part, max_rows: int) -> float:
-    """Worst-case truncation error of a fixed-point sum, in original units."""
-    return 0.0 if part.factor == 1.0 else max_rows / part.factor
-
-
-def mean_interval(
-    s: pl.Series, n: pl.Series, a_s: float, a_n: float, lo: float, hi: float
-) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Estimate and conservative interval of a mean from a noisy sum and count.
-
-    If the true sum S* and count N* satisfy ``|S - S*| <= a_s`` and
-    ``|N - N*| <= a_n`` (each with probability >= 1 - alpha/2, so both with
-    >= 1 - alpha), the true mean S*/N* lies (a) within the range of s/n over
-    that box when ``N - a_n > 0``, (b) within ``S/N ± (a_s + M a_n) / N`` with
-    ``M = max(|lo|, |hi|)``, and (c) within the clipping bounds. We return
-    the intersection of the three.
+def split_epsilon(n_queries: int, epsilon: float | Sequence[float]) -> list[float]:
+    """One ε per query: a single total split evenly, or one value per query, each checked.
 
     Examples
     --------
-    >>> import polars as pl
-    >>> est, lo, hi = mean_interval(pl.Series([500.0]), pl.Series([10.0]), 10.0, 1.0, 0.0, 100.0)
-    >>> round(est[0], 3), round(lo[0], 3), round(hi[0], 3)
-    (50.0, 44.545, 56.667)
+    >>> split_epsilon(2, 1.0), split_epsilon(2, [0.25, 0.5])
+    ([0.5, 0.5], [0.25, 0.5])
     """
-    m = max(abs(lo), abs(hi))
-    frame = pl.DataFrame({"s": s, "n": n})
-    positive = pl.col("n") > 0
-    est = pl.when(positive).then((pl.col("s") / pl.col("n")).clip(lo, hi))
-    box_ok = pl.col("n") - a_n > 0
-    s_lo, s_hi = pl.col("s") - a_s, pl.col("s") + a_s
-    n_lo, n_hi = pl.col("n") - a_n, pl.col("n") + a_n
-    corners = [s_lo / n_lo, s_lo / n_hi, s_hi / n_lo, s_hi / n_hi]
-    box_lo = pl.when(box_ok).then(pl.min_horizontal(corners)).otherwise(lo)
-    box_hi = pl.when(box_ok).then(pl.max_horizontal(corners)).otherwise(hi)
-    half = pl.when(positive).then((a_s + m * a_n) / pl.col("n"))
-    f_lo = pl.when(positive).then(pl.col("s") / pl.col("n") - half).otherwise(lo)
-    f_hi = pl.when(positive).then(pl.col("s") / pl.col("n") + half).otherwise(hi)
-    lower = pl.max_horizontal(box_lo, f_lo, pl.lit(lo)).clip(lo, hi)
-    upper = pl.min_horizontal(box_hi, f_hi, pl.lit(hi)).clip(lo, hi)
-    out = frame.select(est.alias("e"), lower.alias("l"), upper.alias("u"))
-    return out["e"], out["l"], out["u"]
+    if isinstance(epsilon, int | float) and not isinstance(epsilon, bool):
+        return [check_epsilon(epsilon) / n_queries] * n_queries
+    if isinstance(epsilon, str | bytes | bool) or not isinstance(epsilon, Sequence):
+        check_epsilon(epsilon)  # raises with a clear message
+        raise AssertionError  # pragma: no cover - check_epsilon raised
+    eps = list(epsilon)
+    if len(eps) != n_queries:
+        raise DPQueryError(
+            f"got {len(eps)} epsilons for {n_queries} queries; pass one per query "
+            "or a single total to split evenly"
+        )
+    return [check_epsilon(e) for e in eps]
+
+
+class Planner:
+    """Turns queries into OpenDP plans and measurements for one table and privacy unit.
+
+    Everything a plan depends on lives here, fixed when the planner is made:
+    the table's schema, the public row bound ``max_rows`` (OpenDP's
+    ``max_length`` margin *and* the fixed-point scale of float sums), and the
+    privacy unit (rows, or a person identifier with its truncation). A
+    planner reads no data and spends nothing, so it can be tested alone.
+
+    Parameters
+    ----------
+    frame:
+        The (lazy) table the plans will run on; only its schema is read.
+    source:
+        How errors name the data (a file or dataset name).
+    max_rows:
+        The public upper bound on the number of rows.
+    declared:
+        Whether the user declared ``max_rows`` (else it was derived from the
+        row count, which makes the count's order of magnitude public).
+    identifier, contributions, max_rows_per_id, max_groups_per_id:
+        The privacy unit, as :class:`~privlab.dp.DPSession` documents them.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab.dp as pdp
+    >>> planner = Planner(pl.LazyFrame({"x": [1, 2, 3]}), source="demo", max_rows=8)
+    >>> spec = planner.spec([pdp.sum("x", bounds=(0, 10))])
+    >>> [p.role for p in spec.parts]
+    ['s']
+    """
+
+    def __init__(
+        self,
+        frame: pl.LazyFrame,
+        *,
+        source: str,
+        max_rows: int,
+        declared: bool = True,
+        identifier: str | None = None,
+        contributions: int = 1,
+        max_rows_per_id: int = 1,
+        max_groups_per_id: int | None = None,
+    ) -> None:
+        self.source = source
+        self.declared = declared
+        self.schema: pl.Schema = frame.collect_schema()
+        self.max_rows = int(max_rows)
+        self.identifier = identifier
+        self.contributions = contributions
+        self.max_rows_per_id = max_rows_per_id
+        self.max_groups_per_id = max_groups_per_id
+        self.dp = dp = opendp()
+        domain = dp.domain_of(frame, infer=True)
+        self.domain = dp.with_margin(domain, dp.polars.Margin(by=[], max_length=self.max_rows))
+        if identifier is None:
+            self.metric, self.d_in = dp.unit_of(contributions=contributions)
+        else:
+            self.metric, self.d_in = dp.unit_of(contributions=1, identifier=pl.col(identifier))
+        self.measure = dp.approximate(dp.max_divergence())
+
+    @property
+    def public_note(self) -> str:
+        """What the answers treat as public, for every result's note."""
+        how = (
+            "declared"
+            if self.declared
+            else "derived from the data as the next power of two >= 2 × its rows, which "
+            "makes the order of magnitude of the row count public; declare max_rows to avoid it"
+        )
+        return f"public: the row bound max_rows={self.max_rows} ({how})"
+
+    def spec(self, queries: Sequence[DPQuery]) -> PlanSpec:
+        """Validate a batch of queries against the schema and lay out its aggregates."""
+        for q in queries:
+            if not isinstance(q, DPQuery):
+                raise DPQueryError(
+                    f"expected a query built with privlab.dp.count/sum/mean/…, got {q!r}"
+                )
+            validate(q, self.schema, source=self.source)
+            if q.bounds == "auto":
+                raise DPQueryError(
+                    f"{q.label} has bounds='auto': release it (auto bounds spend budget) or "
+                    "give bounds=(lower, upper) to preview it"
+                )
+        return build_parts(queries, self.schema, max_rows=self.max_rows)
+
+    def base(self) -> Any:
+        """An OpenDP ``LazyFrameQuery`` over the planner's domain (no data)."""
+        from opendp.context import Query
+        from opendp.domains import _lazyframe_from_domain
+        from opendp.extras.polars import LazyFrameQuery
+
+        query = Query(chain=(self.domain, self.metric), output_measure=self.measure, d_in=self.d_in)
+        return LazyFrameQuery(_lazyframe_from_domain(self.domain), query)
+
+    def truncate(self, query: Any, groups: tuple[str, ...]) -> Any:
+        """Bound each person's rows (and groups) when the unit is a person."""
+        if self.identifier is None:
+            return query
+        if not groups or self.max_groups_per_id is None:
+            # Each person keeps at most max_rows_per_id rows in total, across all
+            # groups: one person moves the released counts by max_rows_per_id in
+            # total, whatever the number of groups (no noise × number of groups).
+            return query.truncate_per_group(self.max_rows_per_id)
+        # Each person keeps max_rows_per_id rows in each of at most
+        # max_groups_per_id groups. keep="sample" builds a struct with duplicate
+        # field names that polars 1.36 rejects at run time; "first" is valid DP,
+        # only less random.
+        query = query.truncate_per_group(self.max_rows_per_id, by=list(groups))
+        return query.truncate_num_groups(self.max_groups_per_id, by=list(groups), keep="first")
+
+    def plan(self, spec: PlanSpec, scales: dict[str, float] | None) -> Any:
+        """The polars plan of ``spec`` (per-aggregate ``scales``, or ``None`` for a global one)."""
+        return plan_frame(spec, self.base(), scales, self.truncate)
+
+    def make(self, plan: Any, scale: float | None, threshold: int | None) -> Any:
+        """OpenDP's measurement of ``plan`` at a global noise ``scale`` and group ``threshold``."""
+        return self.dp.m.make_private_lazyframe(
+            input_domain=self.domain,
+            input_metric=self.metric,
+            output_measure=self.measure,
+            lazyframe=plan,
+            global_scale=scale,
+            threshold=threshold,
+        )
+
+
+def needs_delta(query: DPQuery) -> bool:
+    """Whether ``query`` releases only groups above a noisy threshold (it spends δ)."""
+    return (
+        bool(query.group_columns)
+        and query.keys is None
+        and not (query.kind == "histogram" and query.edges is not None)
+    )
+
+
+def query_losses(
+    queries: Sequence[DPQuery],
+    epsilons: Sequence[float],
+    delta: float | None,
+    default_delta: Callable[[], float],
+) -> list[tuple[float, float]]:
+    """``(ε, δ)`` per query: δ is ``delta``, or ``default_delta()`` for thresholded group-bys.
+
+    Raises
+    ------
+    DPQueryError
+        For an invalid ε or δ, or a thresholded group-by left with δ = 0.
+    """
+    out = []
+    for q, e in zip(queries, epsilons, strict=True):
+        if needs_delta(q):
+            d = check_delta(default_delta() if delta is None else delta)
+            if not d > 0:
+                raise DPQueryError(
+                    f"{q.label} has no public keys: only groups above a noisy threshold "
+                    "are released, which needs delta > 0; pass delta= or declare keys="
+                )
+            out.append((check_epsilon(e), d))
+        else:
+            out.append((check_epsilon(e), check_delta(0.0 if delta is None else delta)))
+    return out

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 Kind = Literal["count", "sum", "mean", "quantile", "histogram"]
+Nulls = Literal["drop", "impute"]
 BoundsLike = tuple[float, float] | Sequence[float] | Literal["auto"] | None
 KeysLike = Sequence[Any] | Mapping[str, Sequence[Any]] | pl.DataFrame | None
 
@@ -75,6 +76,14 @@ class DPQuery:
     edges:
         Bin edges of a numeric histogram; ``None`` bins a categorical column
         by its values.
+    nulls:
+        Missing values (null, and NaN in float columns): ``"drop"`` — the
+        statistic is over the non-missing values, dropped inside the OpenDP
+        plan, so a mean's sum and count cover the same rows — or
+        ``"impute"``, replacing them by ``impute`` (a value inside the
+        bounds) before clipping.
+    impute:
+        The value missing values take with ``nulls="impute"``.
     """
 
     kind: Kind
@@ -85,6 +94,8 @@ class DPQuery:
     q: float | None = None
     candidates: tuple[float, ...] | None = None
     edges: tuple[float, ...] | None = None
+    nulls: Nulls = "drop"
+    impute: float | None = None
 
     @property
     def label(self) -> str:
@@ -123,6 +134,8 @@ class DPQuery:
             "q": self.q,
             "candidates": list(self.candidates) if self.candidates is not None else None,
             "edges": list(self.edges) if self.edges is not None else None,
+            "nulls": self.nulls,
+            "impute": self.impute,
         }
 
     def fingerprint(self) -> str:
@@ -136,7 +149,16 @@ class DPQuery:
         if self.kind == "quantile" and self.candidates is None:
             candidates = _linspace(bounds, 101)
         return DPQuery(
-            self.kind, self.column, bounds, self.by, self.keys, self.q, candidates, self.edges
+            self.kind,
+            self.column,
+            bounds,
+            self.by,
+            self.keys,
+            self.q,
+            candidates,
+            self.edges,
+            self.nulls,
+            self.impute,
         )
 
 
@@ -187,6 +209,36 @@ def _normalize_bounds(bounds: BoundsLike, what: str) -> tuple[float, float] | Li
     if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
         raise DPQueryError(f"bounds for {what} must be finite with lower < upper, got {bounds!r}")
     return (lo, hi)
+
+
+def _normalize_nulls(
+    nulls: Any, impute_value: Any, bounds: tuple[float, float] | Literal["auto"], what: str
+) -> tuple[Nulls, float | None]:
+    if nulls == "drop":
+        if impute_value is not None:
+            raise DPQueryError(
+                f"{what}: impute_value={impute_value!r} needs nulls='impute' (got nulls='drop')"
+            )
+        return "drop", None
+    if nulls != "impute":
+        raise DPQueryError(f"{what}: nulls must be 'drop' or 'impute', got {nulls!r}")
+    if bounds == "auto":
+        raise DPQueryError(
+            f"{what}: nulls='impute' needs explicit bounds (the value must lie inside them); "
+            "give bounds=(lower, upper), or drop the missing values (nulls='drop')"
+        )
+    if isinstance(impute_value, bool) or not isinstance(impute_value, int | float):
+        raise DPQueryError(
+            f"{what}: nulls='impute' needs impute_value= (a number inside the bounds), "
+            f"got {impute_value!r}"
+        )
+    lo, hi = bounds
+    if not (math.isfinite(impute_value) and lo <= impute_value <= hi):
+        raise DPQueryError(
+            f"{what}: impute_value must lie inside the bounds [{lo:g}, {hi:g}], got "
+            f"{impute_value!r}; a value outside would be clipped and bias the statistic"
+        )
+    return "impute", float(impute_value)
 
 
 def _normalize_keys(keys: KeysLike, by: tuple[str, ...]) -> pl.DataFrame | None:
@@ -261,8 +313,13 @@ def sum(
     bounds: BoundsLike = None,
     by: str | Sequence[str] | None = None,
     keys: KeysLike = None,
+    nulls: Nulls = "drop",
+    impute_value: float | None = None,
 ) -> DPQuery:
-    """Sum of ``column`` with each value clipped into ``bounds``; missing values add 0.
+    """Sum of the non-missing values of ``column``, each clipped into ``bounds``.
+
+    With ``nulls="impute"`` missing values count as ``impute_value`` (inside
+    the bounds) instead.
 
     Examples
     --------
@@ -272,9 +329,9 @@ def sum(
     """
     col = _check_column(column, "column")
     by_t = _normalize_by(by)
-    return DPQuery(
-        "sum", col, _normalize_bounds(bounds, f"sum({col})"), by_t, _normalize_keys(keys, by_t)
-    )
+    b = _normalize_bounds(bounds, f"sum({col})")
+    how, value = _normalize_nulls(nulls, impute_value, b, f"sum({col})")
+    return DPQuery("sum", col, b, by_t, _normalize_keys(keys, by_t), nulls=how, impute=value)
 
 
 def mean(
@@ -283,11 +340,17 @@ def mean(
     bounds: BoundsLike = None,
     by: str | Sequence[str] | None = None,
     keys: KeysLike = None,
+    nulls: Nulls = "drop",
+    impute_value: float | None = None,
 ) -> DPQuery:
-    """Mean of the non-missing values of ``column``, clipped into ``bounds``.
+    """Mean of the non-missing values of ``column``, each clipped into ``bounds``.
 
-    Released as a noisy clipped sum and a noisy count (one OpenDP measurement,
-    ε split evenly, as OpenDP's ``.dp.mean`` does) whose ratio is the estimate.
+    Released as two noisy numbers in one OpenDP measurement, as OpenDP's
+    ``.dp.mean`` does (ε split evenly): the sum of the clipped values minus
+    the bounds' midpoint, and the count of the same rows (missing values are
+    dropped inside the plan); the estimate is the midpoint plus their ratio.
+    Centering halves the sum's sensitivity for data far from 0. With
+    ``nulls="impute"`` missing values count as ``impute_value`` instead.
 
     Examples
     --------
@@ -297,9 +360,9 @@ def mean(
     """
     col = _check_column(column, "column")
     by_t = _normalize_by(by)
-    return DPQuery(
-        "mean", col, _normalize_bounds(bounds, f"mean({col})"), by_t, _normalize_keys(keys, by_t)
-    )
+    b = _normalize_bounds(bounds, f"mean({col})")
+    how, value = _normalize_nulls(nulls, impute_value, b, f"mean({col})")
+    return DPQuery("mean", col, b, by_t, _normalize_keys(keys, by_t), nulls=how, impute=value)
 
 
 def quantile(

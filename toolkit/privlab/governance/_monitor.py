@@ -9,6 +9,12 @@ Three patterns, each a known way to extract what a single release would not give
   person);
 - **bulk access at unusual hours**: many loads by one principal outside 07:00–20:00 UTC.
 
+And every change to who shares a DP budget, each with who and when (written
+by :mod:`privlab.dp` and the store's dataset identity): a dataset **linked**
+to another's budget as derived from it, an **independence declaration** (and
+the unlink it made), and a **budget raise** — the ways to get fresh ε for the
+same people.
+
 Examples
 --------
 >>> from privlab.governance import AuditLog, audit_report
@@ -118,7 +124,56 @@ def audit_report(
                     f"{who} loaded {n} releases outside {start:02d}:00–{end:02d}:00 UTC on {day}",
                 )
             )
+    findings.extend(_budget_findings(events))
     return findings
+
+
+def _budget_findings(events: list[AuditEvent]) -> list[Finding]:
+    """Links, unlinks, independence declarations and budget raises, with who and when."""
+    out = []
+    for e in events:
+        d = e.details
+        if e.event == "link":
+            out.append(
+                Finding(
+                    "dataset_linked",
+                    e.principal,
+                    e.dataset,
+                    1,
+                    f"{e.dataset!r} was linked to the budget of {d.get('budget_of')!r} at {e.ts} "
+                    f"(seen as derived: rule {d.get('rule')!r}, matched columns "
+                    f"{d.get('matched_columns')}, row containment {d.get('row_containment')}); "
+                    f"registered by {e.principal}",
+                )
+            )
+        elif e.event in ("independence", "unlink"):
+            what = (
+                f"declared {e.dataset!r} independent of {d.get('independent_of')!r}"
+                if e.event == "independence"
+                else f"unlinked {e.dataset!r} from the budget of {d.get('budget_of')!r}"
+            )
+            out.append(
+                Finding(
+                    "independence_declared" if e.event == "independence" else "dataset_unlinked",
+                    e.principal,
+                    e.dataset,
+                    1,
+                    f"{e.principal} {what} at {e.ts}: {d.get('reason')!r}",
+                )
+            )
+        elif e.event == "budget" and d.get("raised"):
+            eps, dlt = d.get("epsilon", {}), d.get("delta", {})
+            out.append(
+                Finding(
+                    "budget_raised",
+                    e.principal,
+                    e.dataset,
+                    1,
+                    f"{e.principal} raised the budget of {e.dataset!r} at {e.ts}: ε "
+                    f"{eps.get('old')} → {eps.get('new')}, δ {dlt.get('old')} → {dlt.get('new')}",
+                )
+            )
+    return out
 
 
 def governance_dashboard(gov: Any) -> Any:

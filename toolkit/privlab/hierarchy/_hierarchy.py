@@ -100,13 +100,13 @@ class Hierarchy:
 
     @classmethod
     def from_arx_csv(cls, path: str | Path, *, sep: str = ";") -> Hierarchy:
-        """Read an ARX hierarchy file: one row per value, one column per level.
+        r"""Read an ARX hierarchy file: one row per value, one column per level.
 
         Examples
         --------
         >>> import tempfile, pathlib
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "sex.csv"
-        >>> _ = p.write_text("Male;*\\nFemale;*\\n")
+        >>> _ = p.write_text("Male;*\nFemale;*\n")
         >>> Hierarchy.from_arx_csv(p).height
         2
         """

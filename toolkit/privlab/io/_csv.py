@@ -1,4 +1,4 @@
-"""One fast, quote-aware validation pass over a delimited text file.
+r"""One fast, quote-aware validation pass over a delimited text file.
 
 polars reads CSV quickly but forgives too much: a row with too few fields is
 padded with nulls, and a blank line becomes an all-null row. Before privlab
@@ -7,7 +7,7 @@ raw bytes in chunks:
 
 * quote state by parity — a ``"`` toggles "inside quotes", so an escaped ``""``
   toggles twice and changes nothing (this is also how polars splits fields);
-* record ends are ``\\n`` bytes outside quotes (``\\r\\n`` works: the ``\\r``
+* record ends are ``\n`` bytes outside quotes (``\r\n`` works: the ``\r``
   belongs to the last field and is never a separator);
 * each record's field count is one more than its separators outside quotes.
 
@@ -68,15 +68,15 @@ class CsvLayout:
 
 
 def iter_file_chunks(path: str | Path, chunk_size: int | None = None) -> Iterator[bytes]:
-    """Yield the bytes of *path* in blocks of *chunk_size* (the last may be shorter).
+    r"""Yield the bytes of *path* in blocks of *chunk_size* (the last may be shorter).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_bytes(b"a,b\\n1,2\\n3,4")
+    >>> _ = p.write_bytes(b"a,b\n1,2\n3,4")
     >>> list(iter_file_chunks(p, chunk_size=5))
-    [b'a,b\\n1', b',2\\n3,', b'4']
+    [b'a,b\n1', b',2\n3,', b'4']
     """
     size = chunk_size or CHUNK_SIZE
     with open(path, "rb", buffering=0) as handle:
@@ -85,12 +85,12 @@ def iter_file_chunks(path: str | Path, chunk_size: int | None = None) -> Iterato
 
 
 def iter_bytes_chunks(data: bytes, chunk_size: int | None = None) -> Iterator[bytes]:
-    """Like :func:`iter_file_chunks`, over bytes already in memory.
+    r"""Like :func:`iter_file_chunks`, over bytes already in memory.
 
     Examples
     --------
-    >>> list(iter_bytes_chunks(b"a\\nbb\\nc", chunk_size=4))
-    [b'a\\nbb', b'\\nc']
+    >>> list(iter_bytes_chunks(b"a\nbb\nc", chunk_size=4))
+    [b'a\nbb', b'\nc']
     """
     size = chunk_size or CHUNK_SIZE
     for start in range(0, len(data), size):
@@ -98,7 +98,7 @@ def iter_bytes_chunks(data: bytes, chunk_size: int | None = None) -> Iterator[by
 
 
 def sniff_separator(sample: bytes, *, default: str = ",") -> str:
-    """Guess the field separator from the first lines of a file.
+    r"""Guess the field separator from the first lines of a file.
 
     Each candidate (``,`` ``;`` tab ``|``) splits the complete records of the
     sample with Python's quote-aware csv module; the winner splits the header
@@ -108,11 +108,11 @@ def sniff_separator(sample: bytes, *, default: str = ",") -> str:
 
     Examples
     --------
-    >>> sniff_separator(b"sex;age;race\\nMale;39;White\\n")
+    >>> sniff_separator(b"sex;age;race\nMale;39;White\n")
     ';'
-    >>> sniff_separator(b'name,note\\n"Doe; J.","a;b;c"\\n')
+    >>> sniff_separator(b'name,note\n"Doe; J.","a;b;c"\n')
     ','
-    >>> sniff_separator(b"value\\n1\\n")
+    >>> sniff_separator(b"value\n1\n")
     ','
     """
     text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -138,11 +138,11 @@ def sniff_separator(sample: bytes, *, default: str = ",") -> str:
 
 
 def header_columns(sample: bytes, sep: str) -> list[str]:
-    """Column names of the first non-blank record of *sample* (for messages).
+    r"""Column names of the first non-blank record of *sample* (for messages).
 
     Examples
     --------
-    >>> header_columns(b'\\xef\\xbb\\xbfid;"full name"\\r\\n1;x\\r\\n', ";")
+    >>> header_columns(b'\xef\xbb\xbfid;"full name"\r\n1;x\r\n', ";")
     ['id', 'full name']
     """
     text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -409,7 +409,7 @@ def validate_csv(
     check_utf8: bool = True,
     head_rows: int = 10_000,
 ) -> CsvLayout:
-    """Check every record of a delimited file in one vectorized pass.
+    r"""Check every record of a delimited file in one vectorized pass.
 
     Parameters
     ----------
@@ -444,10 +444,10 @@ def validate_csv(
 
     Examples
     --------
-    >>> data = b'id,note\\r\\n1,"a, b"\\r\\n2,"two\\nlines"\\r\\n\\r\\n'
+    >>> data = b'id,note\r\n1,"a, b"\r\n2,"two\nlines"\r\n\r\n'
     >>> validate_csv([data], sep=",", name="t.csv", columns=["id", "note"])
     CsvLayout(sep=',', columns=['id', 'note'], rows=2, trailing_blank_lines=1, head_bytes=34)
-    >>> validate_csv([b"a,b\\n1,2\\n3\\n"], sep=",", name="t.csv", columns=["a", "b"])
+    >>> validate_csv([b"a,b\n1,2\n3\n"], sep=",", name="t.csv", columns=["a", "b"])
     Traceback (most recent call last):
     ...
     privlab.exceptions.MalformedRowError: t.csv, line 3: expected 2 fields ... found 1; ...
@@ -461,11 +461,11 @@ def validate_csv(
 
 
 def starts_with_bom(data: bytes) -> bool:
-    """Whether *data* starts with a UTF-8 byte-order mark.
+    r"""Whether *data* starts with a UTF-8 byte-order mark.
 
     Examples
     --------
-    >>> starts_with_bom(b"\\xef\\xbb\\xbfa,b")
+    >>> starts_with_bom(b"\xef\xbb\xbfa,b")
     True
     """
     return data.startswith(_BOM)

@@ -60,8 +60,9 @@ def _remember_source(frame: pl.LazyFrame, path: Path) -> pl.LazyFrame:
 
 
 def materialized_source(frame: object) -> Path | None:
-    """The file a frame returned by :func:`read` was loaded from, if it was loaded
-    into memory rather than scanned (non-UTF-8 or gzip text).
+    """The file a frame returned by :func:`read` was loaded from, if loaded into memory.
+
+    Frames are loaded rather than scanned for non-UTF-8 or gzip text.
 
     Examples
     --------
@@ -169,10 +170,10 @@ def _head(source: Path | bytes, size: int) -> bytes:
 def _infer_schema(
     head: bytes, sep: str, nulls: list[str] | None, overrides: dict[str, Any]
 ) -> dict[str, Any]:
-    """Column types from the first data records (*head*), then two corrections.
+    r"""Column types from the first data records (*head*), then two corrections.
 
     Inferring from exactly the data records keeps trailing blank lines out (a
-    bare ``\\r`` there would turn an integer column into strings). A column
+    bare ``\r`` there would turn an integer column into strings). A column
     with values like ``02139`` (a leading zero: ZIP codes, IDs) stays a string,
     where polars would infer an integer and drop the zero.
     """
@@ -397,7 +398,7 @@ def read(
     null_values: str | Sequence[str] | None = None,
     schema_overrides: Mapping[str, Any] | None = None,
 ) -> pl.LazyFrame:
-    """Read a table into a polars LazyFrame, checking it first.
+    r"""Read a table into a polars LazyFrame, checking it first.
 
     Parameters
     ----------
@@ -460,10 +461,10 @@ def read(
     >>> import tempfile, pathlib
     >>> import privlab as pv
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "people.csv"
-    >>> _ = p.write_text("sex;age\\r\\nMale;39\\r\\nFemale;28\\r\\n")
+    >>> _ = p.write_text("sex;age\r\nMale;39\r\nFemale;28\r\n")
     >>> pv.read(p).collect().to_dict(as_series=False)
     {'sex': ['Male', 'Female'], 'age': [39, 28]}
-    >>> _ = p.write_text("sex;age\\nMale;39\\nFemale\\n")
+    >>> _ = p.write_text("sex;age\nMale;39\nFemale\n")
     >>> pv.read(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -167,7 +167,7 @@ def _check_not_source(data: Any, target: Path, source: str | os.PathLike[str] | 
 
 
 def check_not_source(path: str | os.PathLike[str], *sources: str | os.PathLike[str]) -> None:
-    """Refuse *path* when it is one of *sources* — before any slow work is done.
+    r"""Refuse *path* when it is one of *sources* — before any slow work is done.
 
     :func:`write` makes the same check as it writes; call this first when the
     output is only written after a long computation (a model fit, a search).
@@ -181,7 +181,7 @@ def check_not_source(path: str | os.PathLike[str], *sources: str | os.PathLike[s
     --------
     >>> import tempfile, pathlib
     >>> src = pathlib.Path(tempfile.mkdtemp()) / "in.csv"
-    >>> _ = src.write_text("a\\n1\\n")
+    >>> _ = src.write_text("a\n1\n")
     >>> check_not_source(src.with_name("out.csv"), src)  # fine: another file
     >>> check_not_source(src, src)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -311,14 +311,32 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write *text* (UTF-8) to *path* atomically (:func:`atomic_path`); returns the path."""
+    """Write *text* (UTF-8) to *path* atomically (:func:`atomic_path`); returns the path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from privlab.io import write_text
+    >>> path = write_text(pathlib.Path(tempfile.mkdtemp()) / "note.txt", "k = 5")
+    >>> path.read_text(), sorted(p.name for p in path.parent.iterdir())  # no temp file left
+    ('k = 5', ['note.txt'])
+    """
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
 
 
 def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write *payload* as indented, key-sorted JSON to *path* atomically."""
+    """Write *payload* as indented, key-sorted JSON to *path* atomically.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> from privlab.io import write_json
+    >>> path = write_json(pathlib.Path(tempfile.mkdtemp()) / "m.json", {"k": 5, "dataset": "a"})
+    >>> path.read_text().splitlines()[1], json.loads(path.read_text())["k"]
+    ('  "dataset": "a",', 5)
+    """
     text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     return write_text(path, text + "\n")
 

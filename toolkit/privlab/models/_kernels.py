@@ -32,6 +32,7 @@ __all__ = [
     "equal_distance",
     "l_diverse",
     "ordered_distance",
+    "recursive_c",
     "recursive_parts",
     "t_distance",
     "violations",
@@ -73,6 +74,14 @@ def class_pairs(
     A 64-bit hash of the QI values names each class (a collision among a million
     classes has odds below 1e-7); the sensitive values are ranked densely, so
     codes follow the values' order (what the ordered distance needs).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"zip": ["941", "941", "100"], "dx": ["flu", "cold", "flu"]})
+    >>> pairs, dtype = class_pairs(frame, ["zip"], "dx")
+    >>> sorted(distinct_values(pairs).tolist()), dtype
+    ([1, 2], String)
     """
     lazy = frame.lazy()
     grouped = (
@@ -92,12 +101,28 @@ def class_pairs(
 
 
 def distinct_values(p: ClassPairs) -> np.ndarray:
-    """Distinct sensitive values per class."""
+    """Distinct sensitive values per class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> distinct_values(p).tolist()
+    [2, 1]
+    """
     return np.diff(np.append(p.starts, len(p.cls)))
 
 
 def entropy(p: ClassPairs) -> np.ndarray:
-    """Shannon entropy (nats) of each class's sensitive values."""
+    """Shannon entropy (nats) of each class's sensitive values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> entropy(p).round(4).tolist()  # -(2/3 ln 2/3 + 1/3 ln 1/3), and one value: 0
+    [0.6365, 0.0]
+    """
     c = p.count.astype(np.float64)
     plogp = np.add.reduceat(c * np.log(c), p.starts)
     size = p.size.astype(np.float64)
@@ -105,7 +130,15 @@ def entropy(p: ClassPairs) -> np.ndarray:
 
 
 def recursive_parts(p: ClassPairs, l: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per class ``(r1, r_l + … + r_m)`` with the value counts sorted descending."""
+    """Per class ``(r1, r_l + … + r_m)`` with the value counts sorted descending.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> [part.tolist() for part in recursive_parts(p, 2)]
+    [[2, 3], [1.0, 0.0]]
+    """
     order = np.lexsort((-p.count, p.cls))
     sorted_counts = p.count[order]
     rank = np.arange(len(order)) - np.repeat(p.starts, distinct_values(p))
@@ -118,11 +151,47 @@ def recursive_parts(p: ClassPairs, l: int) -> tuple[np.ndarray, np.ndarray]:
     return r1, tail
 
 
+def recursive_c(p: ClassPairs, l: int) -> float:
+    """The smallest *c* for which :func:`l_diverse` accepts every class as recursive (c, ℓ).
+
+    The check is strict (``r1 < c · (r_ℓ + … + r_m)``, as ARX's), so the infimum
+    ``max r1 / tail`` itself fails; this returns the next floating-point number above it
+    for which the check — in the same floating-point arithmetic — passes. ``inf`` when a
+    class has fewer than ℓ distinct values (no *c* passes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([3, 2, 1]))
+    >>> c = recursive_c(p, 2)
+    >>> c > 1.0, bool(l_diverse(p, LDiversity("s", 2, variant="recursive", c=c)).all())
+    (True, True)
+    >>> bool(l_diverse(p, LDiversity("s", 2, variant="recursive", c=1.0)).all())
+    False
+    """
+    if len(p.starts) == 0:
+        return 0.0
+    if int(distinct_values(p).min()) < l:
+        return float("inf")
+    r1, tail = recursive_parts(p, l)
+    c = float((r1 / tail).max())
+    while not bool((r1 < c * tail).all()):
+        c = float(np.nextafter(c, np.inf))
+    return c
+
+
 def l_diverse(p: ClassPairs, model: LDiversity) -> np.ndarray:
-    """Per class: does it satisfy *model*?
+    """Per class: whether it satisfies *model*.
 
     distinct: at least ℓ values; entropy: entropy ≥ log ℓ; recursive (c, ℓ):
     at least ℓ values and ``r1 < c · (r_ℓ + … + r_m)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> l_diverse(p, LDiversity("dx", 2)).tolist()
+    [True, False]
     """
     distinct = distinct_values(p)
     if model.variant == "distinct":
@@ -135,7 +204,15 @@ def l_diverse(p: ClassPairs, model: LDiversity) -> np.ndarray:
 
 
 def equal_distance(p: ClassPairs, dist: np.ndarray) -> np.ndarray:
-    """Half the L1 distance between each class's distribution and the table's *dist*."""
+    """Half the L1 distance between each class's distribution and the table's *dist*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> equal_distance(p, np.array([5 / 6, 1 / 6])).round(4).tolist()
+    [0.1667, 0.1667]
+    """
     share = p.count / p.size[p.cls]
     q = dist[p.code]
     per_pair = np.abs(share - q) - q
@@ -143,7 +220,15 @@ def equal_distance(p: ClassPairs, dist: np.ndarray) -> np.ndarray:
 
 
 def ordered_distance(p: ClassPairs, dist: np.ndarray) -> np.ndarray:
-    """Earth mover's distance over the ordered values, divided by m − 1 (ARX)."""
+    """Earth mover's distance over the ordered values, divided by m − 1 (ARX).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> ordered_distance(p, np.array([5 / 6, 1 / 6])).round(4).tolist()
+    [0.1667, 0.1667]
+    """
     m = len(dist)
     classes = len(p.starts)
     if m <= 1:
@@ -172,7 +257,15 @@ def ordered_distance(p: ClassPairs, dist: np.ndarray) -> np.ndarray:
 
 
 def t_distance(p: ClassPairs, dist: np.ndarray, *, ordered: bool) -> np.ndarray:
-    """Per class distance to *dist*: ordered (EMD) or equal (half L1)."""
+    """Per class distance to *dist*: ordered (EMD) or equal (half L1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> t_distance(p, np.array([0.5, 0.5]), ordered=False).round(4).tolist()
+    [0.1667, 0.5]
+    """
     return ordered_distance(p, dist) if ordered else equal_distance(p, dist)
 
 
@@ -187,6 +280,14 @@ def violations(
 
     *pairs_of*, *dist_of* and *ordered_of* give, per sensitive column, the class
     pairs, the whole table's distribution and whether its values are ordered.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = ClassPairs.build(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([2, 1, 3]))
+    >>> models = [KAnonymity(3), LDiversity("dx", 2)]
+    >>> violations(p.size, models, {"dx": p}, {"dx": np.array([5 / 6, 1 / 6])}, {"dx": False})
+    array([False,  True])
     """
     bad = np.zeros(len(class_size), dtype=bool)
     for model in models:

@@ -46,6 +46,7 @@ class KAnonymity:
 
     @property
     def sensitive(self) -> None:
+        """The sensitive column the model reads: none for k-anonymity."""
         return None
 
     def monotone(self, *, max_suppression: float) -> bool:
@@ -53,9 +54,11 @@ class KAnonymity:
         return True
 
     def describe(self) -> str:
+        """A short label, e.g. ``'5-anonymity'``."""
         return f"{self.k}-anonymity"
 
     def to_dict(self) -> dict[str, Any]:
+        """The model as recorded in manifests: ``{"model": "k", "k": k}``."""
         return {"model": "k", "k": self.k}
 
     def __repr__(self) -> str:
@@ -93,6 +96,7 @@ class LDiversity:
 
     @property
     def sensitive(self) -> str:
+        """The sensitive column the model reads."""
         return self.column
 
     def monotone(self, *, max_suppression: float) -> bool:
@@ -107,11 +111,13 @@ class LDiversity:
         return self.variant == "entropy" and max_suppression == 0
 
     def describe(self) -> str:
+        """A short label, e.g. ``"distinct 2-diversity on 'diagnosis'"``."""
         if self.variant == "recursive":
             return f"recursive ({self.c:g},{self.l:g})-diversity on {self.column!r}"
         return f"{self.variant} {self.l:g}-diversity on {self.column!r}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The model as recorded in manifests (column, ℓ, variant and c when recursive)."""
         out: dict[str, Any] = {
             "model": "l",
             "column": self.column,
@@ -141,6 +147,7 @@ class TCloseness:
 
     @property
     def sensitive(self) -> str:
+        """The sensitive column the model reads."""
         return self.column
 
     def monotone(self, *, max_suppression: float) -> bool:
@@ -148,10 +155,12 @@ class TCloseness:
         return max_suppression == 0
 
     def describe(self) -> str:
+        """A short label, e.g. ``"0.2-closeness (auto distance) on 'income'"``."""
         kind = {True: "ordered", False: "equal", None: "auto"}[self.ordered]
         return f"{self.t:g}-closeness ({kind} distance) on {self.column!r}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The model as recorded in manifests: column, t and the distance's kind."""
         return {"model": "t", "column": self.column, "t": self.t, "ordered": self.ordered}
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import json
 import math
 import re
@@ -43,6 +42,7 @@ from privlab.detect import DETECTORS, text_pii_patterns
 from privlab.exceptions import ColumnNotFoundError, InputError
 from privlab.hierarchy import suggest as suggest_hierarchy
 from privlab.io import read
+from privlab.risk import minimal_sample_uniques
 
 __all__ = ["ROLES", "ColumnProfile", "Profile", "profile"]
 
@@ -711,20 +711,19 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
         return pl.Series(key).unique_counts().to_numpy()
 
     full = class_sizes(qis)
-    combos = []
-    for r in (1, 2, 3):
-        for cols in itertools.combinations(qis, r):
-            sizes = class_sizes(cols)
-            unique = float((sizes == 1).sum() / n)
-            if unique > 0:
-                combos.append(
-                    {
-                        "columns": list(cols),
-                        "unique_share": round(unique, 4),
-                        "min_class_size": int(sizes.min()),
-                    }
-                )
-    # minimal sample uniques in SUDA's spirit: combinations none of whose subsets single out
+    # per combination: records alone on it (sample uniques) and records for which it is a
+    # minimal sample unique — no subset singles them out (SUDA2's definition)
+    found = minimal_sample_uniques(frame, qis, max_size=3).combinations
+    combos = [
+        {
+            "columns": row["columns"],
+            "unique_share": round(row["unique_share"], 4),
+            "minimal_unique_share": round(row["msu_share"], 4),
+            "min_class_size": row["min_class_size"],
+        }
+        for row in found.iter_rows(named=True)
+        if row["unique_records"] > 0
+    ]
     combos.sort(key=_combo_order)
     return {
         "quasi_identifiers": qis,

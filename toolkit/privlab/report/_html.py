@@ -123,10 +123,12 @@ class Report:
     sections: list[tuple[str, Any]] = field(default_factory=list)
 
     def add_heading(self, text: str, level: int = 2) -> Report:
+        """Add a heading (``<h2>`` by default); returns the report."""
         self.sections.append(("heading", (text, level)))
         return self
 
     def add_text(self, text: str) -> Report:
+        """Add a paragraph of text (HTML-escaped); returns the report."""
         self.sections.append(("text", text))
         return self
 
@@ -140,6 +142,7 @@ class Report:
         return self
 
     def add_chart(self, caption: str, chart: Any) -> Report:
+        """Add an Altair chart (or a Vega-Lite spec dict) under *caption*; returns the report."""
         self.sections.append(("chart", (caption, _chart_spec(chart))))
         return self
 
@@ -151,6 +154,7 @@ class Report:
         return self
 
     def charts(self) -> list[tuple[str, dict[str, Any]]]:
+        """The ``(caption, Vega-Lite spec)`` of every chart added, in order."""
         return [payload for kind, payload in self.sections if kind == "chart"]
 
     def to_html(self) -> str:
@@ -224,7 +228,6 @@ def _table(rows: Sequence[Mapping[str, Any]], *, header: bool = True) -> str:
 
 def _sections_for(rep: Report, obj: Any) -> None:
     """Append the sections describing one object."""
-
     if isinstance(obj, Report):
         rep.sections.extend(obj.sections)
     elif isinstance(obj, Tradeoff):
@@ -255,9 +258,10 @@ def _tradeoff_sections(rep: Report, t: Any) -> None:
     pick = _pick(t)
     if pick is not None:
         rep.add_text(
-            f"Each release is measured on the same axes: the advantage of a linkage attacker "
-            f"(who knows a person's quasi-identifiers and guesses the sensitive value) over "
-            f"guessing, and the error on a fixed workload of counts and means. Lower-left is "
+            f"Each release is measured on the same axes: a linkage attacker's success at "
+            f"learning the sensitive value of people in the release (who knows their "
+            f"quasi-identifiers) minus their success on real people who are not, with a 95 % "
+            f"interval, and the error on a fixed workload of counts and means. Lower-left is "
             f"better; the ringed point, {pick}, is the first release on the Pareto front."
         )
     rep.add_chart("Frontier: released microdata, and DP answers", tradeoff_chart(t, highlight=pick))
@@ -267,8 +271,10 @@ def _tradeoff_sections(rep: Report, t: Any) -> None:
             "label",
             "technique",
             "advantage",
+            "advantage_lo",
+            "advantage_hi",
             "attack_success",
-            "attack_baseline",
+            "attack_non_member",
             "prosecutor_max",
             "workload_error",
             "ml_relative",
@@ -278,8 +284,10 @@ def _tradeoff_sections(rep: Report, t: Any) -> None:
         ).rename(
             {
                 "advantage": "attack advantage",
-                "attack_success": "attack success",
-                "attack_baseline": "guessing baseline",
+                "advantage_lo": "95 % CI low",
+                "advantage_hi": "95 % CI high",
+                "attack_success": "success on members",
+                "attack_non_member": "success on non-members",
                 "prosecutor_max": "max prosecutor risk",
                 "workload_error": "workload error",
                 "ml_relative": "ML accuracy vs original",
@@ -510,7 +518,23 @@ def _governance_sections(rep: Report, gov: Any) -> None:
 
 
 def report(obj: Any, path: str | Path, *, title: str = "privlab report") -> Path:
-    """Write a self-contained HTML report of *obj* (or a list of objects) to *path*."""
+    """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
+
+    *obj* is a :class:`~privlab.tradeoff.Tradeoff`, an anonymization ``Release``,
+    a :class:`~privlab.synth.Synthetic`, a :class:`~privlab.governance.Governance`,
+    a :class:`Report`, or a list of those (one section each).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, polars as pl, privlab as pv
+    >>> data = pl.DataFrame({"age": [31, 32, 33, 34, 51, 52], "sex": ["F", "M"] * 3})
+    >>> recipe = {"privacy": {"k": 2, "quasi_identifiers": ["age", "sex"], "hierarchies": {
+    ...     "age": {"type": "interval", "widths": [5]}, "sex": {"type": "suppress"}}}}
+    >>> release = pv.anonymize(data, recipe, progress=False)
+    >>> path = report(release, pathlib.Path(tempfile.mkdtemp()) / "release.html", title="k=2")
+    >>> "<title>k=2</title>" in path.read_text()
+    True
+    """
     rep = Report(title)
     for item in obj if isinstance(obj, list | tuple) else [obj]:
         _sections_for(rep, item)

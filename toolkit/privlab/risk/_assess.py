@@ -24,7 +24,7 @@ import polars as pl
 
 from privlab.exceptions import ColumnNotFoundError, InputError
 from privlab.io import read
-from privlab.models import ClassPairs, distinct_values, entropy, recursive_parts, t_distance
+from privlab.models import ClassPairs, distinct_values, entropy, recursive_c, t_distance
 
 __all__ = ["RiskReport", "assess_risk"]
 
@@ -44,7 +44,8 @@ class RiskReport:
         sensitive column: the smallest number of distinct values in a class, the
         effective ℓ of entropy ℓ-diversity (``exp`` of the smallest class entropy),
         and the smallest *c* making the table recursive (c, ℓ)-diverse at ℓ =
-        the distinct ℓ (``inf`` when a class has fewer than ℓ values).
+        the distinct ℓ — the smallest *c* that ``LDiversity(column, ℓ,
+        variant="recursive", c=c)`` accepts (``None`` when ℓ < 2: no *c* is defined).
     t:
         Largest distance of a class's sensitive distribution from the table's
         (ordered distance for numeric columns, equal distance otherwise).
@@ -65,7 +66,7 @@ class RiskReport:
     quasi_identifiers: list[str]
     sensitive: str | None
     k: int
-    l: dict[str, float] | None
+    l: dict[str, Any] | None
     t: float | None
     prosecutor: dict[str, float]
     journalist: dict[str, float] | None
@@ -217,7 +218,7 @@ def _class_hash(qis: list[str]) -> pl.Expr:
 
 def _l_and_t(
     pairs: pl.DataFrame, sensitive: str, ordered: bool | None
-) -> tuple[dict[str, float], float]:
+) -> tuple[dict[str, Any], float]:
     """ℓ (distinct, entropy, recursive c) and t from the (class, sensitive value, n) table."""
     coded = pairs.with_columns(
         (pl.col("__c").rank("dense").cast(pl.Int64) - 1).alias("__c"),
@@ -228,11 +229,9 @@ def _l_and_t(
     )
     distinct = int(distinct_values(table).min())
     l_entropy = float(math.exp(entropy(table).min()))
-    # recursive (c, ℓ) at ℓ = distinct: the smallest c with r1 < c · (r_ℓ + …) in every class
-    r1, tail = recursive_parts(table, distinct)
-    with np.errstate(divide="ignore"):
-        ratios = np.where(tail > 0, r1 / np.where(tail > 0, tail, 1), np.inf)
-    worst_c = float(ratios.max()) if distinct >= 2 else math.inf
+    # recursive (c, ℓ) at ℓ = distinct: the smallest c that LDiversity(variant="recursive")
+    # accepts (the check is strict, so this is just above max r1 / tail); None below ℓ = 2
+    worst_c = recursive_c(table, distinct) if distinct >= 2 else None
     levels = {"distinct": distinct, "entropy": l_entropy, "recursive_c": worst_c}
     is_ordered = ordered
     if is_ordered is None:

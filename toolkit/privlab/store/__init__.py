@@ -83,8 +83,12 @@ privacy budget is never counted twice.
   spent against a second budget.
 
 Fingerprints are exact: a copy with one row changed is new content, and under
-a new name it is a new dataset with a fresh budget. The store cannot see that
-two different tables describe the same people.
+a new name it is a new dataset. Whether two different tables describe the
+same people is the job of :mod:`privlab.store._identity`: per-column MinHash
+signatures link a derived table (columns added, cast or renamed; rows edited,
+added, removed or sampled) to the registered one, and linked datasets share
+one privacy budget (``identity_links``) until an owner declares them
+independent.
 
 Times are UTC ISO-8601 strings with microseconds and a ``Z``
 (``2030-01-02T03:04:05.000000Z``), so they sort chronologically as text. The
@@ -104,6 +108,20 @@ Examples
 True
 """
 
+from privlab.store._identity import (
+    ColumnSignature,
+    Link,
+    Match,
+    TableSignature,
+    budget_group,
+    budget_root,
+    compare,
+    declare_independent,
+    ensure_identity,
+    observe,
+    record_event,
+    table_signature,
+)
 from privlab.store._store import (
     FILENAME,
     Dataset,
@@ -116,10 +134,22 @@ from privlab.store._store import (
 
 __all__ = [
     "FILENAME",
+    "ColumnSignature",
     "Dataset",
     "DatasetVersion",
     "FingerprintLike",
+    "Link",
+    "Match",
     "Migration",
     "Store",
+    "TableSignature",
+    "budget_group",
+    "budget_root",
+    "compare",
+    "declare_independent",
+    "ensure_identity",
+    "observe",
     "open_store",
+    "record_event",
+    "table_signature",
 ]

@@ -48,13 +48,20 @@ class FingerprintLike(Protocol):
     """
 
     @property
-    def schema_hash(self) -> str: ...
+    def schema_hash(self) -> str:
+        """Hash of the column names and types."""
+
     @property
-    def rows(self) -> int: ...
+    def rows(self) -> int:
+        """Number of rows."""
+
     @property
-    def content_hash(self) -> str: ...
+    def content_hash(self) -> str:
+        """Hash of the content (identifies the data whatever its file)."""
+
     @property
-    def schema(self) -> Sequence[tuple[str, str]]: ...
+    def schema(self) -> Sequence[tuple[str, str]]:
+        """``(column, dtype)`` pairs."""
 
 
 @dataclass(frozen=True)

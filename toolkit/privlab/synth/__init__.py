@@ -5,7 +5,9 @@ CopulaGAN, or HMA for related tables) on polars data and returns a
 :class:`Synthetic`; ``Synthetic.evaluate()`` scores it with SDMetrics (quality,
 diagnostics) and with privacy measures: exact copies, identifier replay, distance to
 closest record against a holdout, and singling-out, linkability and inference attacks
-following Anonymeter's method (Giomi et al., 2022).
+following Anonymeter's method (Giomi et al., 2022). ``pv.evaluate_synthetic(train,
+synthetic, holdout)`` does the same for any synthetic rows: every privacy figure is
+the excess over real rows the generator never saw, at equal sizes, with its interval.
 """
 
 from privlab.synth._attacks import (

@@ -140,15 +140,32 @@ def dcr_overfitting_protection(
 ) -> dict[str, float]:
     """SDMetrics' ``DCROverfittingProtection``: are synthetic rows closer to training rows
     than to holdout rows? ``score = min(2 · (1 − share closer to training), 1)``.
+
+    Only meaningful when *train* and *holdout* have the same number of rows: a larger
+    reference set is closer to everything by chance (SDMetrics warns about it too).
+    ``closer_to_training`` counts rows strictly closer to training, ``ties`` rows at
+    the same distance from both (a common row present in both sets).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> train = pl.DataFrame({"x": [0.0, 10.0]})
+    >>> hold = pl.DataFrame({"x": [4.0, 6.0]})
+    >>> dcr_overfitting_protection(train, train, hold, ["x"])["closer_to_training"]
+    1.0
     """
     syn_m, train_m, hold_m = _encode([synthetic, train, holdout], columns)
     to_train = _dcr_matrix(syn_m, train_m)
     to_hold = _dcr_matrix(syn_m, hold_m)
-    closer = float(np.mean(to_train < to_hold)) if to_train.size else 0.0
+    n = max(to_train.size, 1)
+    closer = float(np.sum(to_train < to_hold) / n) if to_train.size else 0.0
+    farther = float(np.sum(to_train > to_hold) / n) if to_train.size else 0.0
     return {
         "score": min((1.0 - closer) * 2, 1.0),
         "closer_to_training": closer,
-        "closer_to_holdout": 1.0 - closer,
+        "closer_to_holdout": farther,
+        "ties": 1.0 - closer - farther if to_train.size else 0.0,
+        "rows": float(to_train.size),
     }
 
 

@@ -21,6 +21,8 @@ import numpy as np
 import polars as pl
 
 from privlab._config import get_config
+from privlab._progress import Progress, ProgressCallback
+from privlab._progress import progress as progress_bar
 from privlab._version import __version__
 from privlab.exceptions import SynthesisError
 from privlab.io import check_not_source, write_json
@@ -46,8 +48,6 @@ _NEURAL = ("copulagan", "ctgan", "tvae")
 _SAMPLE_CHUNK = 25_000
 _DEFAULT_NAME = "data"
 _MAX_REDRAWS = 50
-
-ProgressCallback = Callable[[str, int, int], None]
 
 
 class Synthetic:
@@ -139,10 +139,32 @@ class Synthetic:
             Defaults to the rows set aside by ``synthesize(..., holdout=...)``.
         **options:
             Passed to :func:`privlab.synth.evaluate_synthetic` (``attacks``,
-            ``n_attacks``, ``secrets``, ``dcr_rows`` …).
-        """
+            ``n_attacks``, ``secrets``, ``dcr_rows``, ``seed`` — default: the
+            synthesis seed …).
 
-        self.report = evaluate_synthetic(self, holdout=holdout, **options)
+        Raises
+        ------
+        SynthesisError
+            Without any holdout: every privacy figure compares members with
+            non-members, so it needs real rows the model never saw.
+        """
+        held = self._holdout if holdout is None else holdout
+        if held is None:
+            raise SynthesisError(
+                "evaluate() needs real rows the model never saw: synthesize with "
+                "`holdout=0.2` or pass `evaluate(holdout=frame)` (for several tables "
+                "`{table: frame}`)"
+            )
+        if not isinstance(held, Mapping) and not self._single:
+            raise SynthesisError(
+                "several tables were synthesized; pass holdout as {table: frame}, got one frame"
+            )
+        if not isinstance(held, Mapping):
+            held = {next(iter(self._real)): held}
+        options.setdefault("seed", self.seed)
+        self.report = evaluate_synthetic(
+            self._real, self._tables, held, metadata=self.metadata, **options
+        )
         return self.report
 
     def resample(self, rows: int | None = None, *, seed: int | None = None) -> Synthetic:
@@ -464,32 +486,6 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-class _Bar:
-    """A tqdm.auto bar (if progress is on) plus an optional callback, stepped together."""
-
-    def __init__(self, total: int, desc: str, progress: bool, callback: ProgressCallback | None):
-        self.total = total
-        self.done = 0
-        self.callback = callback
-        self._bar: Any = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=total, desc=desc, leave=False)
-
-    def step(self, stage: str, n: int = 1) -> None:
-        self.done = min(self.total, self.done + n)
-        if self._bar is not None:
-            self._bar.set_postfix_str(stage)
-            self._bar.update(n)
-        if self.callback is not None:
-            self.callback(stage, self.done, self.total)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def _sample_counts(
     metadata: SynthMetadata, real: Mapping[str, pl.DataFrame], rows: int | None
 ) -> dict[str, int]:
@@ -513,7 +509,7 @@ def _sample_tables(
     seed: int,
     model: str,
     replay_filter: bool,
-    bar: _Bar | None,
+    bar: Progress | None,
     known: Mapping[str, pl.DataFrame] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, int]]]:
     """Sample every table; *known* (default *real*) are the real rows no identifier may replay."""
@@ -524,7 +520,7 @@ def _sample_tables(
         (name,) = metadata.tables
         out = {name: sample_dp(synthesizer, metadata.tables[name], counts[name], seed)}
         if bar is not None:
-            bar.step("sample")
+            bar.advance(stage="sample")
         return _post_filter(out, synthesizer, metadata, known, seed, replay_filter, model)
     with _quiet(), seed_synthesizer(synthesizer, seed):
         if model == "hma":
@@ -532,7 +528,7 @@ def _sample_tables(
             scale = counts[root] / real[root].height
             raw = synthesizer.sample_scale(scale=scale)
             if bar is not None:
-                bar.step("sample")
+                bar.advance(stage="sample")
         else:
             (name,) = metadata.tables
             parts = []
@@ -543,7 +539,7 @@ def _sample_tables(
                 parts.append(part[name] if isinstance(part, dict) else part)
                 remaining -= chunk
                 if bar is not None:
-                    bar.step("sample")
+                    bar.advance(stage="sample")
             import pandas as pd
 
             raw = {name: pd.concat(parts, ignore_index=True)}
@@ -735,9 +731,9 @@ def synthesize(
     metadata = build_metadata(train, profile=profile, primary_keys=primary_keys, relationships=rels)
     counts = _sample_counts(metadata, train, rows)
     n_chunks = 1 if model in ("hma", "dp_aim") else -(-max(counts.values()) // _SAMPLE_CHUNK)
-    bar = _Bar(2 + n_chunks, f"synthesize ({model})", show, callback)
+    bar = progress_bar(2 + n_chunks, f"synthesize ({model})", show=show, callback=callback)
     try:
-        bar.step("metadata")
+        bar.advance(stage="metadata")
         start = time.perf_counter()
         if model == "dp_aim":
             (name,) = train
@@ -751,7 +747,7 @@ def synthesize(
             with _quiet(), global_seed(seed):
                 synthesizer.fit(sdv_tables)
         fit_seconds = time.perf_counter() - start
-        bar.step("fit")
+        bar.advance(stage="fit")
         start = time.perf_counter()
         out, redrawn = _sample_tables(
             synthesizer,

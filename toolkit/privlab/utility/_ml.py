@@ -3,9 +3,11 @@
 Every feature column is turned into weights over the workload's bins (a
 generalized label spreads its weight over the bins it covers; a raw value is a
 one-hot bin), so releases of any technique and the real holdout share one
-feature space. A logistic regression predicts the target column; the score is
-its accuracy on the holdout, and ``relative`` divides it by the accuracy of the
-same model trained on the original training rows.
+feature space. A multinomial naive Bayes classifier (which takes those fractional
+bin weights as counts, and fits in milliseconds where a logistic regression took
+seconds per release) predicts the target column; the score is its accuracy on the
+holdout, and ``relative`` divides it by the accuracy of the same model trained on
+the original training rows.
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def ml_utility(
     """Accuracy on *holdout* of a classifier trained on *release*.
 
     Returns ``accuracy``, ``reference`` (trained on the original) and ``relative``.
+    *seed* is accepted for callers that pass one; naive Bayes draws nothing at random.
     """
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import MultinomialNB
 
     def fit_score(view: ReleaseView) -> float:
         y = view.frame[target].cast(pl.String).to_numpy()
@@ -69,12 +72,12 @@ def ml_utility(
         if keep.sum() < 2 or len(set(y[keep])) < 2:
             return 0.0
         x = _matrix(workload, view, features)[keep]
-        model = LogisticRegression(max_iter=100, tol=1e-3, random_state=seed)
+        model = MultinomialNB(alpha=1.0)  # deterministic: *seed* is not needed
         model.fit(x, y[keep])
-        x_test = _matrix(workload, ReleaseView(holdout), features)
         y_test = holdout[target].cast(pl.String).to_numpy()
         return float((model.predict(x_test) == y_test).mean())
 
+    x_test = _matrix(workload, ReleaseView(holdout), features)
     acc = fit_score(release)
     ref = reference if reference is not None else fit_score(ReleaseView(workload.original))
     return {"accuracy": acc, "reference": ref, "relative": acc / ref if ref else 0.0}

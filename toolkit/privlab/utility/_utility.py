@@ -1,4 +1,26 @@
-"""How much a release lost: ARX's Loss, discernibility, class sizes, entropy, distances.
+r"""How much a release lost: ARX's Loss, discernibility, class sizes, entropy, distances.
+
+Two discernibility metrics, under their names (Bayardo & Agrawal 2005; ARX):
+
+* ``discernibility`` — **DM with suppression** (ARX's non-monotonic
+  ``MetricSDNMDiscernability``, pyCANON's ``discernability_metric``): Σ |class|²
+  over released classes plus ``n`` for every suppressed or dropped record;
+* ``discernibility_star`` — **DM\*** (ARX's monotonic ``MetricSDDiscernability``):
+  Σ |class|² over the classes of the generalization *before* suppression, each
+  suppressed record counted in the class it would have had (needs the hierarchies).
+
+Non-uniform entropy (Gionis & Tassa) is Σ over records and QIs of ``−log₂ P(o | r)``,
+``P`` from the original's value counts. A suppressed value ``r = *`` has two
+conventions, both reported:
+
+* ``non_uniform_entropy`` (privlab's): ``*`` stands for the set of original values
+  among the suppressed records, ``P(o | *) = count(o) / Σ count(those values)``;
+* ``non_uniform_entropy_arx`` (ARX's ``MetricMDNUNMEntropy``): the suppressed
+  record pays its generalized value's term ``−log₂ P(o | g)`` plus
+  ``−log₂ P(g | suppressed records)`` — the share of suppressed records with that
+  generalized value (needs the hierarchies and a row-aligned release).
+
+``tests/oracles/test_arx.py`` checks DM, DM\* and ARX's entropy against ARX itself.
 
 Examples
 --------
@@ -40,13 +62,20 @@ class UtilityReport:
         ARX's Loss metric in [0, 1] (needs hierarchies; ``None`` otherwise), with
         ``loss_per_column`` for each QI.
     discernibility:
-        Σ |class|² over released classes, plus ``n`` for every suppressed record
-        (the DM* metric).
+        DM with suppression: Σ |class|² over released classes, plus ``n`` for every
+        suppressed or dropped record (ARX's non-monotonic DM; pyCANON's DM).
+    discernibility_star:
+        DM* (ARX): Σ |class|² over the generalization's classes before suppression
+        (``None`` without hierarchies).
     avg_class_size:
         Records per equivalence class of the release (suppressed records excluded).
     non_uniform_entropy:
         Σ over records and QIs of −log₂ P(original value | released value), with P
-        from the original's distribution; ``non_uniform_entropy_per_record`` divides by n.
+        from the original's distribution and ``*`` standing for the original values
+        of the suppressed records; ``non_uniform_entropy_per_record`` divides by n.
+    non_uniform_entropy_arx:
+        The same with ARX's suppression term (module docstring); ``None`` without
+        hierarchies or for a release that dropped records.
     suppression_rate:
         Share of original records suppressed (all QIs ``*``) or dropped.
     columns:
@@ -64,6 +93,8 @@ class UtilityReport:
     non_uniform_entropy_per_record: float
     suppression_rate: float
     columns: pl.DataFrame = field(repr=False)
+    discernibility_star: int | None = None
+    non_uniform_entropy_arx: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready figures (no data values)."""
@@ -73,9 +104,11 @@ class UtilityReport:
             "loss": self.loss,
             "loss_per_column": self.loss_per_column,
             "discernibility": self.discernibility,
+            "discernibility_star": self.discernibility_star,
             "avg_class_size": self.avg_class_size,
             "non_uniform_entropy": self.non_uniform_entropy,
             "non_uniform_entropy_per_record": self.non_uniform_entropy_per_record,
+            "non_uniform_entropy_arx": self.non_uniform_entropy_arx,
             "suppression_rate": self.suppression_rate,
             "columns": self.columns.to_dicts(),
         }
@@ -125,6 +158,8 @@ def utility(
 
     loss = None
     loss_per_column = None
+    dm_star = None
+    nue_arx = None
     if hierarchies:
         hs = {
             q: h if isinstance(h, Hierarchy) else Hierarchy.from_spec(h)
@@ -132,10 +167,20 @@ def utility(
             if q in qis
         }
         loss_per_column = {}
+        levels = {}
         for q, h in hs.items():
-            loss_per_column[q] = _column_loss(orig[q], rel_text[q], h, n)
+            loss_per_column[q], levels[q] = _column_loss(orig[q], rel_text[q], h, n)
         values = np.array(list(loss_per_column.values()))
         loss = float(np.prod((values + 1.0) ** (1.0 / len(values))) - 1.0) if len(values) else 0.0
+        if set(levels) == set(qis):
+            generalized = orig.select(
+                [hs[q].generalize_expr(q, levels[q]).cast(pl.String) for q in qis]
+            )
+            before = generalized.group_by(qis).agg(pl.len().alias("size"))["size"].to_numpy()
+            dm_star = int((before.astype(np.int64) ** 2).sum())
+            if rel.height == n:
+                mask = rel_text.select(suppressed_mask.alias("s"))["s"].to_numpy()
+                nue_arx = _arx_entropy(orig, generalized, qis, mask)
 
     nue = 0.0
     if rel.height == n:  # row-aligned: entropy of the original value given the released one
@@ -150,6 +195,8 @@ def utility(
             nue += float(-np.log2(p_cond).sum())
     columns = _column_distances(orig, rel)
     return UtilityReport(
+        discernibility_star=dm_star,
+        non_uniform_entropy_arx=nue_arx,
         records=n,
         released_records=rel.height,
         loss=loss,
@@ -163,15 +210,42 @@ def utility(
     )
 
 
-def _column_loss(original: pl.Series, released: pl.Series, hierarchy: Any, n: int) -> float:
-    """ARX Loss of one column: released labels' domain shares, suppressed records count 1."""
+def _arx_entropy(
+    orig: pl.DataFrame, generalized: pl.DataFrame, qis: list[str], suppressed: np.ndarray
+) -> float:
+    """ARX's non-monotonic non-uniform entropy (``MetricMDNUNMEntropy``) of a release.
+
+    Every record pays ``−log₂ P(o | g)`` for its generalized value ``g``; a suppressed
+    record also pays ``−log₂ P(g | suppressed records)``.
+    """
+    total = 0.0
+    n_supp = int(suppressed.sum())
+    for q in qis:
+        pair = pl.DataFrame({"o": orig[q].cast(pl.String), "g": generalized[q]})
+        with_counts = pair.with_columns(
+            pl.len().over("o").alias("co"), pl.len().over("g").alias("cg")
+        )
+        total += float(-np.log2((with_counts["co"] / with_counts["cg"]).to_numpy()).sum())
+        if n_supp:
+            g_supp = pair["g"].filter(pl.Series(suppressed))
+            counts = g_supp.value_counts()["count"].to_numpy().astype(np.float64)
+            total += float(-(counts * np.log2(counts / n_supp)).sum())
+    return total
+
+
+def _column_loss(
+    original: pl.Series, released: pl.Series, hierarchy: Any, n: int
+) -> tuple[float, int]:
+    """ARX Loss of one column (released labels' domain shares, suppressed records count 1),
+    and the hierarchy level the released labels belong to."""
     fitted = original.drop_nulls().unique().cast(pl.String).sort()
     table = hierarchy.table(fitted)
     labels = released.filter(released != SUPPRESSED)
     present = set(labels.unique().to_list())
-    level = next(
-        (lv for lv in range(hierarchy.height) if present <= set(table[lv])),
-        None,
+    level = (
+        next((lv for lv in range(hierarchy.height) if present <= set(table[lv])), None)
+        if present
+        else hierarchy.height - 1  # every released value is `*`: the top level
     )
     if level is None:
         raise HierarchyError(
@@ -185,7 +259,7 @@ def _column_loss(original: pl.Series, released: pl.Series, hierarchy: Any, n: in
     total += n - labels.len()  # suppressed or dropped records
     dom = hierarchy.domain_size(len(fitted))
     low = n / dom
-    return max(0.0, (total - low) / (n - low)) if n > low else 0.0
+    return (max(0.0, (total - low) / (n - low)) if n > low else 0.0), level
 
 
 def _column_distances(orig: pl.DataFrame, rel: pl.DataFrame) -> pl.DataFrame:

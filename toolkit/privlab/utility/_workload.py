@@ -8,8 +8,11 @@ marginal is a distribution over bins.
 
 A release column can hold generalized labels (``30-39``, ``021**``, ``*``). A
 :class:`ReleaseView` says which original values each label covers; a record
-with such a label spreads its weight uniformly over the bins of the values its
-label covers. Raw values (original or synthetic data) count fully in their bin.
+with such a label spreads its weight over the bins of the values its label
+covers, in proportion to how often the original holds each covered value — the
+same rule as for ``*``, which spreads over all values by the original's distribution (a
+uniform spread would make a partly generalized release look worse than a fully
+suppressed one). Raw values (original or synthetic data) count fully in their bin.
 
 Errors are in [0, 1]: the total variation distance for a marginal, and the mean
 relative error (capped at 1) over groups for a grouped mean.
@@ -156,11 +159,29 @@ class Workload:
             if star.height:
                 out = pl.concat([out, self._spread_all(star, column)])
             return out.drop_nulls("bin")
-        table = cov.with_columns(bins.expr(pl.col("value")).alias("bin")).drop_nulls("bin")
+        counts = (
+            self.original.select(pl.col(column).cast(pl.String).alias("value"))
+            .drop_nulls()
+            .group_by("value")
+            .len("n")
+        )
+        table = (
+            cov.with_columns(bins.expr(pl.col("value")).alias("bin"))
+            .drop_nulls("bin")
+            .join(counts, on="value", how="left")
+            .with_columns(pl.col("n").fill_null(0).cast(pl.Float64))
+        )
+        # a label whose values never occur in the original spreads uniformly
+        table = table.with_columns(
+            pl.when(pl.col("n").sum().over("label") > 0)
+            .then(pl.col("n"))
+            .otherwise(pl.lit(1.0))
+            .alias("n")
+        )
         per_label = (
             table.group_by("label", "bin")
-            .len()
-            .with_columns((pl.col("len") / pl.col("len").sum().over("label")).alias("weight"))
+            .agg(pl.col("n").sum())
+            .with_columns((pl.col("n") / pl.col("n").sum().over("label")).alias("weight"))
             .select("label", "bin", "weight")
         )
         covered = rows.join(per_label, on="label", how="inner").select("row", "bin", "weight")
@@ -234,8 +255,42 @@ class Workload:
         }
 
     def cells(self) -> dict[str, int]:
-        """Number of cells (or groups) of each query, for DP error predictions."""
+        """Non-empty cells (or groups) of each query in the original.
+
+        This depends on the data; a DP plan must use :meth:`domains` (every public
+        cell) instead.
+        """
         return {name: max(len(truth), 1) for name, truth in self.truth.items()}
+
+    def domains(self) -> dict[str, list[str]]:
+        """Every bin label of each column — the workload's public domain, empty bins included.
+
+        Numbers: the equal-width bins ``"0"`` … ``"bins-1"``; dates: every year from the
+        first to the last; categories: the kept categories and ``"(other)"``.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> w = Workload.build(pl.DataFrame({"sex": ["F", "M"]}), marginal_columns=["sex"])
+        >>> w.domains()["sex"]
+        ['F', 'M', '(other)']
+        """
+        out: dict[str, list[str]] = {}
+        for column, spec in self.bins.items():
+            if spec.kind == "numeric":
+                out[column] = [str(i) for i in range(len(spec.edges) - 1)]
+            elif spec.kind == "date":
+                years = (
+                    self.original.select(spec.expr(pl.col(column)).alias("y"))["y"]
+                    .drop_nulls()
+                    .cast(pl.Int64, strict=False)
+                    .drop_nulls()
+                )
+                lo, hi = (int(years.min()), int(years.max())) if years.len() else (0, -1)  # type: ignore[arg-type]
+                out[column] = [str(y) for y in range(lo, hi + 1)]
+            else:
+                out[column] = [*spec.categories, "(other)"]
+        return out
 
     def describe(self) -> dict[str, Any]:
         """What the workload asks (no data values)."""

@@ -2,16 +2,6 @@
 
 Both are pure functions of frames privlab.dp already returns; neither
 spends budget nor touches data.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.viz import epsilon_curve_chart
->>> curve = pl.DataFrame({"statistic": ["count()"] * 3, "epsilon": [0.1, 1.0, 10.0],
-...                       "half_width": [30.0, 3.0, 0.3], "confidence": [0.95] * 3})
->>> spec = epsilon_curve_chart(curve, target=3.0).to_dict()
->>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["scale"]["type"]
-('line', 'log')
 """
 
 from __future__ import annotations
@@ -57,6 +47,16 @@ def epsilon_curve_chart(
     -------
     altair.LayerChart
         Not displayed; render it in a notebook or save it.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.viz import epsilon_curve_chart
+    >>> curve = pl.DataFrame({"statistic": ["count()"] * 3, "epsilon": [0.1, 1.0, 10.0],
+    ...                       "half_width": [30.0, 3.0, 0.3], "confidence": [0.95] * 3})
+    >>> spec = epsilon_curve_chart(curve, target=3.0).to_dict()
+    >>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["scale"]["type"]
+    ('line', 'log')
     """
     import altair as alt
 

@@ -109,13 +109,13 @@ def _classes() -> tuple[type, type]:
     import ipywidgets
     import traitlets
 
-    class VegaRuntime(anywidget.AnyWidget):  # type: ignore[misc]
+    class VegaRuntime(anywidget.AnyWidget):
         """Holds the Vega JavaScript once per kernel for every chart widget."""
 
         _esm = "export default {};"
         bundle = traitlets.Unicode("").tag(sync=True)
 
-    class ChartWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    class ChartWidget(anywidget.AnyWidget):
         """One Altair chart, drawn offline; set ``chart`` (or ``spec``) to redraw."""
 
         _esm = _CHART_ESM
@@ -127,18 +127,18 @@ def _classes() -> tuple[type, type]:
             super().__init__(runtime=_runtime(), **kwargs)
             self.chart = chart
 
-        @property
-        def chart(self) -> Any:
-            """The chart shown (an Altair chart, a Vega-Lite dict or ``None``)."""
+        def _get_chart(self) -> Any:
             return self._chart
 
-        @chart.setter
-        def chart(self, chart: Any) -> None:
+        def _set_chart(self, chart: Any) -> None:
             self._chart = chart
-            if chart is None:
-                self.spec = None
-            else:
-                self.spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+            spec = None
+            if chart is not None:
+                spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+            self.set_trait("spec", spec)
+
+        #: The chart shown (an Altair chart, a Vega-Lite dict or ``None``).
+        chart = property(_get_chart, _set_chart)
 
     return VegaRuntime, ChartWidget
 

@@ -39,10 +39,12 @@ def tradeoff_chart(
 ) -> Any:
     """The microdata frontier above the DP panel, sharing the utility (error) axis.
 
-    Left: measured linkage-attack advantage against workload error, one point
-    per release, colour = technique, the Pareto front joined. Points are named
-    beside them when there are at most ten (nearby points share one label);
-    the tooltip names every point. Right: ε against the DP answers' expected
+    Top: measured linkage-attack advantage (success on members minus success on
+    non-members) against workload error, one point per release with its 95 %
+    interval as a vertical bar, colour = technique; the Pareto front (computed on
+    the interval's upper end) is joined through the upper ends. Points are named
+    beside them when there are at most ten (nearby points share one label); the
+    tooltip names every point. Bottom: ε against the DP answers' expected
     workload error.
 
     Parameters
@@ -53,6 +55,19 @@ def tradeoff_chart(
         The label of the chosen release (e.g. ``"k=5"``): ringed on the frontier.
     epsilon:
         The chosen ε: ringed on the DP panel.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> data = pl.DataFrame({"age": list(range(20, 80)) * 3, "dx": ["a", "b", "c"] * 60})
+    >>> t = pv.tradeoff(data, profile={"age": "quasi_identifier", "dx": "sensitive"},
+    ...                 candidates={"k": [2, 5], "l": [], "epsilon": [0.5, 1.0], "synthetic": []},
+    ...                 targets=20, progress=False)
+    >>> spec = tradeoff_chart(t, highlight="k=5").to_dict()
+    >>> for panel in spec["vconcat"]:
+    ...     print(panel["title"])
+    Released microdata: measured risk vs utility (chosen: k=5)
+    DP answers: ε vs expected error
     """
     import altair as alt
 
@@ -66,16 +81,28 @@ def tradeoff_chart(
     title = "workload error (0 = exact answers)"
     x = alt.X("workload_error:Q", axis=quant_axis(title), scale=scale)
     base = alt.Chart(alt.Data(values=points.to_dicts()))
+    attacker = getattr(tradeoff, "attacker", "prosecutor")
+    bars = base.mark_rule(opacity=0.6).encode(
+        x=x,
+        y=alt.Y("advantage_lo:Q"),
+        y2="advantage_hi:Q",
+        color=alt.Color("technique:N", sort=_TECH_ORDER, title="technique"),
+    )
     dots = base.mark_point(filled=True, size=90).encode(
         x=x,
-        y=alt.Y("advantage:Q", axis=quant_axis("linkage attack advantage over guessing")),
+        y=alt.Y(
+            "advantage:Q",
+            axis=quant_axis(f"linkage advantage, members − non-members ({attacker}, 95 % CI)"),
+        ),
         color=alt.Color("technique:N", sort=_TECH_ORDER, title="technique"),
         shape=alt.Shape("front:N", title="Pareto"),
         tooltip=[
             "label:N",
             alt.Tooltip("advantage:Q", format=".3f"),
-            alt.Tooltip("attack_success:Q", format=".3f", title="attack success"),
-            alt.Tooltip("attack_baseline:Q", format=".3f", title="guessing baseline"),
+            alt.Tooltip("advantage_lo:Q", format=".3f", title="95 % CI low"),
+            alt.Tooltip("advantage_hi:Q", format=".3f", title="95 % CI high"),
+            alt.Tooltip("attack_success:Q", format=".3f", title="success on members"),
+            alt.Tooltip("attack_non_member:Q", format=".3f", title="success on non-members"),
             alt.Tooltip("workload_error:Q", format=".3f"),
             alt.Tooltip("ml_relative:Q", format=".2f", title="ML accuracy vs original"),
             alt.Tooltip("prosecutor_max:Q", format=".3f", title="prosecutor risk (max)"),
@@ -86,10 +113,10 @@ def tradeoff_chart(
             alt.Data(values=points.filter(pl.col("pareto")).sort("workload_error").to_dicts())
         )
         .mark_line(strokeDash=[4, 3], color="#555")
-        .encode(x="workload_error:Q", y="advantage:Q")
+        .encode(x="workload_error:Q", y="advantage_hi:Q")
     )
-    layers = [front, dots]
-    top = points["advantage"].drop_nulls().max()
+    layers = [front, bars, dots]
+    top = points["advantage_hi" if "advantage_hi" in points.columns else "advantage"].max()
     spans = (_max_error(tradeoff), float(top) if top else 1.0)
     names = point_labels(points.to_dicts(), "workload_error", "advantage", "label", spans=spans)
     if names:
@@ -141,9 +168,20 @@ def _max_error(tradeoff: Any) -> float:
 
 
 def k_loss_chart(tradeoff: Any, *, highlight: int | None = None) -> Any:
-    """k against ARX information loss and workload error (anonymized releases).
+    """ARX information loss and workload error against k (anonymized releases).
 
-    *highlight*: the chosen k, ringed on both lines.
+    Reads ``tradeoff.points``: its ``technique``, ``param`` (k), ``loss`` and
+    ``workload_error`` columns. *highlight*: the chosen k, ringed on both lines.
+
+    Examples
+    --------
+    >>> import types, polars as pl
+    >>> points = pl.DataFrame({"technique": ["original", "k-anonymity", "k-anonymity"],
+    ...                        "param": [None, "2", "5"], "loss": [None, 0.2, 0.4],
+    ...                        "workload_error": [0.0, 0.05, 0.1]})
+    >>> spec = k_loss_chart(types.SimpleNamespace(points=points), highlight=5).to_dict()
+    >>> len(spec["layer"][0]["data"]["values"]), spec["layer"][1]["data"]["values"][0]["k"]
+    (4, 5)
     """
     import altair as alt
 
@@ -177,7 +215,18 @@ def k_loss_chart(tradeoff: Any, *, highlight: int | None = None) -> Any:
 
 
 def epsilon_error_chart(tradeoff: Any, *, highlight: float | None = None) -> Any:
-    """ε against the DP answers' expected workload error; *highlight*: the chosen ε, ringed."""
+    """ε against the DP answers' expected workload error; *highlight*: the chosen ε, ringed.
+
+    Reads ``tradeoff.dp``: its ``epsilon`` and ``expected_error`` columns.
+
+    Examples
+    --------
+    >>> import types, polars as pl
+    >>> dp = pl.DataFrame({"epsilon": [0.5, 1.0, 2.0], "expected_error": [0.2, 0.1, 0.05]})
+    >>> spec = epsilon_error_chart(types.SimpleNamespace(dp=dp)).to_dict()
+    >>> spec["encoding"]["x"]["scale"]["type"], len(spec["data"]["values"])
+    ('log', 3)
+    """
     import altair as alt
 
     rows = tradeoff.dp.to_dicts()
@@ -236,6 +285,17 @@ def column_chart(
     into at most 15 spans, categories) are charted, and of those only the *top*
     that at least *min_count* original records fall in; the rest are summed as
     ``"other"``, so a value held by a handful of people is never named.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> data = pl.DataFrame({"age": list(range(20, 80)) * 3, "dx": ["a", "b", "c"] * 60})
+    >>> t = pv.tradeoff(data, profile={"age": "quasi_identifier", "dx": "sensitive"},
+    ...                 candidates={"k": [2, 5], "l": [], "epsilon": [0.5, 1.0], "synthetic": []},
+    ...                 targets=20, progress=False)
+    >>> spec = column_chart(t, "k=5", "age").to_dict()
+    >>> sorted({row["release"] for row in spec["data"]["values"]})
+    ['k=5', 'original']
     """
     import altair as alt
 

@@ -126,7 +126,8 @@ def describe_evidence(evidence: Mapping[str, Any], *, reason: str | None = None)
             inner = ", ".join(f"{_words(k)} {_fmt_any(v)}" for k, v in value.items())
             out.append(f"{_words(key)}: {inner}")
         else:
-            out.append(f"{_words(key)}: {_pct(value) if key.endswith('share') else _fmt_any(value)}")
+            shown = _pct(value) if key.endswith("share") else _fmt_any(value)
+            out.append(f"{_words(key)}: {shown}")
     return out
 
 

@@ -181,7 +181,7 @@ class SynthWidget:
                 callback=job.callback,
             )
             bar.advance(stage="evaluate")
-            report = synthetic.evaluate(n_attacks=self.n_attacks)
+            report = synthetic.evaluate(n_attacks=self.n_attacks, callback=job.callback)
             bar.advance(stage="done")
         return synthetic, report
 
@@ -264,7 +264,11 @@ class SynthWidget:
 
 _MEANINGS = {
     "quality_score": ("quality (SDMetrics)", "1 = same column shapes and pair trends"),
-    "privacy_risk": ("privacy risk (worst attack)", "excess success over held-out rows"),
+    "privacy_risk": (
+        "privacy risk (worst attack)",
+        "largest upper end of the attacks' intervals: success on training rows minus "
+        "success on held-out rows",
+    ),
     "singling_out_risk": ("singling-out risk", ""),
     "linkability_risk": ("linkability risk", ""),
     "inference_risk": ("inference risk", ""),
@@ -289,5 +293,9 @@ def _scores_html(summary: dict[str, Any]) -> str:
             continue
         value = summary[key]
         percent = key == "exact_copy_rate"
-        rows.append([name, fmt(value, percent=percent), meaning])
+        text = fmt(value, percent=percent)
+        interval = summary.get(f"{key}_ci")
+        if value is not None and isinstance(interval, list | tuple) and len(interval) == 2:
+            text += f" (95 % CI {fmt(interval[0])} to {fmt(interval[1])})"
+        rows.append([name, text, meaning])
     return "".join(badges) + table(["measure", "value", "what it means"], rows)

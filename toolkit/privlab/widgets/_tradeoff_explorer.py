@@ -39,9 +39,11 @@ __all__ = ["TradeoffExplorer"]
 
 _TECHNIQUES = ("k-anonymity", "ℓ-diversity", "synthetic", "original")
 _MEASURES = (
-    ("advantage", "linkage attack advantage over guessing", False),
-    ("attack_success", "attack success", True),
-    ("attack_baseline", "guessing baseline", True),
+    ("advantage", "linkage advantage: success on members − on non-members", False),
+    ("advantage_lo", "… its 95 % interval from", False),
+    ("advantage_hi", "… to", False),
+    ("attack_success", "attack success on members", True),
+    ("attack_non_member", "attack success on non-members", True),
     ("prosecutor_max", "max prosecutor re-identification risk", False),
     ("workload_error", "workload error (0 = exact answers)", False),
     ("ml_relative", "ML accuracy vs original", False),

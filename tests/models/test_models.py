@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from privlab.anonymize import KAnonymity, LDiversity, TCloseness
+from privlab.models import KAnonymity, LDiversity, TCloseness
 
 
 @pytest.mark.parametrize(

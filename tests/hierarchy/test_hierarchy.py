@@ -7,14 +7,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from privlab.anonymize import (
+from privlab.exceptions import HierarchyError
+from privlab.hierarchy import (
     Hierarchy,
     date_hierarchy,
     interval_hierarchy,
     prefix_hierarchy,
     suppress_hierarchy,
 )
-from privlab.exceptions import HierarchyError
 
 
 def gen(h: Hierarchy, values: list[object], level: int) -> list[object]:
