@@ -64,6 +64,18 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     ------
     ValueError
         The extension is neither ``.png`` nor ``.svg``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, altair as alt
+    >>> chart = alt.Chart(alt.Data(values=[{"x": 1}, {"x": 2}])).mark_point().encode(x="x:Q")
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> save_chart(chart.properties(width="container"), folder / "points.png").stat().st_size > 0
+    True
+    >>> save_chart(chart, folder / "points.gif")
+    Traceback (most recent call last):
+    ...
+    ValueError: export charts as .png or .svg, got '.gif' (...points.gif')
     """
     import vl_convert as vlc
 
