@@ -431,8 +431,11 @@ def test_governed_policy_blocks_and_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     kept_identifier = pv.anonymize(_people(), {**RECIPE, "steps": []})
     gov.install_policy(Policy.from_dict({"name": "ids", "rules": {"no_direct_identifiers": True}}))
+    with pytest.raises(PolicyViolationError, match=r"release guard refused.*'pid'.*'name'"):
+        kept_identifier.write(tmp_path / "out.parquet", dataset="people")
+    kept = {"name": "test: reach the policy", "pid": "test: reach the policy"}
     with pytest.raises(
         PolicyViolationError, match=r"direct identifier column\(s\) \['name', 'pid'\]"
     ):
-        kept_identifier.write(tmp_path / "out.parquet", dataset="people")
+        kept_identifier.write(tmp_path / "out.parquet", dataset="people", keep=kept)
     assert list(tmp_path.iterdir()) == []

@@ -80,7 +80,7 @@ def test_every_error_is_reported_with_its_path() -> None:
     assert errors == [
         "steps[0].columns: must list at least one column",
         "steps[1]: unknown op 'encrypt'; registered ops are ['add_noise', 'date_shift', "
-        "'drop', 'generalize', 'mask', 'microaggregate', 'pseudonymize', 'redact_text', "
+        "'drop', 'generalize', 'keep', 'mask', 'microaggregate', 'pseudonymize', 'redact_text', "
         "'round', 'suppress', 'top_bottom_code']",
         "steps[2].params.keep_first: must be >= 0, got -1",
         "steps[2].params.keep_frist: unknown field; allowed fields are ['keep_chars', "

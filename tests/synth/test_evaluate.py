@@ -38,7 +38,8 @@ def test_privacy_figures(report: Any) -> None:
         "diagnosis_code",
         "total_charges",
     ]
-    assert p["pii_replay"] == {"patient_id": 0, "full_name": 0, "email": 0, "ssn": 0}
+    # every identifying column, free text included (issue 13)
+    assert p["pii_replay"] == {"patient_id": 0, "full_name": 0, "email": 0, "ssn": 0, "notes": 0}
     assert 0 <= p["exact_copies"]["train_rate"] <= 0.05
     assert 0 <= p["dcr"]["score"] <= 1
     attacks = p["attacks"]

@@ -65,13 +65,36 @@ def test_no_real_identifier_value_in_synthetic_output(
 def test_replay_filter_redraws_colliding_values() -> None:
     # a tiny name space forces Faker to collide with real names
     real = pl.DataFrame({"name": ["A B"] * 10 + ["C D"] * 10, "x": list(range(20))})
+    from privlab.synth._replay import real_values
     from privlab.synth._synthesize import _redraw_replayed
 
     syn = pl.Series("name", ["A B", "fresh", "C D", None])
     names = iter(["A B", "C D", "E F", "G H"])
-    fresh, n = _redraw_replayed(syn, real["name"], lambda faker: next(names), seed=1)
+    known = real_values(real, generated=["name"])
+    fresh, n = _redraw_replayed(syn, known, lambda faker: next(names), seed=1)
     assert n == 2
     assert fresh.to_list() == ["E F", "fresh", "G H", None]
+
+
+def test_a_generated_value_that_contains_a_real_name_is_redrawn() -> None:
+    """Attacker: searches the synthetic names for real people's names, titles aside.
+
+    Faker's "Dr. Kevin Carpenter" is not the real "Kevin Carpenter" as a string, but it
+    names him: it is re-drawn like an exact copy (and counted by the replay check).
+    """
+    from privlab.synth import replay_check
+    from privlab.synth._replay import real_values
+    from privlab.synth._synthesize import _redraw_replayed
+
+    real = pl.DataFrame(
+        {"name": ["Kevin Carpenter", "Sarah Hansen"] + [f"N{i}" for i in range(30)]}
+    )
+    syn = pl.Series("name", ["Dr. Kevin Carpenter", "Maria Lopez", "Sarah Hansen MD"])
+    assert replay_check(real, syn.to_frame()) == {"name": 2}
+    draws = iter(["Mr. Sarah Hansen", "Tomas Berg", "Ida Holm"])
+    fresh, n = _redraw_replayed(syn, real_values(real), lambda faker: next(draws), seed=1)
+    assert n == 2
+    assert fresh.to_list() == ["Tomas Berg", "Maria Lopez", "Ida Holm"]
 
 
 def test_holdout_rows_are_not_training_rows(fitted: Any, patients_df: pl.DataFrame) -> None:
@@ -250,3 +273,11 @@ def test_identifiers_never_replay_holdout_rows_either() -> None:
     )
     assert syn.replay_redrawn.get("data", {}).get("who", 0) > 0
     assert not syn.data["who"].is_in(real["who"].implode()).any()
+
+
+def test_keep_reasons_go_into_the_written_manifest(fitted: Any, tmp_path: Path) -> None:
+    """An override of the release guard is recorded where the release is (and audited)."""
+    out = fitted.save(tmp_path / "kept", keep={"city": "coarse area, agreed with the DPO"})
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["keep"] == {"city": "coarse area, agreed with the DPO"}
+    assert "keep" not in fitted.manifest()  # the object itself carries no release state

@@ -91,10 +91,11 @@ def test_a_fully_suppressed_group_column_spreads_over_the_original_distribution(
 
 
 def test_a_generalized_label_spreads_over_the_values_it_covers() -> None:
-    """'30-39' covers the original values 31 and 35: each such record counts ½ and ½.
+    """'30-39' covers 31 and 35, which the original holds 2:1 — so it counts 2/3 and 1/3.
 
-    Truth: 31 → 1/2, 35 → 1/4, 52 → 1/4. Release: three '30-39' records give 31 and
-    35 3/8 each; 52 stays 1/4. Total variation = ½ (1/8 + 1/8) = 1/8.
+    Truth: 31 → 1/2, 35 → 1/4, 52 → 1/4. Release: two '30-39' records give 31 4/3 and
+    35 2/3 records (1/3 and 1/6 of 4); the two '50-59' records give 52 1/2. Total
+    variation = ½ (1/6 + 1/12 + 1/4) = 1/4.
     """
     original = pl.DataFrame({"age": [31, 31, 35, 52]})
     w = Workload.build(original, marginal_columns=["age"])
@@ -102,9 +103,9 @@ def test_a_generalized_label_spreads_over_the_values_it_covers() -> None:
     assert sorted(coverage.rows()) == [
         ("*", "31"), ("*", "35"), ("*", "52"), ("30-39", "31"), ("30-39", "35"), ("50-59", "52"),
     ]  # fmt: skip
-    released = pl.DataFrame({"age": ["30-39", "30-39", "30-39", "50-59"]})
+    released = pl.DataFrame({"age": ["30-39", "30-39", "50-59", "50-59"]})
     result = w.evaluate(ReleaseView(released, coverage={"age": coverage}, aligned=True))
-    assert result["queries"]["marginal:age"] == pytest.approx(1 / 8)
+    assert result["queries"]["marginal:age"] == pytest.approx(1 / 4)
     weights = w.weights(ReleaseView(released, coverage={"age": coverage}), "age")
     per_row = weights.group_by("row").agg(pl.col("weight").sum()).sort("row")
     assert per_row["weight"].to_list() == pytest.approx([1.0] * 4)  # every record counts once

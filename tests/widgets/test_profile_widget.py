@@ -49,11 +49,17 @@ def test_demoting_a_direct_identifier_raises_a_badge() -> None:
 def test_evidence_reads_as_sentences_with_the_full_text_on_hover() -> None:
     p = pv.profile(pl.DataFrame({"mail": [f"user{i}@example.org" for i in range(30)]}))
     w = ProfileWidget(p)
-    html = json.dumps(w.get_state()) + "".join(
-        getattr(child, "value", "") for child in w.children[2].children
-    )
-    assert "of sampled values match the pattern" in html
-    assert "{" not in describe_evidence(p.column("mail").evidence)[0]  # no raw JSON
-    long = describe_evidence({"detectors": {"email": {"pattern_share": 0.5}}, "x_share": 0.25})
-    assert long == ["email: 50.0% of sampled values match the pattern", "x share: 25.0%"]
+    cell = w._badges["mail"].value
+    assert "<span title='" in cell  # the full text on hover
+    assert "{" not in cell  # sentences, never raw JSON
+    assert "email" in cell  # what was found, even when the evidence is only the values
+    long = describe_evidence(
+        {"detectors": {"email": {"pattern_share": 0.5}}, "x_share": 0.25,
+         "name_evidence": {"shape_share": 0.9996, "regions": {"US": 3}}}
+    )  # fmt: skip
+    assert long == [
+        "email: 50.0% of sampled values match the pattern",
+        "x share: 25.0%",
+        "name evidence: shape share 100.0%, regions US 3",
+    ]
     assert w.children[3].spec["mark"]["type"] == "bar"  # the chart, offline widget

@@ -24,7 +24,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("io",),  # readers, fingerprints, the atomic writer, the output guard
     ("store",),  # the SQLite store: connections, migrations, dataset identity
     ("release",),  # ReleaseFacts and the gate protocol every producer uses
-    ("hierarchy", "models", "detect"),  # generalization, privacy models, detectors
+    ("detect",),  # semantic-type detectors (pure functions over values)
+    ("hierarchy", "models"),  # generalization (reads dates through detect), privacy models
     ("risk", "utility"),  # measurement over models and hierarchies
     ("anonymize", "dp"),  # producers that need no profile
     ("profile",),  # profiling (hands a Recipe to the anonymizer)

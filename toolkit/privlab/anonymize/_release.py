@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -144,6 +144,7 @@ class Release:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Write the data atomically to *path* and the manifest to ``<path>.manifest.json``.
 
@@ -168,6 +169,10 @@ class Release:
         governance, store:
             The gate to use (default: privlab's governance over *store*, itself
             defaulting to the configured store).
+        keep:
+            ``{column: reason}``: columns released as they are although the release
+            guard finds them identifying (adds to the recipe's ``keep`` steps); the
+            reasons go into the manifest and the audit log.
 
         Returns
         -------
@@ -178,13 +183,17 @@ class Release:
         check_not_source(target, *self._sources)
         files: list[Path] = []
 
+        facts = self.release_facts(dataset, retention_days, tuple(allowed_roles), override, keep)
+
         def write_files(approval: Approval) -> list[Path]:
             self.manifest = {**self.manifest, "dataset": approval.dataset}
+            if facts.keep:
+                self.manifest["keep"] = dict(facts.keep)
             files.extend(self._write_files(target))
             return files
 
         self.release_record = submit(
-            self.release_facts(dataset, retention_days, tuple(allowed_roles), override),
+            facts,
             write_files,
             governance=governance,
             store=store,
@@ -197,6 +206,7 @@ class Release:
         retention_days: int | None = None,
         allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
         override: bool = False,
+        keep: Mapping[str, str] | None = None,
     ) -> ReleaseFacts:
         """What the release gate checks: released rows, columns with lineage, verified k / ℓ / t.
 
@@ -235,7 +245,18 @@ class Release:
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
+            keep={**self._recipe_keeps(), **dict(keep or {})},
         )
+
+    def _recipe_keeps(self) -> dict[str, str]:
+        """``{column: reason}`` from the recipe's ``keep`` steps."""
+        steps = (self.manifest.get("resolved_recipe") or {}).get("steps") or []
+        return {
+            column: str((step.get("params") or {}).get("reason", ""))
+            for step in steps
+            if step.get("op") == "keep"
+            for column in step.get("columns", [])
+        }
 
     def _write_files(self, target: Path) -> list[Path]:
         """Data then manifest, each atomic; the manifest is staged before the data."""

@@ -97,6 +97,37 @@ class Drop(Transform):
         return frame.drop(self.columns)
 
 
+# ------------------------------------------------------------------------------ keep
+class Keep(Transform):
+    """Keep columns unchanged on purpose, with a reason the release guard records.
+
+    The release guard refuses a release that carries a direct identifier; a
+    ``keep`` step is the recipe's way to say "release it anyway, because …". The
+    data is not changed; the reason goes into the manifest and the audit log.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> step = Keep(["site_code"], reason="public registry number of the clinic")
+    >>> step.fit_apply(pl.DataFrame({"site_code": ["A1"]}))["site_code"].to_list()
+    ['A1']
+    """
+
+    name = "keep"
+    masking = False
+    identity = True
+
+    class Params(TransformParams):
+        """Parameters of ``keep``: why the columns are released as they are."""
+
+        reason: str = Field(..., min_length=3)
+
+    params: Params
+
+    def _apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame
+
+
 # -------------------------------------------------------------------------- suppress
 class Condition(TransformParams):
     """A row condition usable from YAML: ``{column, op, value}``.
@@ -548,6 +579,7 @@ def _registry() -> tuple[type[Transform], ...]:
 
     return (
         Drop,
+        Keep,
         Suppress,
         Mask,
         Pseudonymize,

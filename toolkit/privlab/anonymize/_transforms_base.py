@@ -188,6 +188,8 @@ class Transform(ABC):
     masking: ClassVar[bool] = True
     #: True when the transform reads a secret key (pseudonyms, date shifts).
     keyed: ClassVar[bool] = False
+    #: True for a step that changes no value on purpose (``keep``).
+    identity: ClassVar[bool] = False
 
     def __init__(self, columns: str | Sequence[str] = (), **params: Any) -> None:
         self.columns: list[str] = [columns] if isinstance(columns, str) else list(columns)

@@ -55,7 +55,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from privlab.anonymize._transforms_base import Transform, TransformParams
-from privlab.detect import text_pii_patterns
+from privlab.detect import TEXT_TYPES, find_pii, text_pii_patterns
 from privlab.exceptions import ConfigError, MissingSecretError, RecipeError, SchemaMismatchError
 
 __all__ = [
@@ -371,18 +371,23 @@ def _letters_token(digest: bytes, length: int) -> str:
 class RedactText(_Keyed):
     """Replace PII found inside free text with typed placeholders or keyed pseudonyms.
 
-    Patterns come from the profiler (:func:`privlab.profile.text_pii_patterns`:
-    email, phone, national_id, credit_card, iban, ip_address, url, person_name),
-    optionally restricted with ``types``, plus any named ``patterns`` of your own
-    (Rust regex syntax; applied first). ``replacement: placeholder`` writes
-    ``template`` (default ``"[{type}]"``, e.g. ``[EMAIL]``); ``replacement:
-    pseudonym`` writes ``"[{type}:{token}]"`` with a keyed, letters-only token, so the
-    same e-mail gets the same token everywhere under one key and domain.
+    What is found comes from :func:`privlab.detect.find_pii`: e-mails, URLs,
+    IBANs (mod 97), cards (Luhn), national IDs and SSNs with any separators
+    (``python-stdnum`` schemes of 50+ countries, US SSN ranges), phone numbers in
+    any national format (libphonenumber, for the ``regions`` given plus
+    international numbers), IP addresses, and person names in ordinary sentences
+    (packaged name statistics of many countries plus context: a known first name
+    followed by a capitalized word, or a title before a family name). ``types``
+    restricts the kinds; ``patterns`` adds named regexes of your own (Rust syntax,
+    applied first). ``replacement: placeholder`` writes ``template`` (default
+    ``"[{type}]"``, e.g. ``[EMAIL]``); ``replacement: pseudonym`` writes
+    ``"[{type}:{token}]"`` with a keyed, letters-only token.
 
-    Matching errs on the side of redaction (no validators are consulted: a false
-    positive hides a harmless string, a false negative would leak). In pseudonym
-    mode ``fit`` learns the distinct matches; anything ``apply`` meets that ``fit``
-    did not see still gets the plain placeholder (``[EMAIL]``), never passes through.
+    ``fit`` finds the PII strings of the data (vectorized candidate extraction,
+    checks on distinct candidates only) and counts them per type (``counts_``,
+    reported in the release's steps); ``apply`` replaces those strings in one
+    Aho–Corasick pass, then runs the plain patterns over what is left, so text
+    that ``fit`` did not see is still redacted where a pattern matches.
 
     Examples
     --------
@@ -392,6 +397,13 @@ class RedactText(_Keyed):
     ...     "note", patterns={"mrn": r"MRN-\\d+"}, use_profile_patterns=False
     ... ).fit_apply(df)["note"].to_list()
     ['call [MRN] today']
+    >>> step = RedactText("note")
+    >>> step.fit_apply(pl.DataFrame({"note": ["Patient Sarah Hansen, SSN 123 45 6789."]}))[
+    ...     "note"
+    ... ].to_list()
+    ['Patient [PERSON_NAME], SSN [NATIONAL_ID].']
+    >>> step.counts_
+    {'national_id': 1, 'person_name': 1}
     """
 
     name = "redact_text"
@@ -405,6 +417,7 @@ class RedactText(_Keyed):
         replacement: Literal["placeholder", "pseudonym"] = "placeholder"
         template: str | None = None
         length: int = Field(12, ge=6, le=40)
+        regions: list[str] = Field(default_factory=list)
 
         @field_validator("patterns")
         @classmethod
@@ -440,21 +453,25 @@ class RedactText(_Keyed):
         """Only pseudonym replacement needs a key; placeholders do not."""
         return self.params.replacement == "pseudonym"
 
-    def _patterns(self) -> list[tuple[str, str]]:
+    def _wanted(self) -> list[str]:
         p = self.params
-        found: list[tuple[str, str]] = list(p.patterns.items())
-        if p.use_profile_patterns:
-            available = text_pii_patterns()
-            wanted = list(available) if p.types is None else p.types
-            unknown = [t for t in wanted if t not in available]
-            if unknown:
-                raise ConfigError(
-                    f"redact_text: unknown PII type(s) {unknown!r}; the profiler knows "
-                    f"{sorted(available)!r}"
-                )
-            rank = {t: i for i, t in enumerate(_TYPE_ORDER)}
-            ordered = sorted(wanted, key=lambda t: (rank.get(t, len(rank)), t))
-            found += [(t, available[t]) for t in ordered]
+        if not p.use_profile_patterns:
+            return []
+        wanted = list(TEXT_TYPES) if p.types is None else list(p.types)
+        unknown = [t for t in wanted if t not in TEXT_TYPES]
+        if unknown:
+            raise ConfigError(
+                f"redact_text: unknown PII type(s) {unknown!r}; the profiler knows "
+                f"{sorted(TEXT_TYPES)!r}"
+            )
+        rank = {t: i for i, t in enumerate(_TYPE_ORDER)}
+        return sorted(wanted, key=lambda t: (rank.get(t, len(rank)), t))
+
+    def _patterns(self) -> list[tuple[str, str]]:
+        """Custom patterns, then the plain per-type patterns (the safety net of ``apply``)."""
+        found: list[tuple[str, str]] = list(self.params.patterns.items())
+        available = text_pii_patterns()
+        found += [(t, available[t]) for t in self._wanted() if t in available]
         return found
 
     def _template(self) -> str:
@@ -468,12 +485,12 @@ class RedactText(_Keyed):
             return f"[{pii_type.upper()}]"
         return self._template().replace("{type}", pii_type.upper())
 
-    def _step(self, expr: pl.Expr, regex: str, pii_type: str, seen: pl.DataFrame | None) -> pl.Expr:
-        if seen is not None and seen.height:
-            expr = expr.str.replace_many(
-                seen["match"].implode(), seen["token"].implode(), leftmost=True
-            )
-        return expr.str.replace_all(regex, _repl_escape_lit(self._placeholder(pii_type)))
+    def _replacements(self, pii_type: str, strings: list[str], key: bytes | None) -> list[str]:
+        if key is None:
+            return [self._placeholder(pii_type)] * len(strings)
+        digests = keyed_digests(key, "redact_text", self.params.domain, strings)
+        template = self._template().replace("{type}", pii_type.upper())
+        return [template.replace("{token}", _letters_token(d, self.params.length)) for d in digests]
 
     def _fit(self, frame: pl.LazyFrame) -> None:
         schema = frame.collect_schema()
@@ -482,39 +499,36 @@ class RedactText(_Keyed):
                 raise SchemaMismatchError(
                     f"'redact_text' needs a text column, got {column!r} of dtype {schema[column]}"
                 )
-        self.rules_: list[tuple[str, str, pl.DataFrame | None]] = []
-        patterns = self._patterns()
-        if self.params.replacement == "placeholder":
-            self.rules_ = [(t, rx, None) for t, rx in patterns]
-            return
-        key = self._resolved_key()
-        current = frame.select(pl.col(c).cast(pl.String) for c in self.columns)
-        for pii_type, regex in patterns:
-            parts = [
-                current.select(pl.col(c).str.extract_all(regex).explode().alias("m"))
-                for c in self.columns
-            ]
-            matches = pl.concat(parts).unique().drop_nulls().collect().to_series().to_list()
-            matches = sorted((m for m in matches if m), key=lambda m: (-len(m), m))
-            digests = keyed_digests(key, "redact_text", self.params.domain, matches)
-            template = self._template().replace("{type}", pii_type.upper())
-            tokens = [
-                template.replace("{token}", _letters_token(d, self.params.length)) for d in digests
-            ]
-            seen = pl.DataFrame(
-                {"match": matches, "token": tokens},
-                schema={"match": pl.String, "token": pl.String},
-            )
-            self.rules_.append((pii_type, regex, seen))
-            current = current.with_columns(
-                self._step(pl.col(c), regex, pii_type, seen).alias(c) for c in self.columns
-            )
+        key = self._resolved_key() if self.params.replacement == "pseudonym" else None
+        texts = frame.select(pl.col(c).cast(pl.String) for c in self.columns).collect()
+        pooled = pl.concat([texts[c] for c in self.columns]).drop_nulls()
+        self.found_: list[tuple[str, list[str], list[str]]] = []
+        self.counts_: dict[str, int] = {}
+        remaining = pooled
+        found: dict[str, list[str]] = {}
+        for pii_type, regex in self.params.patterns.items():  # custom patterns first
+            matches = remaining.str.extract_all(regex).explode().drop_nulls().unique().to_list()
+            found[pii_type] = sorted((m for m in matches if m), key=lambda m: (-len(m), m))
+            remaining = remaining.str.replace_all(regex, "")
+        found.update(find_pii(remaining, types=self._wanted(), regions=self.params.regions))
+        remaining = pooled
+        for pii_type in [*self.params.patterns, *self._wanted()]:
+            strings = found.get(pii_type)
+            if not strings:
+                continue
+            hits = remaining.str.extract_many(strings, overlapping=False).list.len().sum()
+            self.counts_[pii_type] = int(hits or 0)
+            self.found_.append((pii_type, strings, self._replacements(pii_type, strings, key)))
+            remaining = remaining.str.replace_many(strings, [""] * len(strings))
+        self.counts_ = dict(sorted(self.counts_.items()))
 
     def _apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         def one(column: str) -> pl.Expr:
             expr = pl.col(column).cast(pl.String)
-            for pii_type, regex, seen in self.rules_:
-                expr = self._step(expr, regex, pii_type, seen)
+            for _, strings, replacements in self.found_:
+                expr = expr.str.replace_many(strings, replacements, leftmost=True)
+            for pii_type, regex in self._patterns():  # what fit did not see: placeholders
+                expr = expr.str.replace_all(regex, _repl_escape_lit(self._placeholder(pii_type)))
             return expr.alias(column)
 
         return frame.with_columns(one(c) for c in self.columns)

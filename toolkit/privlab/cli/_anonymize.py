@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from privlab.cli._options import read_kwargs, read_options
+from privlab.cli._options import parse_keep, read_kwargs, read_options
 
 
 @click.command()
@@ -43,6 +43,14 @@ from privlab.cli._options import read_kwargs, read_options
     default=None,
     help="Also write the resolved recipe (levels fixed) here, to replay on the next batch.",
 )
+@click.option(
+    "--keep",
+    "keep",
+    multiple=True,
+    metavar="COL=REASON",
+    help="Release COL as it is although the release guard refuses it; REASON is recorded "
+    "in the manifest and the audit log (repeatable).",
+)
 def anonymize(
     file: str,
     sep: str | None,
@@ -53,6 +61,7 @@ def anonymize(
     key_file: str | None,
     dataset: str | None,
     resolved_path: str | None,
+    keep: tuple[str, ...],
 ) -> None:
     """Anonymize FILE with a recipe and write OUT plus OUT.manifest.json.
 
@@ -66,7 +75,7 @@ def anonymize(
     recipe = Recipe.from_yaml(Path(recipe_path))
     key = resolve_key(None, key_file=key_file, key_env=None) if key_file else None
     release = anonymize(file, recipe, key=key, **read_kwargs(sep, encoding, null_values))
-    written = release.write(out, dataset=dataset or Path(file).stem)
+    written = release.write(out, dataset=dataset or Path(file).stem, keep=parse_keep(keep))
     if resolved_path is not None:
         target = Path(resolved_path)
         tmp = target.with_name(f".{target.name}.tmp")

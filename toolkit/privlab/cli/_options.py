@@ -45,3 +45,17 @@ def read_kwargs(sep: str | None, encoding: str, null_values: str | None) -> dict
         sep = sep.encode().decode("unicode_escape")  # allow --sep '\t'
     nulls = None if null_values is None else [v for v in null_values.split(",")]
     return {"sep": sep, "encoding": encoding, "null_values": nulls}
+
+
+def parse_keep(items: tuple[str, ...]) -> dict[str, str]:
+    """``("ssn=court order 12",)`` → ``{"ssn": "court order 12"}``; no reason is an error."""
+    out: dict[str, str] = {}
+    for item in items:
+        column, sep, reason = item.partition("=")
+        if not sep or not column.strip() or len(reason.strip()) < 3:
+            raise click.BadParameter(
+                f"expected COL=REASON with a reason of 3+ characters, got {item!r}",
+                param_hint="--keep",
+            )
+        out[column.strip()] = reason.strip()
+    return out

@@ -569,6 +569,8 @@ class Governance:
                 "on purpose with keep={column: reason}"
             )
         policy_facts["guard"] = guard.to_dict()
+        if guard.kept:  # overriding the guard is an owner's or steward's call (audited below)
+            self.authorize("override", dataset=name)
         record = self._release(
             facts.kind,
             name,
@@ -581,6 +583,13 @@ class Governance:
             override=facts.override,
             data=facts.source,
         )
+        if guard.kept:
+            self.audit.append(
+                "override",
+                dataset=record.dataset,
+                release=record.id,
+                details={"guard_keep": dict(guard.kept)},
+            )
         if facts.kind == "dp":
             self.audit.append(
                 "dp_query",

@@ -5,7 +5,9 @@ release before the policy is evaluated. The guard looks at the released data
 and its source — not only at the profile — and reports findings; the gate
 refuses a release with findings unless the caller keeps each column with a
 reason (``keep={"col": "reason"}``). Rules: ``../shared/CONTRACTS.md`` ("The
-guard").
+guard"). Reports publish tables of figures, not records: :func:`inspect_published`
+applies the value rules (PII formats, replays of the source's identifiers) to
+their tables and chart data.
 
 Examples
 --------
@@ -16,5 +18,6 @@ True
 """
 
 from privlab.guard._inspect import Finding, GuardReport, inspect_release
+from privlab.guard._published import PUBLISHED_TYPES, inspect_published
 
-__all__ = ["Finding", "GuardReport", "inspect_release"]
+__all__ = ["PUBLISHED_TYPES", "Finding", "GuardReport", "inspect_published", "inspect_release"]

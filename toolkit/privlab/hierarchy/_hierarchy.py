@@ -21,7 +21,9 @@ spec                                                       hierarchy
 ``{type: interval, widths: [5, 10, 20]}``                  numeric bins of growing width
 ``{type: interval, edges: [[0, 18, 65], [0, 65]]}``        numeric bins by edges per level
 ``{type: prefix, keep: [4, 3, 2]}``                        ``94107 → 9410* → 941** → 94***``
-``{type: date, levels: [month, quarter, year]}``           dates (also ``week``, ``decade``)
+``{type: date, levels: [month, quarter, year]}``           dates (also ``week``, ``decade``);
+                                                           ``formats: ["%d.%m.%Y"]`` for
+                                                           non-ISO text, tried in order
 ``{type: arx_csv, path: h.csv, sep: ";"}``                 ARX hierarchy file
 ``{type: levels, values: {Male: ["*"], Female: ["*"]}}``   inline table: value → labels
 ``{type: suppress}``                                       value → ``*``
@@ -64,6 +66,7 @@ __all__ = [
 ]
 
 TOP = "*"
+_TIME = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
 _DATE_LEVELS = ("day", "week", "month", "quarter", "year", "decade")
 
 
@@ -156,7 +159,10 @@ class Hierarchy:
         if kind == "prefix":
             return prefix_hierarchy(keep=spec.get("keep", ()))
         if kind == "date":
-            return date_hierarchy(levels=spec.get("levels", ("month", "quarter", "year")))
+            return date_hierarchy(
+                levels=spec.get("levels", ("month", "quarter", "year")),
+                formats=spec.get("formats"),
+            )
         if kind == "suppress":
             return suppress_hierarchy()
         if kind == "levels":
@@ -294,9 +300,15 @@ class Hierarchy:
                 )
             return
         try:
-            pl.DataFrame({"v": values}).select(
+            out = pl.DataFrame({"v": values}).select(
                 [self.generalize_expr("v", lv).alias(f"l{lv}") for lv in range(1, self.height - 1)]
             )
+            if self._spec.get("formats") and out.width and out[:, 0].null_count():
+                unread = out[:, 0].null_count()
+                raise HierarchyError(
+                    f"column {column!r}: {unread} value(s) match none of the date formats "
+                    f"{self._spec['formats']!r}; add their format to the hierarchy's formats"
+                )
         except pl.exceptions.PolarsError as exc:
             raise HierarchyError(
                 f"column {column!r} (dtype {values.dtype}) cannot be generalized with a "
@@ -337,14 +349,15 @@ class Hierarchy:
                 column
             )
         if kind == "date":
-            return _date_expr(col, self._spec["levels"][level - 1]).alias(column)
+            unit = self._spec["levels"][level - 1]
+            return _date_expr(col, unit, self._spec.get("formats")).alias(column)
         raise HierarchyError(f"cannot generalize with a {kind!r} hierarchy")  # pragma: no cover
 
 
 _SPEC_KEYS: dict[str, set[str]] = {
     "interval": {"widths", "edges"},
     "prefix": {"keep"},
-    "date": {"levels"},
+    "date": {"levels", "formats"},
     "suppress": set(),
     "levels": {"values"},
     "arx_csv": {"path", "sep"},
@@ -400,9 +413,13 @@ def _interval_expr(col: pl.Expr, spec: Mapping[str, Any], level: int) -> pl.Expr
     return result
 
 
-def _date_expr(col: pl.Expr, unit: str) -> pl.Expr:
+def _date_expr(col: pl.Expr, unit: str, formats: Sequence[str] | None = None) -> pl.Expr:
     date = pl.when(col.is_null()).then(None).otherwise(col)
-    as_date = date.cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d")
+    if formats:  # text in other orders: the first format that reads a value wins
+        text = date.cast(pl.String).str.strip_chars().str.replace(_TIME, "")
+        as_date = pl.coalesce([text.str.to_date(f, strict=False) for f in formats])
+    else:
+        as_date = date.cast(pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d")
     if unit == "day":
         return as_date.dt.strftime("%Y-%m-%d")
     if unit == "week":
@@ -487,13 +504,23 @@ def prefix_hierarchy(*, keep: Sequence[int]) -> Hierarchy:
     return Hierarchy({"type": "prefix", "keep": ks})
 
 
-def date_hierarchy(*, levels: Sequence[str] = ("month", "quarter", "year")) -> Hierarchy:
-    """Dates (or ISO date strings) to coarser periods: day, week, month, quarter, year, decade.
+def date_hierarchy(
+    *,
+    levels: Sequence[str] = ("month", "quarter", "year"),
+    formats: Sequence[str] | None = None,
+) -> Hierarchy:
+    """Dates (or date strings) to coarser periods: day, week, month, quarter, year, decade.
+
+    Text is read as ISO ``YYYY-MM-DD`` unless *formats* (strftime, e.g.
+    ``["%m/%d/%Y"]``) are given; then each value takes the first format that
+    reads it, and a value none reads is an error when the hierarchy is fitted.
 
     Examples
     --------
     >>> date_hierarchy(levels=["month", "year"]).labels("2021-05-17")
     ['2021-05-17', '2021-05', '2021', '*']
+    >>> date_hierarchy(levels=["year"], formats=["%d.%m.%Y"]).labels("17.05.2021")
+    ['17.05.2021', '2021', '*']
     """
     units = [str(u) for u in levels]
     bad = [u for u in units if u not in _DATE_LEVELS]
@@ -507,7 +534,15 @@ def date_hierarchy(*, levels: Sequence[str] = ("month", "quarter", "year")) -> H
             "ISO weeks do not nest in months, quarters or calendar years; use 'week' as the "
             "only level, or day → month → quarter → year"
         )
-    return Hierarchy({"type": "date", "levels": units})
+    spec: dict[str, Any] = {"type": "date", "levels": units}
+    if formats is not None:
+        fmts = [str(f) for f in formats]
+        if not fmts or not all("%" in f for f in fmts):
+            raise HierarchyError(
+                f"date formats must be strftime patterns such as '%d.%m.%Y', got {formats!r}"
+            )
+        spec["formats"] = fmts
+    return Hierarchy(spec)
 
 
 def suppress_hierarchy() -> Hierarchy:

@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from privlab.detect import parse_dates
 from privlab.exceptions import InputError
 from privlab.hierarchy._hierarchy import (
     TOP,
@@ -62,6 +63,7 @@ FREQUENCY_SHARES = (0.01, 0.05, 0.2)
 MAX_CATEGORIES = 500
 _ICD_TYPES = {"icd10", "icd-10", "icd_10", "diagnosis_code", "icd10_code"}
 _COUNTRY_TYPES = {"country", "nationality", "country_name", "native_country"}
+_DATE_TYPES = frozenset({"date", "date_of_birth"})
 
 
 def suggest(
@@ -86,8 +88,10 @@ def suggest(
         The column's values (the name is not used). Table hierarchies cover exactly
         these values: pass the whole column.
     semantic_type:
-        A known type from the profile (``"icd10"``, ``"diagnosis_code"``,
-        ``"country"`` …); picks the semantic grouping without guessing.
+        A known type from the profile: ``"icd10"``, ``"diagnosis_code"``,
+        ``"country"`` … pick the semantic grouping without guessing; ``"date"`` or
+        ``"date_of_birth"`` text in other orders (``31.12.1980``, ``12/31/1980``)
+        gets a date hierarchy that reads the formats the values are written in.
     categorical:
         ``"suppress"`` (value or ``*``) or ``"levels"`` (multi-level).
 
@@ -107,6 +111,8 @@ def suggest(
     {'type': 'suppress'}
     >>> suggest(pl.Series("dx", ["J18.9", "J45", "I10"]), categorical="levels").labels("J18.9")
     ['J18.9', 'J18', 'J09-J18', 'chapter X', '*']
+    >>> suggest(pl.Series(["12/31/1980", "11/30/1975"]), semantic_type="date_of_birth").to_spec()
+    {'type': 'date', 'levels': ['month', 'quarter', 'year', 'decade'], 'formats': ['%m/%d/%Y']}
     """
     if categorical not in ("suppress", "levels"):
         raise InputError(f"`categorical` must be 'suppress' or 'levels', got {categorical!r}")
@@ -126,6 +132,10 @@ def suggest(
     text = values.cast(pl.String)
     if len(text) and text.str.contains(_ISO_DATE).all():
         return date_hierarchy(levels=_DATE_LEVELS)
+    if semantic_type in _DATE_TYPES and len(text):
+        parsed = parse_dates(text)
+        if parsed.is_date:
+            return date_hierarchy(levels=_DATE_LEVELS, formats=list(parsed.formats))
     lengths = text.str.len_chars().unique()
     if len(text) and lengths.len() == 1 and text.str.contains(r"^\d+$").all():
         width = int(lengths[0])

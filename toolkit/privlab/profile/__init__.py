@@ -4,12 +4,14 @@ The detectors live in :mod:`privlab.detect` (re-exported here for older imports)
 """
 
 from privlab.detect import DETECTORS, Detector, text_pii_patterns, validate
+from privlab.profile._classes import CombinationClasses
 from privlab.profile._profile import ROLES, ColumnProfile, Profile, profile
 
 __all__ = [
     "DETECTORS",
     "ROLES",
     "ColumnProfile",
+    "CombinationClasses",
     "Detector",
     "Profile",
     "profile",

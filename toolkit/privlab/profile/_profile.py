@@ -25,136 +25,25 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import json
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from privlab.anonymize import Recipe
-from privlab.detect import DETECTORS, text_pii_patterns
 from privlab.exceptions import ColumnNotFoundError, InputError
 from privlab.hierarchy import suggest as suggest_hierarchy
 from privlab.io import read
+from privlab.profile._classes import CombinationClasses
+from privlab.profile._classify import Classified, classify, role_of, table_context
 from privlab.risk import minimal_sample_uniques
 
 __all__ = ["ROLES", "ColumnProfile", "Profile", "profile"]
 
 ROLES = ("direct_identifier", "quasi_identifier", "sensitive", "other")
-_MAX_TEXT = 2_000  # characters of a value looked at by detectors
 _QI_LIMIT = 8
-
-_ROLE_OF = {
-    "email": "direct_identifier",
-    "phone": "direct_identifier",
-    "national_id": "direct_identifier",
-    "credit_card": "direct_identifier",
-    "iban": "direct_identifier",
-    "ip_address": "direct_identifier",
-    "street_address": "direct_identifier",
-    "person_name": "direct_identifier",
-    "record_key": "direct_identifier",
-    "postal_code": "quasi_identifier",
-    "date_of_birth": "quasi_identifier",
-    "date": "quasi_identifier",
-    "geo_coordinate": "quasi_identifier",
-    "sex": "quasi_identifier",
-    "place": "quasi_identifier",
-    "health_code": "sensitive",
-    "free_text": "sensitive",
-    "amount": "sensitive",
-    "special_category": "sensitive",
-    "url": "other",
-    "categorical": "other",
-    "numeric": "other",
-    "boolean": "other",
-    "text": "other",
-    "unknown": "other",
-}
-
-_SEX = {"f", "m", "x", "u", "female", "male", "other", "non-binary", "nonbinary", "unknown",
-        "woman", "man", "w", "d", "diverse"}  # fmt: skip
-_HEALTH_WORDS = re.compile(
-    r"(?i)\b(disease|disorder|infection|fracture|neoplasm|malignant|diabet|asthma|pneumonia|"
-    r"sepsis|pain|delivery|pregnan|cancer|carcinoma|tumou?r|injur|syndrome|failure|infarction|"
-    r"appendicitis|calculus|depress|hypertension|stroke|dementia|hiv|hepatitis|covid|influenza|"
-    r"anxiety|schizo|bipolar|arthritis|obesity|anemia|fever|lesion|chronic|acute)"
-)
-_SPECIAL = {
-    "ethnicity": {
-        "white",
-        "black",
-        "asian",
-        "hispanic",
-        "latino",
-        "latina",
-        "latinx",
-        "african american",
-        "caucasian",
-        "native american",
-        "pacific islander",
-        "mixed",
-        "multiracial",
-        "arab",
-        "indigenous",
-        "amer-indian-eskimo",
-        "asian-pac-islander",
-    },
-    "religion": {
-        "christian",
-        "catholic",
-        "protestant",
-        "muslim",
-        "islam",
-        "jewish",
-        "judaism",
-        "hindu",
-        "buddhist",
-        "sikh",
-        "atheist",
-        "agnostic",
-        "orthodox",
-        "none",
-    },
-    "sexual_orientation": {
-        "heterosexual",
-        "straight",
-        "gay",
-        "lesbian",
-        "bisexual",
-        "homosexual",
-        "asexual",
-        "pansexual",
-        "queer",
-    },
-}
-_SPECIAL_NAMES = re.compile(
-    r"(?i)(ethnic|race\b|racial|religio|faith|sexual|orientation|union|trade_?union|"
-    r"health|medical|disab|genetic|biometric|political|belief)"
-)
-_QI_NAMES = re.compile(
-    r"(?i)(depart|dept|title|job|occupation|position|profession|education|marital|gender|"
-    r"\bsex\b|\bage\b|city|town|county|state|country|region|nationality|language|birth|"
-    r"employer|workclass)"
-)
-_AMOUNT_NAMES = re.compile(r"(?i)(salary|income|wage|earning|charge|cost|balance|debt|pay\b|"
-                           r"payment|compensation|bonus|revenue_per|net_worth)")  # fmt: skip
-_RATING_NAMES = re.compile(r"(?i)(rating|score|performance|appraisal|grade|evaluation)")
-_NON_PERSON_KEYS = re.compile(
-    r"(?i)(order|product|sku|item|invoice|transaction|ticket|shipment|part|batch|sku|code)"
-)
-_PERSON_KEYS = re.compile(
-    r"(?i)(patient|customer|client|employee|person|member|user|subject|student|citizen|"
-    r"staff|participant|respondent|account|mrn|emp_?id)"
-)
-_ID_LIKE = r"^[A-Za-z]{0,5}[-_]?\d{3,}(?:[-_][A-Za-z0-9]+)?$"
-_DATE_LIKE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 
 
 @dataclass
@@ -173,6 +62,7 @@ class ColumnProfile:
     evidence: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
     overridden: bool = False
+    special_category: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -232,6 +122,7 @@ class Profile:
                     "entropy": c.entropy,
                     "reason": c.reason,
                     "overridden": c.overridden,
+                    "special_category": c.special_category,
                 }
                 for c in self.columns
             ],
@@ -257,6 +148,7 @@ class Profile:
                 evidence=dict(c.get("evidence") or {}),
                 reason=c.get("reason"),
                 overridden=bool(c.get("overridden", False)),
+                special_category=bool(c.get("special_category", False)),
             )
             for c in data["columns"]
         ]
@@ -373,279 +265,10 @@ class Profile:
 # -- detection ----------------------------------------------------------------------------
 
 
-@functools.cache
-def _first_names() -> frozenset[str]:
-    """US Census 1990 first-name frequency lists (package ``names``; independent of Faker)."""
-    from importlib import resources
-
-    out: set[str] = set()
-    for file in ("dist.male.first", "dist.female.first"):
-        text = resources.files("names").joinpath(file).read_text()
-        out.update(line.split()[0].title() for line in text.splitlines() if line.strip())
-    return frozenset(out)
-
-
-@functools.cache
-def _last_names(top: int = 20_000) -> frozenset[str]:
-    from importlib import resources
-
-    text = resources.files("names").joinpath("dist.all.last").read_text()
-    rows = [line.split()[0].title() for line in text.splitlines()[:top] if line.strip()]
-    return frozenset(rows)
-
-
-def _person_name_share(values: pl.Series) -> tuple[float, float]:
-    """(share shaped like a name, share whose first token is a census first name)."""
-    text = values.str.strip_chars()
-    shaped = text.str.contains(r"^[A-Z][a-zA-Z'’.-]+(?:\s+[A-Z][a-zA-Z'’.-]+){1,3}$")
-    shape_share = _mean(shaped)
-    first = text.str.extract(r"^([A-Za-z'’-]+)").str.to_titlecase()
-    last = text.str.extract(r"([A-Za-z'’-]+)$").str.to_titlecase()
-    firsts = pl.Series(sorted(_first_names()), dtype=pl.String)
-    lasts = pl.Series(sorted(_last_names()), dtype=pl.String)
-    census = first.is_in(firsts.implode()) | last.is_in(lasts.implode())
-    in_census = first.is_in(firsts.implode())
-    return shape_share, _mean(in_census & shaped & census)
-
-
 def _mean(series: pl.Series) -> float:
     """Mean of a (boolean or numeric) series as a float; 0 for an empty one."""
     value = series.cast(pl.Float64).mean()
     return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _median(series: pl.Series) -> float:
-    value = series.cast(pl.Float64).median()
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _mask(kind: str, value: str) -> str:
-    """A masked example: enough to recognise the kind, nothing to identify anyone."""
-    if kind == "email" and "@" in value:
-        local, domain = value.split("@", 1)
-        return f"{local[:1]}***@{domain}"
-    if kind == "person_name":
-        return " ".join(f"{w[:1]}***" for w in value.split())
-    return re.sub(r"[0-9]", "X", value[:-2]) + re.sub(r"[0-9A-Za-z]", "*", value[-2:])
-
-
-def _free_text_evidence(values: pl.Series) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for kind, pattern in text_pii_patterns().items():
-        found = values.str.extract(f"({pattern})")
-        share = _mean(found.is_not_null())
-        if share > 0:
-            examples = [_mask(kind, v) for v in found.drop_nulls().unique().sort().head(2)]
-            out[kind] = {"share_of_rows": round(share, 4), "masked_examples": examples}
-    return out
-
-
-def _dates(values: pl.Series) -> pl.Series | None:
-    if values.dtype.is_temporal():
-        return values.cast(pl.Date, strict=False)
-    if values.dtype == pl.String and _mean(values.str.contains(_DATE_LIKE)) >= 0.9:
-        return values.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    return None
-
-
-def _detect(
-    name: str, full: pl.Series, sample: pl.Series, stats: dict[str, Any], n: int
-) -> tuple[str, float, dict[str, Any], str | None, Any]:
-    """(semantic type, confidence, evidence, reason, hierarchy spec) of one column."""
-
-    dtype = full.dtype
-    evidence: dict[str, Any] = {}
-    if n == 0:
-        return "unknown", 0.0, evidence, "the table has no rows", None
-    if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
-        return "unknown", 0.0, evidence, f"{dtype} values cannot be profiled", None
-    values = sample.drop_nulls()
-    if len(values) == 0:
-        return "unknown", 0.0, evidence, "every value is missing", None
-    hint_types = [d.name for d in DETECTORS if d.name_hint and re.search(d.name_hint, name, re.I)]
-    if hint_types:
-        evidence["name_hint"] = sorted(set(hint_types))
-
-    def spec(series: pl.Series) -> Any:
-        try:
-            return suggest_hierarchy(series).to_spec()
-        except Exception:  # a hierarchy is a convenience; the type stands without it
-            return None
-
-    if dtype == pl.Boolean:
-        return "boolean", 0.9, evidence, None, None
-    dates = _dates(values)
-    if dates is not None and dates.drop_nulls().len():
-        today = dt.date.today()
-        years = (pl.lit(today.year) - dates.dt.year()).alias("age")
-        ages = pl.select(years).to_series().drop_nulls()
-        birth_hint = bool(re.search(r"(?i)birth|dob|born", name))
-        span = float(ages.max() - ages.min()) if len(ages) else 0.0  # type: ignore[operator,arg-type]
-        dob = birth_hint or (
-            _median(ages) >= 18 and span >= 40 and float(ages.cast(pl.Float64).min() or 0) >= 0  # type: ignore[arg-type]
-        )
-        evidence["date_share"] = 1.0
-        evidence["age_span_years"] = round(span, 1)
-        kind = "date_of_birth" if dob else "date"
-        return kind, 0.95 if birth_hint or not dob else 0.8, evidence, None, spec(full)
-    if dtype.is_integer():
-        # long integers can be card numbers (or other digit identifiers) stored as numbers
-        digits = values.cast(pl.String)
-        if _mean(digits.str.len_chars() >= 12) >= 0.9:
-            found = _match_detectors(digits, hint_types, evidence)
-            if found is not None:
-                return found[0], found[1], evidence, None, None
-    if dtype.is_numeric():
-        return _numeric(name, full, values, stats, evidence, spec)
-    text = values.cast(pl.String).str.slice(0, _MAX_TEXT).str.strip_chars()
-    found = _match_detectors(text, hint_types, evidence)
-    if found is not None:
-        hierarchy = spec(full) if _ROLE_OF.get(found[0]) == "quasi_identifier" else None
-        return found[0], found[1], evidence, None, hierarchy
-    lowered = text.str.to_lowercase()
-    distinct = stats["distinct"]
-    uniqueness = stats["uniqueness"]
-    # sex / gender codes
-    if distinct <= 6 and _mean(lowered.is_in(list(_SEX))) >= 0.98:
-        evidence["vocabulary"] = "sex/gender codes"
-        return "sex", 0.9, evidence, None, spec(full)
-    # special categories by vocabulary
-    for category, words in _SPECIAL.items():
-        share = _mean(lowered.is_in(list(words)))
-        if share >= 0.8 and distinct <= 50:
-            evidence["special_category"] = {
-                "category": category,
-                "vocabulary_share": round(share, 3),
-            }
-            return "special_category", 0.8, evidence, None, None
-    token_count = text.str.count_matches(r"\S+")
-    mean_tokens = _mean(token_count)
-    # person names: shape plus an independent census first-name list
-    shape_share, census_share = _person_name_share(text)
-    evidence["name_shape_share"] = round(shape_share, 4)
-    if shape_share >= 0.9 and census_share >= 0.6 and uniqueness >= 0.2:
-        evidence["census_first_name_share"] = round(census_share, 4)
-        return "person_name", min(0.6 + census_share * 0.4, 1.0), evidence, None, None
-    # free text
-    if mean_tokens >= 5 and _mean(text.str.len_chars()) >= 25:
-        evidence["mean_tokens"] = round(mean_tokens, 1)
-        evidence["pii_in_text"] = _free_text_evidence(text)
-        return "free_text", 0.85, evidence, None, None
-    # health vocabulary in short descriptions
-    health = _mean(text.str.contains(_HEALTH_WORDS.pattern))
-    if health >= 0.5 and distinct <= 5000:
-        evidence["health_vocabulary_share"] = round(health, 3)
-        return "special_category", 0.75, evidence, None, None
-    # record keys: ID-shaped and (nearly) one per row, or a foreign key of many values
-    id_share = _mean(text.str.contains(_ID_LIKE))
-    if id_share >= 0.95 and (uniqueness >= 0.9 or distinct >= 0.1 * n):
-        evidence["id_shape_share"] = round(id_share, 4)
-        return "record_key", 0.8, evidence, None, None
-    if distinct <= max(50, 0.05 * n):
-        return "categorical", 0.8, evidence, None, spec(full)
-    return "text", 0.5, evidence, None, None
-
-
-def _match_detectors(
-    text: pl.Series, hint_types: list[str], evidence: dict[str, Any]
-) -> tuple[str, float] | None:
-    """Best semantic type by pattern share × validator pass rate (detectors of one type pooled)."""
-    by_type: dict[str, list[Any]] = {}
-    for d in DETECTORS:
-        by_type.setdefault(d.name, []).append(d)
-    best: tuple[str, float] | None = None
-    for kind, detectors in by_type.items():
-        matched = pl.Series([False] * len(text), dtype=pl.Boolean)
-        valid = pl.Series([False] * len(text), dtype=pl.Boolean)
-        entry: dict[str, Any] = {}
-        for d in detectors:
-            match = text.str.contains(d.pattern).fill_null(False)
-            if not match.any():
-                continue
-            ok = match
-            if d.validators:
-                idx = np.flatnonzero(match.to_numpy())
-                passed = np.ones(len(idx), dtype=bool)
-                for label, check in d.validators:
-                    passed &= check(text.gather(idx)).to_numpy()
-                    entry.setdefault("validators", []).append(label)
-                arr = np.zeros(len(text), dtype=bool)
-                arr[idx] = passed
-                ok = pl.Series(arr, dtype=pl.Boolean)
-            matched = matched | match
-            valid = valid | ok
-        share = _mean(matched)
-        if share == 0:
-            continue
-        pass_rate = _mean(valid.filter(matched))
-        entry["pattern_share"] = round(share, 4)
-        if "validators" in entry:
-            entry["validator_pass_rate"] = round(pass_rate, 4)
-        evidence.setdefault("detectors", {})[kind] = entry
-        d0 = detectors[0]
-        if share >= d0.min_share and pass_rate >= d0.min_valid:
-            score = share * pass_rate
-            if best is None or score > best[1]:
-                best = (kind, score)
-    if best is None:
-        return None
-    conf = best[1] + (0.05 if best[0] in hint_types else 0.0)
-    if hint_types and best[0] not in hint_types:
-        conf -= 0.05
-    return best[0], min(conf, 1.0)
-
-
-def _numeric(
-    name: str,
-    full: pl.Series,
-    values: pl.Series,
-    stats: dict[str, Any],
-    evidence: dict[str, Any],
-    spec: Any,
-) -> tuple[str, float, dict[str, Any], str | None, Any]:
-    num = values.cast(pl.Float64)
-    lo, hi = float(num.min()), float(num.max())  # type: ignore[arg-type]
-    integral = bool((num == num.floor()).all())
-    this_year = dt.date.today().year
-    if integral and lo >= 1900 and hi <= this_year and hi - lo >= 10:
-        evidence["year_range"] = [int(lo), int(hi)]
-        kind = "date_of_birth" if re.search(r"(?i)birth|born|yob", name) else "date"
-        return kind, 0.8, evidence, None, spec(full)
-    if re.search(r"(?i)\blat|\blon|latitude|longitude", name) and lo >= -180 and hi <= 180:
-        return "geo_coordinate", 0.8, evidence, None, spec(full)
-    if integral and stats["uniqueness"] >= 0.98 and stats["distinct"] >= 100:
-        span = hi - lo + 1
-        if span <= 10 * stats["distinct"]:  # dense like 1..n: a surrogate key
-            evidence["dense_integer_key"] = True
-            return "record_key", 0.7, evidence, None, None
-    median = _median(num)
-    scaled = num * 100
-    cents = bool(((scaled - scaled.round()).abs() < 1e-6).all()) and not integral
-    hundreds = integral and bool((num % 100 == 0).mean() >= 0.95)  # type: ignore[operator]
-    if _AMOUNT_NAMES.search(name) or (lo >= 0 and median >= 1000 and (cents or hundreds)):
-        evidence["amount"] = {"median_order_of_magnitude": int(math.log10(max(median, 1)))}
-        return "amount", 0.75 if _AMOUNT_NAMES.search(name) else 0.6, evidence, None, None
-    if _RATING_NAMES.search(name) and stats["distinct"] <= 11:
-        evidence["rating_scale"] = True
-        return "special_category", 0.6, evidence, None, None
-    if stats["distinct"] <= 20:
-        return "categorical", 0.7, evidence, None, spec(full)
-    return "numeric", 0.7, evidence, None, spec(full)
-
-
-def _role(name: str, kind: str, evidence: dict[str, Any]) -> str:
-    role = _ROLE_OF.get(kind, "other")
-    if kind == "record_key" and _NON_PERSON_KEYS.search(name) and not _PERSON_KEYS.search(name):
-        evidence["non_person_key_hint"] = True
-        return "other"
-    if kind in ("categorical", "numeric", "text"):
-        if _SPECIAL_NAMES.search(name):
-            evidence["special_category_name"] = True
-            return "sensitive"
-        if _QI_NAMES.search(name):
-            evidence["quasi_identifier_name"] = True
-            return "quasi_identifier"
-    return role
 
 
 def _place_columns(frame: pl.DataFrame, columns: list[ColumnProfile]) -> None:
@@ -654,9 +277,11 @@ def _place_columns(frame: pl.DataFrame, columns: list[ColumnProfile]) -> None:
     if not postal:
         return
     for c in columns:
-        if c.semantic_type != "categorical" or c.role != "other" or c.overridden:
+        if c.semantic_type != "categorical" or c.role != "other" or c.overridden or c.distinct < 3:
             continue
         for p in postal:
+            if frame[p].n_unique() > 0.5 * frame.height:  # codes must repeat to determine
+                continue
             per_code = frame.group_by(p).agg(pl.col(c.name).n_unique().alias("m"))
             one_value = _mean(per_code["m"] <= 1)
             if per_code.height and one_value >= 0.99 and c.distinct < frame[p].n_unique():
@@ -677,39 +302,8 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
     empty: dict[str, Any] = {"min_class_size": None, "unique_share": None, "risky_combinations": []}
     if not qis or n == 0:
         return empty
-    coded = frame.select(
-        [
-            # dense integer codes; categorical encoding hashes, a string rank would sort
-            pl.col(q)
-            .cast(pl.String)
-            .cast(pl.Categorical)
-            .to_physical()
-            .rank("dense")
-            .fill_null(0)
-            .cast(pl.Int64)
-            .alias(q)
-            for q in qis
-        ]
-    )
-    codes = {q: coded[q].to_numpy() for q in qis}
-    cards = {q: int(codes[q].max()) + 1 for q in qis}
-
-    def class_sizes(cols: Sequence[str]) -> np.ndarray:
-        """Records per distinct combination of *cols* (one packed integer key per record)."""
-        size = 1
-        for c in cols:
-            size *= cards[c]
-        if size >= 1 << 62:
-            keys = frame.select(pl.struct(list(cols)).hash(7).alias("k"))["k"]
-            return keys.unique_counts().to_numpy()
-        key = np.zeros(n, dtype=np.int64)
-        for c in cols:
-            key = key * cards[c] + codes[c]
-        if size <= max(4 * n, 1 << 20):
-            counts = np.bincount(key, minlength=size)
-            return counts[counts > 0]
-        return pl.Series(key).unique_counts().to_numpy()
-
+    classes = CombinationClasses(frame, qis)  # the one pass over every row
+    class_sizes = classes.sizes
     full = class_sizes(qis)
     # per combination: records alone on it (sample uniques) and records for which it is a
     # minimal sample unique — no subset singles them out (SUDA2's definition)
@@ -739,6 +333,7 @@ def profile(
     sample_size: int = 10_000,
     seed: int = 0,
     qi_analysis: bool = True,
+    exact: bool = True,
 ) -> Profile:
     """Profile every column of *data*: statistics, semantic type, role, confidence, evidence.
 
@@ -752,6 +347,18 @@ def profile(
         Seed of the sample.
     qi_analysis:
         Compute the quasi-identifier risk on all rows.
+    exact:
+        Exact distinct counts, entropy and hierarchy suggestions (default). With
+        ``False`` (what the release guard uses) distinct counts are HyperLogLog
+        estimates, entropy is not computed and no hierarchy is suggested: the
+        semantic types and roles are the same, at a fraction of the cost.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> p = pv.profile(pl.DataFrame({"c1": ["1979 EK", "TA77 3EU", "27-097"] * 10}))
+    >>> p.column("c1").semantic_type, p.column("c1").role
+    ('postal_code', 'quasi_identifier')
     """
     import time
 
@@ -760,42 +367,26 @@ def profile(
     frame = read(data).collect()
     timings["read"] = time.perf_counter() - clock
     n = frame.height
-    stats: dict[str, dict[str, Any]] = {}
-    plain = [c for c, t in frame.schema.items() if not (t.is_nested() or t in (pl.Object,))]
-    if n and plain:
-        row = frame.select(
-            *[pl.col(c).null_count().alias(f"{c}\x1fnull") for c in frame.columns],
-            *[pl.col(c).n_unique().alias(f"{c}\x1fdistinct") for c in plain],
-        ).row(0, named=True)
-    else:
-        row = {f"{c}\x1fnull": frame[c].null_count() for c in frame.columns}
-    for c in frame.columns:
-        distinct = int(row.get(f"{c}\x1fdistinct", 0) or 0)
-        stats[c] = {
-            "null_share": float(row[f"{c}\x1fnull"]) / n if n else 0.0,
-            "distinct": distinct,
-            "uniqueness": distinct / n if n else 0.0,
-            "entropy": _entropy(frame, c) if n and c in plain else 0.0,
-        }
+    stats = _statistics(frame, exact=exact)
     timings["statistics"] = time.perf_counter() - clock - timings["read"]
     mark = time.perf_counter()
     sample = frame.sample(n=min(sample_size, n), seed=seed) if n else frame
+    context = table_context(sample)
     columns = []
     for c in frame.columns:
         st = stats[c]
         try:
-            kind, conf, evidence, reason, hierarchy = _detect(c, frame[c], sample[c], st, n)
+            found = classify(c, frame[c], sample[c], st, n, context)
         except Exception as exc:  # a profile never crashes on one odd column
-            kind, conf, evidence, reason, hierarchy = (
-                "unknown",
-                0.0,
-                {},
-                f"could not profile: {type(exc).__name__}",
-                None,
-            )
-        if hierarchy is not None:
-            evidence["hierarchy"] = hierarchy
-        role = _role(c, kind, evidence)
+            found = Classified("unknown", 0.0, {}, f"could not profile: {type(exc).__name__}")
+        evidence = found.evidence
+        if found.hierarchy and exact:
+            hierarchy = _hierarchy_spec(frame[c], found.kind)
+            if hierarchy is not None:
+                evidence["hierarchy"] = hierarchy
+        if found.special_category:
+            evidence["special_category_flag"] = True
+        role = role_of(c, found)
         columns.append(
             ColumnProfile(
                 name=c,
@@ -804,11 +395,12 @@ def profile(
                 distinct=st["distinct"],
                 uniqueness=round(st["uniqueness"], 6),
                 entropy=round(st["entropy"], 6),
-                semantic_type=kind,
+                semantic_type=found.kind,
                 role=role,
-                confidence=round(max(0.0, min(conf, 1.0)), 4),
+                confidence=round(max(0.0, min(found.confidence, 1.0)), 4),
                 evidence=evidence,
-                reason=reason,
+                reason=found.reason,
+                special_category=found.special_category,
             )
         )
     _place_columns(sample, columns)
@@ -828,10 +420,40 @@ def profile(
     )
 
 
-def _entropy(frame: pl.DataFrame, column: str) -> float:
-    """Shannon entropy (bits) of the column's value distribution, over every row."""
-    counts = frame.select(pl.col(column).unique_counts())[column].to_numpy().astype(np.float64)
-    if counts.size == 0:
-        return 0.0
-    p = counts / counts.sum()
-    return float(-(p * np.log2(p)).sum())
+def _hierarchy_spec(series: pl.Series, semantic_type: str) -> Any:
+    # the rule-based suggestions depend on the set of values only: pass each value once
+    try:
+        return suggest_hierarchy(series.unique(), semantic_type=semantic_type).to_spec()
+    except Exception:  # a hierarchy is a convenience; the type stands without it
+        return None
+
+
+def _statistics(frame: pl.DataFrame, *, exact: bool) -> dict[str, dict[str, Any]]:
+    """Missing share, distinct count, uniqueness and entropy per column, over every row.
+
+    One lazy query: each column's value counts are computed once (common
+    subexpression) and give both the distinct count and the entropy.
+    """
+    n = frame.height
+    plain = [c for c, t in frame.schema.items() if not (t.is_nested() or t in (pl.Object,))]
+    exprs: list[pl.Expr] = [pl.col(c).null_count().alias(f"{c}\x1fnull") for c in frame.columns]
+    if n:
+        for c in plain:
+            if exact:
+                counts = pl.col(c).unique_counts()
+                exprs.append(counts.len().cast(pl.Int64).alias(f"{c}\x1fdistinct"))
+                exprs.append(counts.entropy(base=2).alias(f"{c}\x1fentropy"))
+            else:
+                exprs.append(pl.col(c).approx_n_unique().cast(pl.Int64).alias(f"{c}\x1fdistinct"))
+    row = frame.lazy().select(exprs).collect().row(0, named=True) if exprs else {}
+    stats: dict[str, dict[str, Any]] = {}
+    for c in frame.columns:
+        distinct = min(int(row.get(f"{c}\x1fdistinct") or 0), n)
+        entropy = row.get(f"{c}\x1fentropy")
+        stats[c] = {
+            "null_share": float(row[f"{c}\x1fnull"]) / n if n else 0.0,
+            "distinct": distinct,
+            "uniqueness": distinct / n if n else 0.0,
+            "entropy": max(float(entropy), 0.0) if entropy is not None else 0.0,
+        }
+    return stats

@@ -45,6 +45,8 @@ from privlab.governance import governance_dashboard
 from privlab.io import write_text
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
+    chart_rows,
+    check_published,
     column_chart,
     epsilon_error_chart,
     format_number,
@@ -55,7 +57,7 @@ from privlab.viz import (
     tradeoff_chart,
 )
 
-__all__ = ["Report", "report", "save_chart"]
+__all__ = ["Report", "check_published", "report", "save_chart"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -200,9 +202,38 @@ class Report:
         )
         return "".join(parts)
 
-    def write(self, path: str | Path) -> Path:
-        """Write the page atomically (:func:`privlab.io.write_text`)."""
-        return write_text(path, self.to_html())
+    def published_tables(self) -> dict[str, list[Mapping[str, Any]]]:
+        """Everything data-derived the page shows: its tables and its charts' data rows."""
+        out: dict[str, list[Mapping[str, Any]]] = {}
+        for kind, payload in self.sections:
+            if kind == "table":
+                caption, rows = payload
+                out[f"table {caption}"] = list(rows)
+            elif kind == "chart":
+                caption, spec = payload
+                out[f"chart {caption}"] = chart_rows(spec)
+        return out
+
+    def write(
+        self,
+        path: str | Path,
+        *,
+        sources: Sequence[pl.DataFrame] = (),
+        keep: Mapping[str, str] | None = None,
+    ) -> Path:
+        """Write the page atomically, after the release guard has read it.
+
+        The guard (:func:`privlab.guard.inspect_published`) looks for e-mails,
+        phones, national IDs, IBANs, cards and IP addresses in every text cell of
+        the tables and charts, and for any value of the identifying columns of
+        *sources* (the tables the report describes). A finding raises
+        :class:`~privlab.exceptions.PolicyViolationError` and writes nothing, unless
+        its column is kept with a reason (*keep*: ``{column: reason}``).
+        """
+        check_published(self.published_tables(), sources=sources, keep=keep)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return write_text(target, self.to_html())
 
 
 def _table(rows: Sequence[Mapping[str, Any]], *, header: bool = True) -> str:
@@ -517,12 +548,20 @@ def _governance_sections(rep: Report, gov: Any) -> None:
     rep.add_chart("Governance dashboard", governance_dashboard(gov))
 
 
-def report(obj: Any, path: str | Path, *, title: str = "privlab report") -> Path:
+def report(
+    obj: Any,
+    path: str | Path,
+    *,
+    title: str = "privlab report",
+    keep: Mapping[str, str] | None = None,
+) -> Path:
     """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
 
-    *obj* is a :class:`~privlab.tradeoff.Tradeoff`, an anonymization ``Release``,
-    a :class:`~privlab.synth.Synthetic`, a :class:`~privlab.governance.Governance`,
-    a :class:`Report`, or a list of those (one section each).
+    The page passes the release guard before it is written (see
+    :meth:`Report.write`): no e-mail, phone, national ID, IBAN, card or IP address
+    in its tables and charts, and no value of the identifying columns of the
+    tables the objects were made from. *keep* (``{column: reason}``) publishes a
+    column on purpose.
 
     Examples
     --------
@@ -536,6 +575,19 @@ def report(obj: Any, path: str | Path, *, title: str = "privlab report") -> Path
     True
     """
     rep = Report(title)
-    for item in obj if isinstance(obj, list | tuple) else [obj]:
+    items = obj if isinstance(obj, list | tuple) else [obj]
+    for item in items:
         _sections_for(rep, item)
-    return rep.write(path)
+    sources = [s for s in (_source_of(item) for item in items) if s is not None]
+    return rep.write(path, sources=sources, keep=keep)
+
+
+def _source_of(obj: Any) -> pl.DataFrame | None:
+    """The table a reported object was made from, when it carries one."""
+    if isinstance(obj, Tradeoff):
+        original = getattr(obj.workload, "original", None)
+        return original if isinstance(original, pl.DataFrame) else None
+    if hasattr(obj, "release_facts"):  # an anonymization Release or a Synthetic
+        source = obj.release_facts().source
+        return source if isinstance(source, pl.DataFrame) else None
+    return None

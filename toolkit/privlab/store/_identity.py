@@ -348,7 +348,17 @@ def compare(new: TableSignature, old: TableSignature) -> Match:
 
 
 def ensure_identity(store: Store) -> None:
-    """Create or migrate the identity tables of *store*."""
+    """Create or migrate the identity tables of *store*.
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> store = pv.open_store()
+    >>> ensure_identity(store)
+    >>> with store.read() as conn:
+    ...     conn.execute("SELECT count(*) FROM identity_links").fetchone()[0]
+    0
+    """
     store.ensure_schema(COMPONENT, MIGRATIONS)
 
 
@@ -360,7 +370,18 @@ def _links(conn: sqlite3.Connection) -> dict[int, int]:
 
 
 def budget_root(conn: sqlite3.Connection, dataset_id: int) -> int:
-    """The dataset whose budget *dataset_id* is charged to (itself when unlinked)."""
+    """The dataset whose budget *dataset_id* is charged to (itself when unlinked).
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> store = pv.open_store()
+    >>> ensure_identity(store)
+    >>> ds = store.resolve_dataset("visits")
+    >>> with store.read() as conn:
+    ...     budget_root(conn, ds.id) == ds.id
+    True
+    """
     links = _links(conn)
     seen = {dataset_id}
     while dataset_id in links:
@@ -372,7 +393,18 @@ def budget_root(conn: sqlite3.Connection, dataset_id: int) -> int:
 
 
 def budget_group(conn: sqlite3.Connection, dataset_id: int) -> list[int]:
-    """Every dataset sharing *dataset_id*'s budget (root first, then by id)."""
+    """Every dataset sharing *dataset_id*'s budget (root first, then by id).
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> store = pv.open_store()
+    >>> ensure_identity(store)
+    >>> ds = store.resolve_dataset("visits")
+    >>> with store.read() as conn:
+    ...     budget_group(conn, ds.id) == [ds.id]
+    True
+    """
     root = budget_root(conn, dataset_id)
     links = _links(conn)
     members = [d for d in links if budget_root(conn, d) == root]
@@ -406,6 +438,21 @@ def observe(
     -------
     list of Link
         The links made now (empty when nothing new was found).
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> from privlab.governance import AuditLog
+    >>> store = pv.open_store()
+    >>> _ = AuditLog(store)  # links are audit events: the store needs its audit log
+    >>> frame = pl.DataFrame({"x": [i * 1.5 for i in range(200)]})
+    >>> a, b = store.resolve_dataset("a"), store.resolve_dataset("b")
+    >>> observe(store, a.id, "content-a", table_signature(frame), principal="ann")
+    []
+    >>> sample = table_signature(frame.head(150))
+    >>> links = observe(store, b.id, "content-b", sample, principal="ann")
+    >>> [link.budget_of == a.id for link in links]
+    [True]
     """
     ensure_identity(store)
     made: list[Link] = []
@@ -467,6 +514,16 @@ def declare_independent(
     Returns whether a link was removed. Both the declaration and the unlink
     are audit events of the same transaction. Authorization is the caller's
     (the release gate's ``declare_independence``).
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> from privlab.governance import AuditLog
+    >>> store = pv.open_store()
+    >>> _ = AuditLog(store)
+    >>> a, b = store.resolve_dataset("a"), store.resolve_dataset("b")
+    >>> declare_independent(store, a.id, b.id, reason="different clinics", principal="ann")
+    False
     """
     if not isinstance(reason, str) or not reason.strip():
         raise StoreError("declaring two datasets independent needs a reason (non-empty text)")
@@ -534,6 +591,18 @@ def record_event(
     StoreError
         When the store has no audit log yet (open it through the release
         gate, :func:`privlab.release.default_gate`, first).
+
+    Examples
+    --------
+    >>> import privlab as pv
+    >>> from privlab.governance import AuditLog
+    >>> store = pv.open_store()
+    >>> log = AuditLog(store)
+    >>> with store.transaction() as conn:
+    ...     record_event(conn, "budget", dataset=None, details={"epsilon": 2.0},
+    ...                  principal="ann", ts=store.now())
+    >>> log.verify().chain_ok
+    True
     """
     present = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"

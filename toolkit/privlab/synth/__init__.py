@@ -25,6 +25,7 @@ from privlab.synth._metadata import (
     build_metadata,
     sanitize_sdv_metadata,
 )
+from privlab.synth._replay import replay_check
 from privlab.synth._synthesize import Synthetic, synthesize
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "evaluate_synthetic",
     "inference_risk",
     "linkability_risk",
+    "replay_check",
     "sanitize_sdv_metadata",
     "singling_out_risk",
     "synthesize",

@@ -78,6 +78,7 @@ from privlab.synth._attacks import (
 from privlab.synth._boundary import as_polars, to_sdv
 from privlab.synth._dcr import dcr_overfitting_protection
 from privlab.synth._metadata import SynthMetadata, TablePlan, build_metadata
+from privlab.synth._replay import replay_check
 from privlab.synth._seeding import derive_seeds
 
 __all__ = ["DEFAULT_N_ATTACKS", "SynthReport", "evaluate_synthetic"]
@@ -335,17 +336,6 @@ def _copy_rate(synthetic: pl.DataFrame, real: pl.DataFrame, columns: list[str]) 
     return hits / synthetic.height
 
 
-def _pii_replay(synthetic: pl.DataFrame, real: pl.DataFrame, plan: TablePlan) -> dict[str, int]:
-    out = {}
-    for col in plan.columns:
-        string_key = col.handling == "primary_key" and col.dtype == "String"
-        if not (col.handling == "generated" or string_key) or col.sdtype == "text":
-            continue
-        real_vals = real[col.name].cast(pl.String).drop_nulls().unique().implode()
-        out[col.name] = int(synthetic[col.name].cast(pl.String).is_in(real_vals).sum())
-    return out
-
-
 def _split_aux(columns: Sequence[str], qis: Sequence[str]) -> tuple[list[str], list[str]]:
     base = [c for c in columns if c in qis] if len([c for c in columns if c in qis]) >= 2 else []
     pool = base or list(columns)
@@ -499,7 +489,7 @@ def _table_privacy(
         )
     out: dict[str, Any] = {
         "columns": cols,
-        "pii_replay": _pii_replay(synthetic, train, plan),
+        "pii_replay": replay_check(train, synthetic, holdout=holdout, plan=plan),
     }
     if not cols:
         notes.append("no modelled columns: the privacy figures are not defined")

@@ -94,6 +94,9 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 #: A string column at least this unique, with no other evidence, is treated as an identifier.
 _UNIQUE_SHARE = 0.95
+#: A string column with at least this share of distinct values is never learned as categories
+#: (its categories would be real identifiers, names or notes).
+_HIGH_CARDINALITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -434,6 +437,19 @@ def _plan_column(
             reason="direct identifier: fresh values drawn with Faker, never learned",
             **common,
         )
+    dates = sem in ("date", "date_of_birth") or (
+        dtype == pl.String and _string_date_format(series.cast(pl.String)) is not None
+    )
+    if dtype == pl.String and not dates and _identifier_like(series):
+        return ColumnPlan(
+            sdtype=PII_SDTYPES.get(sem or "", "unknown"),
+            handling="generated",
+            reason=(
+                "high-cardinality text: never learned as categories (they would be real "
+                "values); generated fresh"
+            ),
+            **common,
+        )
     if sem in CATEGORICAL_TYPES:
         return ColumnPlan(sdtype="categorical", handling="modelled", reason=f"{sem}", **common)
     if dtype == pl.Boolean:
@@ -454,15 +470,22 @@ def _plan_column(
                 **common,
             )
         non_null = strings.drop_nulls()
-        if (
-            (hint is None or (role is None and sem is None))
-            and non_null.len() >= 20
-            and non_null.n_unique() >= _UNIQUE_SHARE * non_null.len()
-        ):
+        distinct = non_null.n_unique()
+        if non_null.len() >= 20 and distinct >= _UNIQUE_SHARE * non_null.len():
             return ColumnPlan(
                 sdtype="unknown",
                 handling="generated",
-                reason="unique per row with no profile evidence: treated as an identifier",
+                reason="unique per row: treated as an identifier, generated fresh (never learned)",
+                **common,
+            )
+        if non_null.len() >= 20 and distinct >= _HIGH_CARDINALITY * non_null.len():
+            return ColumnPlan(
+                sdtype="unknown",
+                handling="generated",
+                reason=(
+                    f"{distinct} distinct values in {non_null.len()} rows: an identifier-like "
+                    "column is never learned as categories; generated fresh"
+                ),
                 **common,
             )
         return ColumnPlan(sdtype="categorical", handling="modelled", reason="text", **common)
@@ -470,6 +493,12 @@ def _plan_column(
         f"column {name!r} has dtype {dtype_text!r}, which cannot be synthesized; "
         "expected numbers, booleans, dates or text — cast or drop it first"
     )
+
+
+def _identifier_like(series: pl.Series) -> bool:
+    """At least 20 values and half of them distinct: categories would be real identifiers."""
+    non_null = series.drop_nulls()
+    return non_null.len() >= 20 and non_null.n_unique() >= _HIGH_CARDINALITY * non_null.len()
 
 
 # ------------------------------------------------------------------ keys, relations

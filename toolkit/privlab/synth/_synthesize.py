@@ -33,6 +33,7 @@ from privlab.synth._boundary import as_polars, content_fingerprint, from_sdv, to
 from privlab.synth._dp import check_dp_available, fit_dp, sample_dp
 from privlab.synth._evaluate import evaluate_synthetic
 from privlab.synth._metadata import Relationship, SynthMetadata, build_metadata
+from privlab.synth._replay import RealValues, real_values, replayed
 from privlab.synth._seeding import derive_seeds, global_seed, resolve_seed, seed_synthesizer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -206,7 +207,8 @@ class Synthetic:
 
         Keys: ``kind``, ``model``, ``params``, ``seed``, ``input_fingerprint``,
         ``rows``, ``timings``, ``replay_redrawn``, ``metadata`` and, once evaluated,
-        ``evaluation`` (the headline figures of the report).
+        ``evaluation`` (the headline figures of the report). A release made with
+        ``keep=`` adds ``keep`` (``{column: reason}``) to the manifest it writes.
         """
 
         out: dict[str, Any] = {
@@ -225,6 +227,10 @@ class Synthetic:
             out["evaluation"] = self.report.summary()
         return out
 
+    def _released_manifest(self, keep: Mapping[str, str]) -> dict[str, Any]:
+        """The manifest as written: with the columns the guard was overridden for."""
+        return {**self.manifest(), **({"keep": dict(keep)} if keep else {})}
+
     def save(
         self,
         folder: str | Path,
@@ -235,6 +241,7 @@ class Synthetic:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Release: ``<table>.parquet``, ``metadata.json``, ``manifest.json`` and
         (if evaluated) ``report.json``. No model and no pickle is written.
@@ -249,13 +256,14 @@ class Synthetic:
         Returns the folder.
         """
         files: list[Path] = []
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
         def write(approval: Approval) -> list[Path]:
-            files.extend(self._write(Path(folder)))
+            files.extend(self._write(Path(folder), facts.keep))
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            facts,
             write,
             governance=governance,
             store=store,
@@ -274,6 +282,7 @@ class Synthetic:
         override: bool = False,
         governance: Gate | None = None,
         store: Store | None = None,
+        keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Release one synthetic table to a file (and the evaluation as JSON to *report*).
 
@@ -293,16 +302,17 @@ class Synthetic:
         for target in (path, *([report] if report is not None else [])):
             check_not_source(target, *sources)
         files: list[Path] = []
+        facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
         def write_files(approval: Approval) -> list[Path]:
             files.append(write_frame(self.data, path))
             if report is not None and self.report is not None:
-                summary = {**self.report.to_dict(), "manifest": self.manifest()}
+                summary = {**self.report.to_dict(), "manifest": self._released_manifest(facts.keep)}
                 files.append(write_json(report, summary))
             return files
 
         submit(
-            self.release_facts(dataset, retention_days, allowed_roles, override),
+            facts,
             write_files,
             governance=governance,
             store=store,
@@ -315,8 +325,12 @@ class Synthetic:
         retention_days: int | None = None,
         allowed_roles: tuple[str, ...] = DEFAULT_ALLOWED,
         override: bool = False,
+        keep: Mapping[str, str] | None = None,
     ) -> ReleaseFacts:
-        """What the release gate checks: rows, columns (generated or learned), attack figures."""
+        """What the release gate checks: rows, columns (generated or learned), attack figures.
+
+        *keep* (``{column: reason}``) releases columns the guard would refuse.
+        """
         columns = tuple(
             ColumnFacts(
                 name=col.name,
@@ -347,12 +361,13 @@ class Synthetic:
             source=next(iter(real.values())),
             released=dict(self._tables),
             name_hint="synth-source",
+            keep=dict(keep or {}),
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
         )
 
-    def _write(self, folder: Path) -> list[Path]:
+    def _write(self, folder: Path, keep: Mapping[str, str]) -> list[Path]:
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         written = [
@@ -360,7 +375,7 @@ class Synthetic:
         ]
         written += [
             write_json(out / "metadata.json", self.metadata.to_dict()),
-            write_json(out / "manifest.json", self.manifest()),
+            write_json(out / "manifest.json", self._released_manifest(keep)),
         ]
         if self.report is not None:
             written.append(write_json(out / "report.json", self.report.to_dict()))
@@ -561,12 +576,17 @@ def _post_filter(
         return tables, redrawn
     for t_index, (name, df) in enumerate(tables.items()):
         plan = metadata.tables[name]
+        generated = plan.names("generated")
+        found = real_values(
+            real[name].select([c for c in df.columns if c in real[name].columns]),
+            generated=generated,
+        )
         for c_index, col in enumerate(plan.columns):
-            if col.handling != "generated" or col.sdtype == "text":
+            if col.handling != "generated":  # every generated column, filler text included
                 continue
             fresh, n = _redraw_replayed(
                 df[col.name],
-                real[name][col.name],
+                found,
                 _faker_for(synthesizer, name, col.name, col.sdtype, model),
                 derive_seeds(seed, 1, stream=100 + 1000 * t_index + c_index)[0],
             )
@@ -604,12 +624,10 @@ def _faker_for(
 
 
 def _redraw_replayed(
-    synthetic: pl.Series, real: pl.Series, draw: Callable[[Any], Any], seed: int
+    synthetic: pl.Series, real: RealValues, draw: Callable[[Any], Any], seed: int
 ) -> tuple[pl.Series, int]:
-    """Replace synthetic values that equal a real value of the column; count them."""
-    real_text = real.cast(pl.String).drop_nulls().unique()
-    syn_text = synthetic.cast(pl.String)
-    hit = syn_text.is_in(real_text.implode()).fill_null(False)
+    """Re-draw synthetic values that are (or contain) a real identifying value; count them."""
+    hit = replayed(synthetic, real)
     n = int(hit.sum())
     if n == 0:
         return synthetic, 0
@@ -617,12 +635,19 @@ def _redraw_replayed(
 
     faker = Faker(["en_US"])
     faker.seed_instance(seed)
-    taken = set(real_text.to_list()) | set(syn_text.drop_nulls().to_list())
+    syn_text = synthetic.cast(pl.String)
+    own = real.columns.get(synthetic.name)
+    taken = set(own.to_list() if own is not None else ()) | set(syn_text.drop_nulls().to_list())
     values = syn_text.to_list()
     for i in np.flatnonzero(hit.to_numpy()):  # only the few colliding rows
         for _ in range(_MAX_REDRAWS):
             candidate = str(draw(faker))
-            if candidate not in taken:
+            if (
+                candidate not in taken
+                and not replayed(
+                    pl.Series(synthetic.name, [candidate], dtype=pl.String), real
+                ).any()
+            ):
                 break
         else:
             candidate = None  # cannot find a fresh value: leave it empty rather than real

@@ -13,12 +13,17 @@ True
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from privlab.exceptions import PolicyViolationError
+from privlab.guard import GuardReport, inspect_published
 from privlab.io import atomic_path
 
-__all__ = ["EXPORT_WIDTH", "save_chart"]
+__all__ = ["EXPORT_WIDTH", "chart_rows", "check_published", "save_chart"]
 
 #: Width in pixels given to ``width="container"`` charts in an exported file
 #: (a file has no container to take the width from).
@@ -42,8 +47,14 @@ def _fixed_width(node: Any, width: int) -> Any:
     return node
 
 
-def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
+def save_chart(
+    chart: Any, path: str | Path, *, scale: float = 2.0, keep: Mapping[str, str] | None = None
+) -> Path:
     """Write *chart* as a PNG or SVG file (chosen by the extension), atomically.
+
+    The chart's data passes the release guard first (:func:`check_published`):
+    an e-mail, phone, national ID, IBAN, card number or IP address in it raises
+    :class:`~privlab.exceptions.PolicyViolationError` and nothing is written.
 
     Parameters
     ----------
@@ -54,6 +65,9 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
         file and renamed, so a failed export leaves no partial file.
     scale:
         Pixel density of a PNG (2 = sharp on high-DPI screens).
+    keep:
+        ``{column: reason}``: data columns published on purpose (see
+        :func:`check_published`).
 
     Returns
     -------
@@ -64,6 +78,8 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     ------
     ValueError
         The extension is neither ``.png`` nor ``.svg``.
+    PolicyViolationError
+        The release guard found identifying values in the chart's data.
 
     Examples
     --------
@@ -84,9 +100,68 @@ def save_chart(chart: Any, path: str | Path, *, scale: float = 2.0) -> Path:
     if suffix not in (".png", ".svg"):
         raise ValueError(f"export charts as .png or .svg, got {target.suffix!r} ({str(target)!r})")
     spec = _fixed_width(_spec(chart), EXPORT_WIDTH)
+    check_published({"chart": chart_rows(spec)}, keep=keep)
     with atomic_path(target) as tmp:
         if suffix == ".svg":
             tmp.write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
         else:
             tmp.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
     return target
+
+
+def chart_rows(spec: Any) -> list[Mapping[str, Any]]:
+    """The inline data rows of a Vega-Lite spec (``datasets``, ``data.values``, nested).
+
+    What a chart publishes: the release guard reads these rows before a chart is
+    exported or put into a report.
+
+    Examples
+    --------
+    >>> chart_rows({"datasets": {"d1": [{"x": 1}]}, "layer": [{"data": {"values": [{"y": 2}]}}]})
+    [{'x': 1}, {'y': 2}]
+    """
+    rows: list[Mapping[str, Any]] = []
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if key == "datasets" and isinstance(value, Mapping):
+                for values in value.values():
+                    rows.extend(v for v in values if isinstance(v, Mapping))
+            elif key == "values" and isinstance(value, list):
+                rows.extend(v for v in value if isinstance(v, Mapping))
+            else:
+                rows.extend(chart_rows(value))
+    elif isinstance(spec, list):
+        for item in spec:
+            rows.extend(chart_rows(item))
+    return rows
+
+
+def check_published(
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    sources: Sequence[pl.DataFrame] = (),
+    keep: Mapping[str, str] | None = None,
+) -> GuardReport:
+    """Run the release guard on what a report or chart publishes; raise when it refuses.
+
+    Examples
+    --------
+    >>> check_published({"summary": [{"k": 5, "records": 100}]}).ok
+    True
+    >>> check_published({"contacts": [{"who": "ann.lee@example.com"}]})
+    Traceback (most recent call last):
+    ...
+    privlab.exceptions.PolicyViolationError: the release guard refused the report: ...
+    """
+    found: Sequence[pl.DataFrame | None] = list(sources) or [None]
+    reports = [inspect_published(tables, source=source, keep=keep) for source in found]
+    blocking = [f for r in reports for f in r.blocking]
+    if blocking:
+        raise PolicyViolationError(
+            "the release guard refused the report: "
+            + "; ".join(dict.fromkeys(f.message for f in blocking))
+            + ". Nothing was written; leave those columns out of the report, or keep one on "
+            "purpose with keep={column: reason}",
+            blocking,
+        )
+    return reports[0]

@@ -123,7 +123,10 @@ def describe_evidence(evidence: Mapping[str, Any], *, reason: str | None = None)
         elif value is True:
             out.append(_words(key))
         elif isinstance(value, Mapping):
-            inner = ", ".join(f"{_words(k)} {_fmt_any(v)}" for k, v in value.items())
+            inner = ", ".join(
+                f"{_words(k)} {_pct(v) if k.endswith('share') else _fmt_any(v)}"
+                for k, v in value.items()
+            )
             out.append(f"{_words(key)}: {inner}")
         else:
             shown = _pct(value) if key.endswith("share") else _fmt_any(value)
@@ -132,9 +135,11 @@ def describe_evidence(evidence: Mapping[str, Any], *, reason: str | None = None)
 
 
 def _fmt_any(value: Any) -> str:
-    """Numbers rounded for people; lists joined; anything else as text."""
+    """Numbers rounded for people; lists joined; mappings as ``key value``; else text."""
     if isinstance(value, list):
         return ", ".join(_fmt_any(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_fmt_any(v)}" for k, v in value.items())
     return format_number(value) if isinstance(value, int | float) else str(value)
 
 
@@ -169,6 +174,9 @@ def _profile_widget_class() -> type:
                 dropdown.observe(self._changed(c.name), names="value")
                 self._dropdowns[c.name] = dropdown
                 sentences = describe_evidence(c.evidence, reason=getattr(c, "reason", None))
+                if not sentences:  # the values alone decided; say so rather than nothing
+                    kind = c.semantic_type.replace("_", " ")
+                    sentences = [f"recognised as {kind} from its values"]
                 self._evidence[c.name] = cell("; ".join(sentences), limit=110)
                 self._badges[c.name] = widgets.HTML()
                 cells += [
