@@ -202,6 +202,16 @@ def chart_widget(chart: Any = None) -> Any:
     anywidget.AnyWidget
         An ipywidget whose ``spec`` is the chart's Vega-Lite dict and whose
         ``chart`` is the chart.
+
+    Examples
+    --------
+    >>> import altair as alt
+    >>> w = chart_widget()
+    >>> w.spec is None
+    True
+    >>> w.chart = alt.Chart(alt.Data(values=[{"x": 1}])).mark_bar().encode(x="x:Q")
+    >>> w.spec["mark"]["type"]
+    'bar'
     """
     _runtime_class, chart_class = _classes()
     widget = chart_class(chart)

@@ -10,18 +10,6 @@ in code: ``session.release(query, epsilon=explorer.epsilon)``.
 ipywidgets and altair are imported when a widget is created, never at import.
 The widget classes are built on first use (they subclass ``ipywidgets.VBox``).
 
-Examples
---------
->>> import polars as pl, privlab.dp as pdp
->>> from privlab.widgets import epsilon_explorer
->>> s = pdp.DPSession(pl.DataFrame({"x": [1.0, 2.0] * 500}), dataset="w")
->>> ex = epsilon_explorer(s, pdp.count(), epsilon=1.0)
->>> round(ex.half_width, 3)
-3.376
->>> ex.epsilon = 0.1
->>> ex.half_width > 25, s.budget().epsilon_spent
-(True, 0.0)
->>> s.close()
 """
 
 from __future__ import annotations
@@ -245,6 +233,17 @@ def budget_meter(source: Any) -> Any:
     ipywidgets.VBox
         With traits ``spent``, ``total``, ``remaining``, ``releases`` and a
         ``refresh()`` method.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab.dp as pdp
+    >>> from privlab.widgets import budget_meter
+    >>> with pdp.DPSession(pl.DataFrame({"x": [1.0, 2.0] * 50}), dataset="meter") as s:
+    ...     pdp.set_budget("meter", epsilon=2.0)
+    ...     _ = s.count(epsilon=0.5)
+    ...     meter = budget_meter(s)
+    >>> meter.spent, meter.remaining, meter.total, meter.releases
+    (0.5, 1.5, 2.0, 1)
     """
     return _classes()["BudgetMeter"](source)
 
@@ -270,5 +269,18 @@ def epsilon_explorer(
     ipywidgets.VBox
         With traits ``epsilon``, ``confidence`` and ``half_width``; beside the
         slider the budget left and what this ε would leave of it.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab.dp as pdp
+    >>> from privlab.widgets import epsilon_explorer
+    >>> s = pdp.DPSession(pl.DataFrame({"x": [1.0, 2.0] * 500}), dataset="w")
+    >>> ex = epsilon_explorer(s, pdp.count(), epsilon=1.0)
+    >>> round(ex.half_width, 3)
+    3.376
+    >>> ex.epsilon = 0.1
+    >>> ex.half_width > 25, s.budget().epsilon_spent
+    (True, 0.0)
+    >>> s.close()
     """
     return _classes()["EpsilonExplorer"](session, query, epsilon=epsilon, n=n)

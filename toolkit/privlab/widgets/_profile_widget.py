@@ -6,16 +6,6 @@ each call is written as sentences (:func:`describe_evidence`), cut short in the
 table with the full text on hover; a badge warns when a column privlab found to
 be a direct identifier is demoted (it would then be released as it is).
 ipywidgets and altair are imported when the widget is created, never at import.
-
-Examples
---------
->>> import polars as pl, privlab as pv
->>> from privlab.widgets import ProfileWidget
->>> p = pv.profile(pl.DataFrame({"dept": ["a", "b"] * 10, "pay": list(range(20))}))
->>> w = ProfileWidget(p)
->>> w.set_role("dept", "quasi_identifier")
->>> w.profile.column("dept").role, w.roles["dept"]
-('quasi_identifier', 'quasi_identifier')
 """
 
 from __future__ import annotations
@@ -282,5 +272,15 @@ def ProfileWidget(profile: Any, **kwargs: Any) -> Any:
     ipywidgets.VBox
         With traits ``roles`` (column → role) and ``warnings`` (demoted direct
         identifiers), a ``set_role(column, role)`` method and ``profile``.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> from privlab.widgets import ProfileWidget
+    >>> p = pv.profile(pl.DataFrame({"dept": ["a", "b"] * 10, "pay": list(range(20))}))
+    >>> w = ProfileWidget(p)
+    >>> w.set_role("dept", "quasi_identifier")
+    >>> w.profile.column("dept").role, w.roles["dept"]
+    ('quasi_identifier', 'quasi_identifier')
     """
     return _profile_widget_class()(profile, **kwargs)

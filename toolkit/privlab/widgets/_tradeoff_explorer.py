@@ -11,18 +11,6 @@ notebook continues in code.
 
 ipywidgets and altair are imported when the widget is created, never at import.
 
-Examples
---------
->>> import polars as pl, privlab as pv
->>> from privlab.widgets import TradeoffExplorer
->>> data = pl.DataFrame({"age": list(range(20, 80)) * 4, "dx": ["a", "b", "c"] * 80})
->>> t = pv.tradeoff(data, profile={"age": "quasi_identifier", "dx": "sensitive"},
-...                 candidates={"k": [2, 5], "l": [], "epsilon": [0.5, 1.0], "synthetic": []},
-...                 targets=40, progress=False)
->>> ex = TradeoffExplorer(t)
->>> ex.technique = "k-anonymity"; ex.k = 5
->>> ex.value, ex.release.height
-('k=5', 192)
 """
 
 from __future__ import annotations
@@ -234,5 +222,18 @@ def TradeoffExplorer(tradeoff: Any, **kwargs: Any) -> Any:
         With traits ``technique``, ``k``, ``variant``, ``model``, ``epsilon``,
         ``column``, ``value`` (the chosen release's label) and ``summary``, and
         the property ``release``.
+
+    Examples
+    --------
+    >>> import polars as pl, privlab as pv
+    >>> from privlab.widgets import TradeoffExplorer
+    >>> data = pl.DataFrame({"age": list(range(20, 80)) * 4, "dx": ["a", "b", "c"] * 80})
+    >>> t = pv.tradeoff(data, profile={"age": "quasi_identifier", "dx": "sensitive"},
+    ...                 candidates={"k": [2, 5], "l": [], "epsilon": [0.5, 1.0], "synthetic": []},
+    ...                 targets=40, progress=False)
+    >>> ex = TradeoffExplorer(t)
+    >>> ex.technique = "k-anonymity"; ex.k = 5
+    >>> ex.value, ex.release.height
+    ('k=5', 192)
     """
     return _explorer_class()(tradeoff, **kwargs)
