@@ -9,7 +9,6 @@ in code: ``session.release(query, epsilon=explorer.epsilon)``.
 
 ipywidgets and altair are imported when a widget is created, never at import.
 The widget classes are built on first use (they subclass ``ipywidgets.VBox``).
-
 """
 
 from __future__ import annotations

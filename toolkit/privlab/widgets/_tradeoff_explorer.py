@@ -10,7 +10,6 @@ beside the original's. The chosen release is available as a value —
 notebook continues in code.
 
 ipywidgets and altair are imported when the widget is created, never at import.
-
 """
 
 from __future__ import annotations
