@@ -258,7 +258,7 @@ def test_format_number_rounds_for_people() -> None:
 def test_importing_privlab_changes_no_altair_setting() -> None:
     """Only the explicit switch registers and selects the offline renderer (one subprocess)."""
     code = (
-        "import altair as alt; import privlab, privlab.viz, privlab.widgets, privlab.report; "
+        "import altair as alt; import privlab, privlab.viz, privlab.widgets; "
         "print(alt.renderers.active, 'privlab' in alt.renderers.names()); "
         "privlab.viz.enable_notebook(); print(alt.renderers.active)"
     )
