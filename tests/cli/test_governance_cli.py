@@ -69,3 +69,48 @@ def test_retention_sweep_dry_run() -> None:
     code, out = run("retention", "sweep", "--dry-run")
     assert code == 0
     assert "would purge 0 release(s)" in out
+
+
+def test_audit_checkpoint_and_verify_json(monkeypatch) -> None:
+    from privlab.governance import AuditLog
+
+    monkeypatch.setenv("PRIVLAB_AUDIT_KEY", "cli-key")
+    AuditLog().append("access", dataset="d")
+    code, mark = run("audit", "checkpoint")
+    assert code == 0
+    assert mark.strip().startswith("1:")
+    code, out = run("audit", "verify", "--checkpoint", mark.strip(), "--format", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert (result["ok"], result["checkpoint"], result["signature"]) == (True, "match", "valid")
+
+
+def test_audit_rotate_key(monkeypatch) -> None:
+    from privlab.governance import AuditLog
+
+    monkeypatch.setenv("PRIVLAB_AUDIT_KEY", "old-key")
+    AuditLog().append("access")
+    monkeypatch.setenv("PRIVLAB_AUDIT_KEY", "new-key")
+    monkeypatch.setenv("PRIVLAB_AUDIT_PREVIOUS_KEY", "old-key")
+    code, out = run("audit", "rotate-key")
+    assert code == 0, out
+    assert "audit key rotated at record 2" in out
+    assert run("audit", "verify")[0] == 0
+
+
+def test_access_commands_and_exit_code_3(tmp_path: Path, monkeypatch) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("policy_version: 1\nname: p\nrules: {}\n")
+    assert run("catalog", "policy", "install", str(policy))[0] == 0  # tester: admin now
+    code, out = run("access", "grant", "ana", "analyst", "--department", "clinic")
+    assert (code, out.strip()) == (0, "granted analyst to 'ana' in 'clinic'")
+    code, out = run("access", "list")
+    assert "# mode: governed" in out
+    assert "ana" in out
+    monkeypatch.setenv("PRIVLAB_USER", "ana")
+    code, out = run("access", "revoke", "tester", "admin")
+    assert code == 3
+    assert "access denied" in out
+    code, out = run("access", "grant", "bob", "analyst")
+    assert code == 2
+    assert "give --department" in out

@@ -45,7 +45,14 @@ def test_register_profile_approve(privlab_home: Path) -> None:
     gov.register_dataset("visits", DATA, profile=ROLES)
     assert gov.approve("visits").status == "approved"
     events = [e.event for e in gov.audit.events(dataset="visits")]
-    assert events == ["register", "register", "profile", "approval"]
+    assert events == [
+        "dataset_created",
+        "dataset_version",
+        "register",
+        "register",
+        "profile",
+        "approval",
+    ]
 
 
 def test_schema_drift_requires_new_approval() -> None:
@@ -101,6 +108,7 @@ def test_owner_override_is_audited(tmp_path: Path) -> None:
     onboard(gov)
     gov.install_policy(STRICT)
     facts = {"columns": ["age"], "risk": {"k": 1}}
+    gov.grant("someone-else", "analyst", "clinic")  # may release, may not override
     with pv.config_context(user="someone-else"), pytest.raises(AccessDeniedError, match="override"):
         gov.release(
             "anonymized", "visits", facts, write=writer(tmp_path / "a.parquet"), override=True
@@ -144,6 +152,7 @@ def test_access_control_and_denials(tmp_path: Path) -> None:
         assert gov.load_release(record.id).height == 3
     with pv.config_context(user="vic"), pytest.raises(AccessDeniedError, match="viewer"):
         gov.load_release(record.id)
+    gov.install_policy(STRICT)  # governed: only an admin (tester, the installer) grants
     with pv.config_context(user="vic"), pytest.raises(AccessDeniedError, match="may not grant"):
         gov.grant("vic", "owner", "clinic")
     denials = gov.audit.events(event="denial")

@@ -120,4 +120,9 @@ def test_dashboard_chart_spec() -> None:
     assert datasets == [{"status": "pending", "len": 1}]
     # nothing released yet: a zero-length bar, never a phantom count of one
     assert releases == [{"kind": "none", "policy": "none", "len": 0}]
-    assert activity == [{"event": "profile", "len": 1}, {"event": "register", "len": 1}]
+    assert activity == [
+        {"event": "dataset_created", "len": 1},
+        {"event": "dataset_version", "len": 1},
+        {"event": "profile", "len": 1},
+        {"event": "register", "len": 1},
+    ]

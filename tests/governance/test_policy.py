@@ -151,3 +151,27 @@ def test_templates_load_and_say_not_legal_advice() -> None:
     with pytest.raises(RecipeError, match="unknown policy template"):
         policy_template("ccpa")
     assert BASELINE.rules.min_k == 2
+
+
+def test_rule_table_has_one_row_per_rule_field() -> None:
+    from privlab.governance import RULES
+    from privlab.governance._policy import Rules
+
+    assert [r.name for r in RULES] == list(Rules.model_fields)
+    assert len({r.name for r in RULES}) == len(RULES)
+
+
+def test_a_rule_runs_only_for_its_kinds() -> None:
+    from privlab.governance import Policy, evaluate_policy
+
+    policy = Policy.from_dict(
+        {"name": "p", "rules": {"min_k": 5, "synthetic_max_attack_risk": 0.1}}
+    )
+    dp = evaluate_policy(policy, {"kind": "dp"})
+    assert dp.checked == []
+    assert dp.passed
+    anon = evaluate_policy(policy, {"kind": "anonymized", "risk": {"k": 7}})
+    assert anon.checked == ["min_k"]
+    assert anon.passed
+    syn = evaluate_policy(policy, {"kind": "synthetic", "attack_risk": 0.3})
+    assert [v.message for v in syn.violations] == ["attack risk 0.300 is above 0.1"]

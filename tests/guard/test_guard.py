@@ -83,7 +83,7 @@ def test_keep_with_a_reason_releases_and_records_it(tmp_path: Path) -> None:
 
     events = [e for e in Governance().audit.events() if e.event == "override"]
     assert events
-    assert events[-1].details["guard_keep"] == {"mail": "consented contact list"}
+    assert events[-1].details["keep"] == {"mail": "consented contact list"}
 
 
 def test_recipe_keep_step_is_an_override(tmp_path: Path) -> None:

@@ -127,17 +127,23 @@ def test_dp_ledger_migration_2_rewrites_timestamps_to_z_keeping_the_instant(
 
 
 def test_audit_chain_signature_and_witness_of_the_old_log_verify(old_home: Path) -> None:
-    """Checked against today's unkeyed chain with a signed head (see the report to the lead)."""
+    """0.1's unkeyed chain verifies, and migrating anchors it: the state the store held is
+    recorded (signed) in snapshot records, checked against 0.1's own witness file."""
+    _open_every_component(open_store())
     audit = AuditLog(open_store())
     result = audit.verify()
     assert result.ok, result.summary()
     assert result.chain_ok
     assert result.signature == "valid"
     assert result.witness == "match"
+    assert "10 record(s) before the first signed one are unsigned" in result.summary()
     events = [e.event for e in audit.events()]
     assert events[:4] == ["register", "profile", "approval", "register"]
     assert events.count("release") == 4
-    assert len(events) == 10
+    assert events[10:] == ["snapshot", "snapshot"]  # the store's state, the catalog's
+    store_snapshot = audit.events()[10].details
+    assert store_snapshot["legacy_witness"] == "match"
+    assert sorted(store_snapshot["ledger"]) == ["1", "2", "3"]
     # the current code appends to the old chain and the whole log still verifies
     audit.append("access", dataset="visits", details={"action": "read"})
     assert audit.verify().ok
@@ -184,3 +190,30 @@ def test_datasets_budgets_ledger_and_releases_read_back(old_home: Path) -> None:
 
 def test_the_committed_fixture_is_never_modified() -> None:
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in DIGESTS} == DIGESTS
+
+
+def test_a_0_1_log_edited_behind_its_witness_is_reported(old_home: Path) -> None:
+    """Attacker: edits and re-chains 0.1's log (whose chain anyone can recompute) before
+    the upgrade. Must not achieve: the upgrade anchoring the forgery as if it were true —
+    0.1's witness no longer matches, and verify says so from then on."""
+    from privlab.store import record_hash
+
+    path = old_home / "privlab.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    rows = conn.execute(
+        "SELECT seq, ts, principal, event, dataset, release, details FROM audit_log ORDER BY seq"
+    ).fetchall()
+    prev = ""
+    for seq, ts, who, event, dataset, release, details in rows:
+        who = "mallory" if seq == 3 else who
+        digest = record_hash(seq, ts, who, event, dataset, release, details, prev)
+        conn.execute(
+            "UPDATE audit_log SET principal = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+            (who, prev, digest, seq),
+        )
+        prev = digest
+    conn.execute("UPDATE audit_head SET hash = ?", (prev,))
+    conn.close()
+    result = AuditLog(open_store()).verify()
+    assert not result.ok
+    assert "privlab 0.1's witness did not match its log" in result.summary()

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
+import os
+import shutil
 import sqlite3
+import stat
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 import privlab as pv
-from privlab.exceptions import DatasetNotFoundError, StoreError, StoreSchemaError
-from privlab.store import Store, open_store
+from privlab.exceptions import (
+    AuditIntegrityError,
+    DatasetNotFoundError,
+    PrivlabError,
+    StoreError,
+    StoreSchemaError,
+)
+from privlab.store import AuditRecord, Store, append_audit, open_store, parse_records, read_records
+
+LEGACY = Path(__file__).parent / "fixtures" / "governed_0_1_0"
+
+
+def _audit(store: Store) -> list[AuditRecord]:
+    with store.read() as conn:
+        return parse_records(read_records(conn))
 
 
 def fp(content: str, rows: int = 10, schema: str = "s1") -> SimpleNamespace:
@@ -42,7 +59,7 @@ def test_store_lives_under_privlab_home_in_wal_mode(privlab_home: Path) -> None:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         raw.close()
-    assert store.schema_versions() == {"core": 2}
+    assert store.schema_versions() == {"audit": 3, "core": 3}
     assert {"datasets", "dataset_names", "dataset_versions", "schema_versions"} <= tables(store)
 
 
@@ -53,15 +70,56 @@ def test_open_store_creates_a_missing_home(tmp_path: Path) -> None:
         assert open_store().path == tmp_path / "c" / "privlab.sqlite"
 
 
+def _in_thread(fn: Any) -> Any:
+    """Run *fn* in another thread (its own connection), returning its result or error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
+
+
 def test_a_reader_sees_a_snapshot_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
     writer, other = Store(tmp_path / "s.sqlite"), Store(tmp_path / "s.sqlite", timeout=0.05)
     owner = writer.resolve_dataset("d").owner
     with writer.transaction() as conn:
         conn.execute("UPDATE datasets SET owner = 'new'")
-        assert other.get_dataset("d").owner == owner  # not blocked, sees committed state
+        # another thread (like another process) is not blocked and sees committed state
+        assert _in_thread(lambda: other.get_dataset("d").owner) == owner
         with pytest.raises(StoreError, match="busy: another process held its write lock"):
-            other.set_budget("d", epsilon=2.0)
+            _in_thread(lambda: other.set_budget("d", epsilon=2.0))
     assert other.get_dataset("d").owner == "new"
+
+
+def test_nested_transactions_join_with_savepoints(tmp_path: Path) -> None:
+    """A transaction opened inside another on the same file (even through another Store
+    object) joins it instead of waiting for its own lock; an inner failure rolls back the
+    inner block only, an outer failure everything; reads inside see the writes."""
+    store, same_file = Store(tmp_path / "s.sqlite"), Store(tmp_path / "s.sqlite", timeout=0.05)
+    store.resolve_dataset("d")
+    with store.transaction():
+        same_file.set_budget("d", epsilon=2.0)  # joins: no 'busy' after 0.05 s
+        assert store.get_dataset("d").epsilon_budget == 2.0  # read-your-writes
+
+        def inner() -> None:
+            with same_file.transaction():
+                same_file.set_budget("d", epsilon=5.0)
+                raise StoreError("inner failure")
+
+        with pytest.raises(StoreError):
+            inner()
+        assert store.get_dataset("d").epsilon_budget == 2.0
+    assert store.get_dataset("d").epsilon_budget == 2.0
+
+    def outer() -> None:
+        with store.transaction():
+            store.set_budget("d", epsilon=9.0)
+            raise RuntimeError("outer failure")
+
+    with pytest.raises(RuntimeError):
+        outer()
+    assert store.get_dataset("d").epsilon_budget == 2.0
+    events = [e.event for e in _audit(store)]
+    assert events == ["dataset_created", "budget"]  # the rolled-back changes left no record
 
 
 def test_read_is_read_only(tmp_path: Path) -> None:
@@ -101,7 +159,7 @@ def test_migrations_apply_once_and_are_idempotent(tmp_path: Path) -> None:
     # upgrading later (even through the same Store object) adds only the new step
     store.ensure_schema("comp", [*migrations, "CREATE TABLE comp_u (x)"])
     assert calls == [1]
-    assert store.schema_versions() == {"comp": 3, "core": 2}
+    assert store.schema_versions() == {"audit": 3, "comp": 3, "core": 3}
     assert {"comp_t", "comp_u"} <= tables(store)
 
 
@@ -120,10 +178,10 @@ def test_a_second_component_does_not_disturb_the_first(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     ledger = ["CREATE TABLE dp_spend (eps REAL)", "INSERT INTO dp_spend VALUES (0.5)"]
     store.ensure_schema("dp_ledger", ledger)
-    store.ensure_schema("audit", ["CREATE TABLE audit_events (body TEXT)"])
+    store.ensure_schema("notes", ["CREATE TABLE notes_events (body TEXT)"])
     with pytest.raises(StoreError, match="migration 2 of component 'catalog' failed"):
         store.ensure_schema("catalog", ["CREATE TABLE catalog_r (x)", "NOT SQL"])
-    assert store.schema_versions() == {"audit": 1, "core": 2, "dp_ledger": 2}
+    assert store.schema_versions() == {"audit": 3, "core": 3, "dp_ledger": 2, "notes": 1}
     assert "catalog_r" not in tables(store)  # the failed component kept nothing
     with store.read() as conn:
         assert conn.execute("SELECT eps FROM dp_spend").fetchall() == [(0.5,)]
@@ -135,23 +193,23 @@ def test_a_second_component_does_not_disturb_the_first(tmp_path: Path) -> None:
 def test_sql_scripts_may_hold_triggers_and_semicolons_in_literals(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     store.ensure_schema(
-        "audit",
+        "notes",
         [
             """
-            CREATE TABLE audit_log (id INTEGER PRIMARY KEY, body TEXT);
+            CREATE TABLE notes_log (id INTEGER PRIMARY KEY, body TEXT);
             -- append-only; updates are refused
-            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+            CREATE TRIGGER notes_no_update BEFORE UPDATE ON notes_log
             BEGIN
-                SELECT RAISE(ABORT, 'audit_log is append-only; add a new event');
+                SELECT RAISE(ABORT, 'notes_log is append-only; add a new event');
             END;
-            INSERT INTO audit_log (body) VALUES ('a;b');
+            INSERT INTO notes_log (body) VALUES ('a;b');
             """
         ],
     )
     with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.transaction() as conn:
-        conn.execute("UPDATE audit_log SET body = 'x'")
+        conn.execute("UPDATE notes_log SET body = 'x'")
     with store.read() as conn:
-        assert conn.execute("SELECT body FROM audit_log").fetchall() == [("a;b",)]
+        assert conn.execute("SELECT body FROM notes_log").fetchall() == [("a;b",)]
 
 
 def test_migrations_must_keep_foreign_keys_and_the_transaction(tmp_path: Path) -> None:
@@ -169,7 +227,7 @@ def test_migrations_must_keep_foreign_keys_and_the_transaction(tmp_path: Path) -
 
     with pytest.raises(StoreError, match="ended the transaction"):
         store.ensure_schema("x", [commits])
-    assert store.schema_versions() == {"core": 2}
+    assert store.schema_versions() == {"audit": 3, "core": 3}
     assert "dp_r" not in tables(store)
 
 
@@ -382,7 +440,7 @@ def test_injected_clock_stamps_records(tmp_path: Path) -> None:
     now[0] = dt.datetime(2031, 6, 1)  # naive: taken as UTC
     assert store.set_budget("t", epsilon=2).updated_at == "2031-06-01T00:00:00.000000Z"
     assert store.get_dataset("t").created_at == "2030-01-02T03:04:05.000000Z"
-    assert store.schema_versions()["core"] == 2
+    assert store.schema_versions()["core"] == 3
 
 
 # -- several processes -----------------------------------------------------------------------
@@ -424,6 +482,168 @@ def test_concurrent_processes_register_one_dataset_and_never_lose_a_write(tmp_pa
     (dataset,) = store.list_datasets()
     assert dataset.aliases == ("name0", "name1")
     assert [v.content_hash for v in dataset.versions] == ["same-content"]
-    assert store.schema_versions() == {"core": 2, "counter": 2}
+    assert store.schema_versions() == {"audit": 3, "core": 3, "counter": 2}
     with store.read() as conn:
         assert conn.execute("SELECT n FROM counter").fetchall() == [(n * _INCREMENTS,)]
+
+
+# -- the audit primitive --------------------------------------------------------------------
+
+
+def test_every_store_change_is_audited_in_its_own_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.resolve_dataset("visits", fp("h1"))
+    store.resolve_dataset("visits_copy", fp("h1"))  # same content: an alias
+    store.resolve_dataset("visits", fp("h2"))  # new content: a version
+    store.add_alias("visits", "v")
+    store.set_budget("visits", epsilon=4.0, reason="approved by the DPO")
+    events = [(e.event, e.details.get("by")) for e in _audit(store)]
+    assert events == [
+        ("dataset_created", None),
+        ("dataset_version", None),
+        ("dataset_alias", "content"),
+        ("dataset_version", None),
+        ("dataset_alias", "name"),
+        ("budget", None),
+    ]
+    budget = _audit(store)[-1].details
+    assert budget["epsilon"] == 4.0
+    assert budget["previous"]["epsilon"] == 1.0
+    assert budget["reason"] == "approved by the DPO"
+    store.resolve_dataset("visits", fp("h2"))  # nothing changes: nothing recorded
+    assert len(_audit(store)) == 6
+
+
+def test_append_audit_needs_a_store_write_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    with store.read() as conn, pytest.raises(StoreError, match=r"inside Store\.transaction"):
+        append_audit(conn, "access")
+    raw = sqlite3.connect(store.path, isolation_level=None)
+    with pytest.raises(StoreError, match=r"connection from Store\.transaction"):
+        append_audit(raw, "access")
+    with store.transaction() as conn, pytest.raises(PrivlabError, match="unknown audit event"):
+        append_audit(conn, "teleport")
+
+
+def test_a_failed_change_leaves_no_record_and_no_witness_line(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    with store.transaction() as conn:
+        append_audit(conn, "access")
+    before = store.witness.path.read_bytes()
+
+    def failing_change() -> None:
+        with store.transaction() as conn:
+            append_audit(conn, "access")
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
+    assert len(_audit(store)) == 1
+    assert store.witness.path.read_bytes() == before
+
+
+def test_one_witness_line_per_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    with store.transaction() as conn:
+        for _ in range(3):
+            append_audit(conn, "access")
+    lines = store.witness.path.read_text().splitlines()
+    assert len(lines) == 2  # the header, then the transaction's last record (seq 3)
+    assert '"seq":3' in lines[1]
+
+
+def test_store_files_are_private(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    with store.transaction() as conn:
+        append_audit(conn, "access")
+        paths = [store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")]
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in paths}  # while open
+    modes[store.witness.path.name] = stat.S_IMODE(store.witness.path.stat().st_mode)
+    assert set(modes.values()) == {0o600}, modes
+
+
+def test_witness_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PRIVLAB_AUDIT_WITNESS is the home store's witness; other stores keep theirs beside."""
+    elsewhere = tmp_path / "other-volume" / "witness.jsonl"
+    monkeypatch.setenv("PRIVLAB_AUDIT_WITNESS", str(elsewhere))
+    assert open_store().witness.path == elsewhere
+    assert Store(tmp_path / "x" / "s.sqlite").witness.path == tmp_path / "x" / "audit-witness.jsonl"
+    assert Store(tmp_path / "s.sqlite", witness=tmp_path / "w").witness.path == tmp_path / "w"
+
+
+def test_temp_registry_and_sweep(tmp_path: Path) -> None:
+    now = [dt.datetime(2030, 1, 1, tzinfo=dt.UTC)]
+    store = Store(tmp_path / "s.sqlite", clock=lambda: now[0])
+    dead = tmp_path / ".out.parquet.ab12.privlab-tmp"
+    dead.write_bytes(b"rows")
+    store.record_temp(dead)
+    with store.transaction() as conn:  # recorded by a process that is gone
+        conn.execute("UPDATE store_temps SET pid = 2147483646")
+    mine = tmp_path / ".mine.csv.cd34.privlab-tmp"
+    mine.write_bytes(b"rows")
+    store.record_temp(mine)  # this process is alive: never swept
+    assert store.sweep_temps() == []  # too young
+    now[0] += dt.timedelta(hours=2)
+    assert store.sweep_temps() == [dead]
+    assert not dead.exists()
+    assert mine.exists()
+    assert store.temps() == [mine.absolute()]
+    with pytest.raises(StoreError, match="privlab-tmp"):
+        store.record_temp(tmp_path / "thesis.docx")
+
+
+def test_a_store_of_the_previous_release_migrates_and_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A governed 0.1 store (fixtures/make_governed_0_1_0.py): it opens, migrates with a
+    snapshot of its state in the log (the policy's installer becomes admin), verifies,
+    and keeps working."""
+    from privlab.governance import Governance
+
+    home = tmp_path / "home"
+    shutil.copytree(LEGACY, home)
+    monkeypatch.setenv("PRIVLAB_HOME", str(home))
+    monkeypatch.setenv("PRIVLAB_AUDIT_KEY", "legacy-audit-key")
+    gov = Governance()
+    assert gov.dataset("visits").epsilon_budget == 3.0
+    assert gov.mode == "governed"
+    result = gov.audit.verify()
+    assert result.ok, result.summary()
+    events = [e.event for e in gov.audit.events()]
+    assert events[-2:] == ["snapshot", "snapshot"]  # store state, then catalog state
+    assert gov.audit.events()[-2].details["budgets"] == {"1": [3.0, 1e-06]}
+    assert os.stat(home / "privlab.sqlite").st_mode & 0o077 == 0
+    assert gov.access.admins() == ["olduser"]  # 0.1 had no admin: the policy's installer
+    with pv.config_context(user="olduser"):
+        gov.grant("ana", "steward", "clinic")
+    assert gov.audit.verify().ok
+    import privlab.dp as pdp
+
+    assert pdp.budget("visits").epsilon_spent == pytest.approx(0.75)
+    assert [r.kind for r in gov.releases()] == ["dp", "dp", "anonymized"]
+
+
+def test_migrated_legacy_log_is_never_laundered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(LEGACY, home)
+    monkeypatch.setenv("PRIVLAB_HOME", str(home))
+    monkeypatch.setenv("PRIVLAB_AUDIT_KEY", "legacy-audit-key")
+    store = open_store()
+    sqlite3.connect(store.path, isolation_level=None).execute(
+        "UPDATE audit_log SET principal = 'x' WHERE seq = 2"
+    )
+    from privlab.governance import AuditLog
+
+    assert "record 2 was modified" in AuditLog(store).verify().summary()
+    # the O(1) tail check lets honest work go on over an intact tail, but no later
+    # record re-signs the edited one: verify keeps failing at record 2
+    store.set_budget("visits", epsilon=4.0)
+    assert "record 2 was modified" in AuditLog(store).verify().summary()
+    sqlite3.connect(store.path, isolation_level=None).execute(
+        "UPDATE audit_log SET principal = 'x' WHERE seq = (SELECT max(seq) FROM audit_log)"
+    )
+    with pytest.raises(AuditIntegrityError, match="refusing to extend"):
+        store.set_budget("visits", epsilon=100.0)  # an edited tail stops every change
+    assert store.get_dataset("visits").epsilon_budget == 4.0

@@ -267,8 +267,9 @@ class _Verified:
 class AuditCache:
     """Audit verification, cached by the head of the log.
 
-    The head is read from the audit witness (``gov.audit.witness``), which every
-    append rewrites with the new ``{seq, hash}``. A cached result is reused
+    The head is the log's newest record (``gov.audit.head()``) and the
+    append-only witness file's modification time (``gov.audit.witness``), which
+    every committed change moves. A cached result is reused
     while the head is unchanged and younger than :data:`AUDIT_MAX_AGE` seconds;
     ``fresh=True`` always re-verifies. Tampering that leaves the head alone is
     therefore seen on the next append, the next expiry or the next forced check.
@@ -282,10 +283,10 @@ class AuditCache:
     def _head(gov: Governance) -> tuple[Any, ...] | None:
         witness = Path(gov.audit.witness)
         try:
-            data = json.loads(witness.read_text())
-            return (str(witness), int(data["seq"]), str(data["hash"]), witness.stat().st_mtime_ns)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # no usable witness: verify every time (verify reports why)
+            head = gov.audit.head()  # O(1) from the store; the witness only grows
+            return (str(witness), head, witness.stat().st_mtime_ns)
+        except (OSError, PrivlabError):
+            return None  # no usable witness or log: verify every time (verify reports why)
 
     def verify(self, home: Path, *, fresh: bool = False) -> dict[str, Any]:
         """The audit log's verification status (see the class docstring)."""

@@ -185,9 +185,10 @@ async def test_audit_is_verified_and_cached_by_head(jp_fetch: Any, store: Path) 
 async def test_audit_reports_a_rewritten_witness(jp_fetch: Any, store: Path) -> None:
     params = {"home": str(store)}
     assert body(await call(jp_fetch, "GET", "audit", params=params))["ok"] is True
-    witness = store / "audit-witness.json"
-    data = json.loads(witness.read_text())
-    witness.write_text(json.dumps({**data, "hash": "0" * 64}))
+    witness = store / "audit-witness.jsonl"
+    *lines, last = witness.read_text().splitlines()
+    forged = {**json.loads(last), "hash": "0" * 64}
+    witness.write_text("\n".join([*lines, json.dumps(forged)]) + "\n")
     result = body(await call(jp_fetch, "GET", "audit", params=params))
     assert result["ok"] is False
     assert result["cached"] is False

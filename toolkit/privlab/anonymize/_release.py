@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from privlab.io import atomic_path, check_not_source, write
+from privlab.io import atomic_path, check_outputs, write
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
 
 if TYPE_CHECKING:
@@ -130,6 +130,11 @@ class Release:
         return self._frame
 
     @property
+    def sources(self) -> tuple[Path, ...]:
+        """The files the input was read from (no output may overwrite one)."""
+        return tuple(self._sources)
+
+    @property
     def frame(self) -> pl.DataFrame:
         """The released table as a polars DataFrame, whatever the input type."""
         return self._frame
@@ -180,7 +185,6 @@ class Release:
             The data file.
         """
         target = Path(path)
-        check_not_source(target, *self._sources)
         files: list[Path] = []
 
         facts = self.release_facts(dataset, retention_days, tuple(allowed_roles), override, keep)
@@ -192,8 +196,13 @@ class Release:
             files.extend(self._write_files(target))
             return files
 
+        manifest_path = target.with_name(target.name + ".manifest.json")
+        check_outputs(  # the one output guard: neither output may be an input or the other
+            [("path", target), ("manifest", manifest_path)],
+            [("source", p) for p in self._sources],
+        )
         self.release_record = submit(
-            facts,
+            replace(facts, outputs=(target, manifest_path)),
             write_files,
             governance=governance,
             store=store,

@@ -1,9 +1,14 @@
 """The ``privlab`` command line: thin commands over the same public API.
 
-Every subcommand lives in its own module and is registered in ``_COMMANDS``
+Every subcommand lives in its own module and is registered in ``_register``
 below (explicitly, no entry-point discovery). Errors privlab raises on purpose
 (:class:`~privlab.exceptions.PrivlabError`) are printed as one clear line and
-exit with status 2; nothing is written on error.
+exit with status 2 — status 3 when access was denied
+(:class:`~privlab.exceptions.AccessDeniedError`); nothing is written on error.
+
+Every command starts by sweeping temp files that a killed privlab left behind
+(recorded in the store, older than an hour), and records the temp files it
+writes itself in the store before writing them.
 
 Examples
 --------
@@ -21,20 +26,25 @@ from typing import Any
 import click
 
 from privlab._version import __version__
-from privlab.exceptions import PrivlabError
+from privlab.cli import _session
+from privlab.exceptions import AccessDeniedError, PrivlabError
 
 __all__ = ["main"]
 
 
 class _PrivlabGroup(click.Group):
-    """A click group that turns PrivlabError into a one-line error and exit code 2."""
+    """A click group: PrivlabError → one line and exit 2; AccessDeniedError → exit 3."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _session.command_session():
+                return super().invoke(ctx)
+        except AccessDeniedError as exc:
+            click.echo(f"error: access denied: {exc}", err=True)
+            ctx.exit(_session.EXIT_DENIED)
         except PrivlabError as exc:
             click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(_session.EXIT_ERROR)
 
 
 @click.group(cls=_PrivlabGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,7 +56,9 @@ def main() -> None:
 def _register() -> None:
     # Imported here, not at module top, so each command module stays independent.
     from privlab.cli import (
+        _access,
         _anonymize,
+        _audit,
         _demo,
         _dp,
         _governance,
@@ -60,10 +72,11 @@ def _register() -> None:
     )
 
     for command in (
+        _access.access,
         _anonymize.anonymize,
+        _audit.audit,
         _demo.demo,
         _dp.dp,
-        _governance.audit,
         _governance.catalog,
         _governance.check,
         _governance.retention,

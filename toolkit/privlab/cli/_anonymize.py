@@ -65,22 +65,30 @@ def anonymize(
 ) -> None:
     """Anonymize FILE with a recipe and write OUT plus OUT.manifest.json.
 
-    The release is checked against the governance policy and registered in the
-    catalog before anything is written. When the privacy target cannot be met (or
-    a governed policy blocks the release), the command exits with status 2 and
-    writes nothing.
+    Every output (--out, its manifest, --resolved) is checked first: none may
+    be, resolve to or hard-link to an input (FILE, --recipe, --key-file) or
+    another output, and their folders must exist. The release is checked
+    against the governance policy and registered in the catalog before
+    anything is written. When the privacy target cannot be met (or a governed
+    policy blocks the release), the command exits with status 2 and writes
+    nothing; status 3 when the principal's role does not allow it.
     """
     from privlab.anonymize import Recipe, anonymize, resolve_key
+    from privlab.io import check_outputs, write_text
 
+    outputs = [("--out", Path(out)), ("--out's manifest", Path(f"{out}.manifest.json"))]
+    if resolved_path is not None:
+        outputs.append(("--resolved", Path(resolved_path)))
+    inputs = [("FILE", Path(file)), ("--recipe", Path(recipe_path))]
+    if key_file is not None:
+        inputs.append(("--key-file", Path(key_file)))
+    check_outputs(outputs, inputs)  # every option, before anything is read or written
     recipe = Recipe.from_yaml(Path(recipe_path))
     key = resolve_key(None, key_file=key_file, key_env=None) if key_file else None
     release = anonymize(file, recipe, key=key, **read_kwargs(sep, encoding, null_values))
     written = release.write(out, dataset=dataset or Path(file).stem, keep=parse_keep(keep))
     if resolved_path is not None:
-        target = Path(resolved_path)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(release.resolved_recipe.to_yaml(), encoding="utf-8")
-        tmp.replace(target)
+        write_text(resolved_path, release.resolved_recipe.to_yaml())
     frame = release.frame
     click.echo(f"{written}: {frame.height:,} rows × {frame.width} columns")
     privacy = release.report.privacy

@@ -8,7 +8,6 @@ under ``--out`` (its own ``PRIVLAB_HOME`` when ``make demo`` runs it).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -61,21 +60,25 @@ def demo(samples: str, out: str, quick: bool) -> None:
     import privlab as pv
     import privlab.dp as pdp
     from privlab.governance import Governance
+    from privlab.io import check_outputs, write_json, write_text
 
     folder = Path(out)
+    source = Path(samples) / "patients.csv"
+    names = ["profile.json", "recipe.yaml", "patients_anonymized.parquet", "dp_answers.txt"]
+    names += ["tradeoff.json", "report.html", "frontier.png"]
+    check_outputs([(f"OUT/{n}", folder / n) for n in names], [("SAMPLES", source)])
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PRIVLAB_PSEUDONYM_KEY", DEMO_KEY)
     os.environ.setdefault("PRIVLAB_AUDIT_KEY", DEMO_KEY + "-audit")
     step = _Steps(8)
 
     step("Load the sample patients table")
-    source = Path(samples) / "patients.csv"
     patients = pv.read(source).collect()
     step.done(f"{source}: {patients.height:,} rows × {patients.width} columns")
 
     step("Profile: which columns identify people, which are sensitive")
     profile = pv.profile(patients, seed=0)
-    (folder / "profile.json").write_text(profile.to_json())
+    write_text(folder / "profile.json", profile.to_json())
     roles = {c.name: c.role for c in profile.columns}
     for role in ("direct_identifier", "quasi_identifier", "sensitive"):
         click.echo(f"      {role:<18} {', '.join(c for c, r in roles.items() if r == role)}")
@@ -96,7 +99,7 @@ def demo(samples: str, out: str, quick: bool) -> None:
 
     step("Anonymize with the suggested recipe (k-anonymity search, pseudonyms, drops)")
     recipe = profile.suggest_recipe()
-    (folder / "recipe.yaml").write_text(recipe.to_yaml())
+    write_text(folder / "recipe.yaml", recipe.to_yaml())
     release = pv.anonymize(patients, recipe, progress=False)
     target = folder / "patients_anonymized.parquet"
     release.write(target, dataset="patients")
@@ -128,7 +131,7 @@ def demo(samples: str, out: str, quick: bool) -> None:
             where = " | " + ", ".join(f"{g}={row[g]}" for g in group) if group else ""
             ci = "" if row["lower"] is None else f" [{row['lower']:.1f}, {row['upper']:.1f}]"
             lines.append(f"{row['statistic']}{where}: {row['estimate']:.1f}{ci}")
-    (folder / "dp_answers.txt").write_text("\n".join(lines) + "\n")
+    write_text(folder / "dp_answers.txt", "\n".join(lines) + "\n")
     for line in lines[:5]:
         click.echo(f"      {line}")
     step.done(f"ε spent {budget.epsilon_spent:g} of {budget.epsilon_total:g}")
@@ -167,7 +170,7 @@ def demo(samples: str, out: str, quick: bool) -> None:
         targets=100 if quick else 400,
         progress=False,
     )
-    (folder / "tradeoff.json").write_text(json.dumps(t.to_dict(), indent=2, default=str))
+    write_json(folder / "tradeoff.json", t.to_dict())
     front = t.points.filter(pl.col("pareto"))["label"].to_list()
     step.done(f"{t.points.height} releases evaluated; Pareto front: {', '.join(front)}")
 

@@ -1,37 +1,23 @@
-"""``privlab catalog | check | audit | retention``: governance from the command line."""
+"""``privlab catalog | check | retention``: governance from the command line."""
 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
 
 from privlab.cli._options import read_kwargs, read_options
+from privlab.cli._output import FORMAT as _FORMAT
+from privlab.cli._output import emit as _emit
 
 
 def _gov() -> Any:
     from privlab.governance import Governance
 
     return Governance()
-
-
-def _emit(payload: Any, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(payload, indent=2, default=str))
-        return
-    if isinstance(payload, list):
-        for row in payload:
-            click.echo("  ".join(f"{k}={v}" for k, v in row.items()))
-    else:
-        for key, value in payload.items():
-            click.echo(f"{key}: {value}")
-
-
-_FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
 
 
 @click.group()
@@ -131,9 +117,20 @@ def catalog_show(name: str, fmt: str) -> None:
 @click.argument("action", type=click.Choice(["show", "install", "uninstall", "template"]))
 @click.argument("source", required=False)
 def catalog_policy(action: str, source: str | None) -> None:
-    """Show, install (from a YAML file), uninstall the policy, or print a template."""
-    from privlab.governance import policy_template
+    """Show, install (from a YAML file), uninstall the policy, or print a template.
 
+    ``template [NAME]`` prints only the template's YAML on stdout (redirect it
+    to a file and edit it); it opens no store. Installing or uninstalling needs
+    an admin once a policy is installed; the first installer becomes admin.
+    """
+    if action == "template":
+        name = source or "gdpr_minded"
+        from privlab.governance import policy_template
+
+        policy_template(name)  # validates the name (and the shipped file)
+        text = resources.files("privlab.governance").joinpath("templates", f"{name}.yaml")
+        click.echo(text.read_text(encoding="utf-8"), nl=False)
+        return
     gov = _gov()
     if action == "show":
         click.echo(f"# mode: {gov.mode}")
@@ -145,11 +142,9 @@ def catalog_policy(action: str, source: str | None) -> None:
             )
         policy = gov.install_policy(Path(source))
         click.echo(f"installed policy {policy.name!r} ({policy.id[:12]}): mode governed")
-    elif action == "uninstall":
+    else:
         gov.uninstall_policy()
         click.echo("policy uninstalled: mode personal")
-    else:
-        click.echo(policy_template(source or "gdpr_minded").to_yaml(), nl=False)
 
 
 @click.command()
@@ -210,64 +205,33 @@ def check(
 
 
 @click.group()
-def audit() -> None:
-    """The tamper-evident audit log."""
-
-
-@audit.command("verify")
-def audit_verify() -> None:
-    """Verify the hash chain, the signed head and the witness; exit 1 on failure."""
-    from privlab.governance import AuditLog
-
-    result = AuditLog().verify()
-    click.echo(result.summary())
-    if not result.ok:
-        raise SystemExit(1)
-
-
-@audit.command("log")
-@click.option("--dataset", default=None)
-@_FORMAT
-def audit_log(dataset: str | None, fmt: str) -> None:
-    """List audit events (newest last)."""
-    from privlab.governance import AuditLog
-
-    events = [e.to_dict() for e in AuditLog().events(dataset=dataset)]
-    if fmt == "json":
-        click.echo(json.dumps(events, indent=2))
-        return
-    for e in events:
-        target = e["dataset"] or ""
-        click.echo(f"{e['seq']:>5} {e['ts']} {e['principal']:<12} {e['event']:<14} {target}")
-
-
-@audit.command("report")
-@_FORMAT
-def audit_report_cmd(fmt: str) -> None:
-    """Flag suspicious patterns (small-group DP queries, differencing, night-time bulk access)."""
-    from privlab.governance import AuditLog, audit_report
-
-    findings = [f.to_dict() for f in audit_report(AuditLog())]
-    if fmt == "json":
-        click.echo(json.dumps(findings, indent=2))
-    elif not findings:
-        click.echo("no suspicious patterns")
-    else:
-        for f in findings:
-            click.echo(f"[{f['pattern']}] {f['message']}")
-
-
-@click.group()
 def retention() -> None:
     """Retention of releases."""
 
 
 @retention.command("sweep")
 @click.option("--dry-run", is_flag=True, help="List what would be purged; delete nothing.")
-def retention_sweep(dry_run: bool) -> None:
-    """Delete the files of expired releases and mark them purged."""
-    expired = _gov().sweep(dry_run=dry_run)
-    verb = "would purge" if dry_run else "purged"
-    click.echo(f"{verb} {len(expired)} release(s)")
-    for record in expired:
-        click.echo(f"  {record.id} {record.dataset} {record.kind} expired {record.expires_at}")
+@_FORMAT
+def retention_sweep(dry_run: bool, fmt: str) -> None:
+    """Delete the files of expired releases — only those whose SHA-256 still matches."""
+    gov = _gov()
+    if dry_run:
+        expired = gov.sweep(dry_run=True)
+        if fmt == "json":
+            _emit([r.to_dict() for r in expired], fmt)
+            return
+        click.echo(f"would purge {len(expired)} release(s)")
+        for record in expired:
+            click.echo(f"  {record.id} {record.dataset} {record.kind} expired {record.expires_at}")
+        return
+    results = gov.sweep_report()
+    if fmt == "json":
+        _emit([r.to_dict() for r in results], fmt)
+        return
+    purged = sum(r.purged for r in results)
+    click.echo(f"purged {purged} release(s); {len(results) - purged} kept file(s) to review")
+    for r in results:
+        for path in r.deleted:
+            click.echo(f"  deleted {path} ({r.release.id})")
+        for kept in r.kept:
+            click.echo(f"  KEPT {kept['path']} ({r.release.id}): {kept['reason']}")

@@ -36,9 +36,11 @@ def profile(
     "semantic_type", "role", "confidence", "evidence"}, ...], "quasi_identifiers",
     "qi_risk": {"min_class_size", "unique_share", "risky_combinations"}}.
     """
+    from privlab.cli._session import authorize
     from privlab.io import read
     from privlab.profile import profile as run_profile
 
+    authorize("profile")  # an analyst in governed mode (CONTRACTS.md "Roles")
     data = read(file, **read_kwargs(sep, encoding, null_values))
     result = run_profile(data, sample_size=sample, seed=seed)
     if fmt == "json":

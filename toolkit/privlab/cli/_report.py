@@ -40,9 +40,16 @@ def report(
 ) -> None:
     """Evaluate anonymization, DP and synthesis of FILE and write a self-contained report."""
     import privlab as pv
-    from privlab.io import read
+    from privlab.io import check_outputs, read
     from privlab.report import save_chart
 
+    inputs: list[tuple[str, str | Path]] = [("FILE", file)]
+    if roles is not None:
+        inputs.append(("--roles", roles))
+    outputs: list[tuple[str, str | Path]] = [("--out", out)]
+    if png:
+        outputs.append(("--png", Path(out).with_suffix(".png")))
+    check_outputs(outputs, inputs)  # before the (slow) trade-off, not after it
     data = read(file, **read_kwargs(sep, encoding, null_values)).collect()
     if roles is not None:
         profile = json.loads(Path(roles).read_text())
@@ -59,7 +66,7 @@ def report(
             "synthetic": [m for m in synthetic.split(",") if m],
         },
     )
-    path = pv.report(t, out, title=f"privlab report: {Path(file).name}")
+    path = pv.report(t, out, title=f"privlab report: {Path(file).name}", inputs=[file])
     if png:
         save_chart(t.frontier_chart(), Path(out).with_suffix(".png"))
     click.echo(f"report written to {path}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
+from privlab._validate import check_unique
 from privlab.cli._options import read_kwargs, read_options
+from privlab.io import dumps_strict
 
 
 def risk_summary(
@@ -65,9 +66,10 @@ def risk(
     qis = [c.strip() for c in qi.split(",") if c.strip()]
     if not qis:
         raise click.BadParameter("give at least one column, e.g. --qi age,zip", param_hint="--qi")
+    check_unique(qis, "--qi")
     summary = risk_summary(file, qis, sensitive, **read_kwargs(sep, encoding, null_values))
     if fmt == "json":
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(dumps_strict(summary, indent=2))  # NaN/∞ → null, with a note
         return
     click.echo(f"{file}: {summary['records']:,} records in {summary['classes']:,} classes")
     click.echo(f"  k                 {summary['k']}")

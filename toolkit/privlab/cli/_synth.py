@@ -85,11 +85,11 @@ def generate(
     dataset: str | None,
 ) -> None:
     """Generate synthetic rows that look like FILE and write them to OUT."""
-    from privlab.io import check_not_source
+    from privlab.io import check_outputs
     from privlab.synth import synthesize
 
-    for target in (out, *([report] if report is not None else [])):
-        check_not_source(target, file)  # before the (slow) fit, not after it
+    outputs = [("--out", out), *([("--report", report)] if report is not None else [])]
+    check_outputs(outputs, [("FILE", file)])  # before the (slow) fit, not after it
     data = read(file, **read_kwargs(sep, encoding, null_values))
     if report is not None and holdout is None:
         holdout = 0.2  # a report needs real rows the model never saw

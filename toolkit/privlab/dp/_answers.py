@@ -279,7 +279,8 @@ def mean_interval(
             z = np.maximum(np.abs(total - d * ni) - slack, 0.0)
             return _exceed(z, d, scale_s, scale_n, factor) > alpha
 
-        d_hat = min(max(total / ni, dlo), dhi) if ni > 0 else 0.0
+        with np.errstate(over="ignore"):  # a tiny noisy count: the clamp bounds the ratio
+            d_hat = min(max(total / ni, dlo), dhi) if ni > 0 else 0.0
         # the estimate joins the grid: an interval narrower than a grid step is found too
         points = np.unique(np.append(grid, d_hat))
         ok = accepted(points)

@@ -412,6 +412,10 @@ class Ledger:
                     "delta": delta_req,
                     "queries": [_describe(q)[2] for q, _, _ in items],
                     "ledger_ids": ids,
+                    # per row, so `privlab audit verify` can recompute dp_ledger
+                    "rows": [
+                        [i, float(e), float(d)] for i, (_, e, d) in zip(ids, items, strict=True)
+                    ],
                 },
                 principal=principal,
                 ts=created,

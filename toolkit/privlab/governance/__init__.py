@@ -7,30 +7,30 @@ Examples
 'personal'
 """
 
+from privlab.governance._access import ROLES
 from privlab.governance._audit import EVENTS, AuditEvent, AuditLog, VerifyResult
-from privlab.governance._catalog import (
-    ROLES,
-    DatasetEntry,
-    Governance,
-    PolicyWarning,
-    ReleaseRecord,
-)
+from privlab.governance._catalog import DatasetEntry
 from privlab.governance._crypto import generate_key, load_key, read_encrypted, write_encrypted
+from privlab.governance._governance import Governance
 from privlab.governance._lineage import openlineage_event
 from privlab.governance._monitor import Finding, audit_report, governance_dashboard
 from privlab.governance._policy import (
     BASELINE,
+    RULES,
     Policy,
     PolicyResult,
+    PolicyRule,
     Violation,
     evaluate_policy,
     policy_template,
 )
+from privlab.governance._releases import PolicyWarning, ReleaseRecord
 
 __all__ = [
     "BASELINE",
     "EVENTS",
     "ROLES",
+    "RULES",
     "AuditEvent",
     "AuditLog",
     "DatasetEntry",
@@ -38,6 +38,7 @@ __all__ = [
     "Governance",
     "Policy",
     "PolicyResult",
+    "PolicyRule",
     "PolicyWarning",
     "ReleaseRecord",
     "VerifyResult",

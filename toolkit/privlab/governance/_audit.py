@@ -1,34 +1,31 @@
-"""The tamper-evident audit log: append-only, hash-chained, with a signed, witnessed head.
+"""The audit log: keyed, hash-chained, witnessed — and checked against the state it records.
 
-Every governance-relevant action (profile, approval, release, DP query, synthesis,
-access, denial, purge, override) appends one small event to the ``audit_log``
-table of the privlab store (component ``audit``):
+Records are written by the store's audit primitive
+(:func:`privlab.store.append_audit`), always in the same transaction as the
+change they record; this module reads and verifies them. Each record carries a
+SHA-256 hash chaining every record before it and, when ``PRIVLAB_AUDIT_KEY``
+is set, an HMAC of that hash (see :mod:`privlab.store._audit` for the
+columns). After every committed transaction the store appends the newest
+record to the *witness*, an append-only file outside the store
+(``PRIVLAB_AUDIT_WITNESS``, default ``<PRIVLAB_HOME>/audit-witness.jsonl``).
 
-=============  ==============================================================
-column         meaning
-=============  ==============================================================
-seq            1, 2, 3 … with no gaps
-ts             UTC time (the store's clock)
-principal      who acted (``PRIVLAB_USER``)
-event          the kind of action
-dataset        dataset name, if any
-release        release id, if any
-details        JSON of small, non-sensitive facts (never raw values or secrets)
-prev_hash      ``hash`` of record ``seq - 1`` ("" for the first)
-hash           sha256 of the canonical JSON of all the fields above
-=============  ==============================================================
+:meth:`AuditLog.verify` checks, and says which held:
 
-A hash chain alone catches an edited, deleted, inserted or reordered record, but
-not a truncated log nor one whose hashes were all recomputed after an edit. So the
-head — the last ``(seq, hash)`` — is also
+1. **the chain** — sequence numbers, links, hashes (anyone can recompute these);
+2. **the signatures** — every record signed with the current key verifies, the
+   newest record is signed with it, no signed record is followed by an
+   unsigned one, and keys change only at a ``key_rotation`` record. Without a
+   key: in governed mode "cannot verify: no key" (not OK); in personal mode the
+   unkeyed checks run and "signatures not checked: no key" is said;
+3. **the witness** — it belongs to this store (its random id), and every head
+   it recorded is in the log unchanged; a log shorter than the witness was
+   truncated or rolled back, a store newer than its witness was replaced;
+4. **the state** — budgets, the DP ledger, roles, the active policy and
+   release statuses recomputed from the records equal the tables;
+5. optionally **a checkpoint** ``SEQ:MAC`` kept elsewhere — the only way to
+   catch a rollback of the store *and* its witness to older copies.
 
-- **signed** with an HMAC key from ``PRIVLAB_AUDIT_KEY`` (stored beside the log in
-  ``audit_head``; a forger without the key cannot re-sign), and
-- **witnessed**: written to a file outside the store (``PRIVLAB_AUDIT_WITNESS``,
-  default ``<PRIVLAB_HOME>/audit-witness.json``), which a truncation or rewrite of
-  the database does not change.
-
-:func:`verify` says which of the three guarantees held.
+Threat model: README, "Governance — what is detected".
 
 Examples
 --------
@@ -41,92 +38,45 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
-import re
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from privlab._config import get_config
 from privlab.exceptions import AuditIntegrityError, PrivlabError
-from privlab.store import Store, open_store
-
-__all__ = ["EVENTS", "AuditEvent", "AuditLog", "VerifyResult"]
-
-COMPONENT = "audit"
-MIGRATIONS = [
-    """
-    CREATE TABLE audit_log (
-        seq INTEGER PRIMARY KEY,
-        ts TEXT NOT NULL,
-        principal TEXT NOT NULL,
-        event TEXT NOT NULL,
-        dataset TEXT,
-        release TEXT,
-        details TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
-    );
-    CREATE INDEX audit_by_dataset ON audit_log(dataset);
-    CREATE TABLE audit_head (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        seq INTEGER NOT NULL,
-        hash TEXT NOT NULL,
-        signature TEXT
-    )
-    """,
-]
-
-EVENTS = (
-    "profile",
-    "register",
-    "approval",
-    "release",
-    "release_failed",
-    "dp_query",
-    "synthesis",
-    "access",
-    "denial",
-    "purge",
-    "override",
-    "policy",
-    "grant",
+from privlab.store import (
+    EVENTS,
+    AuditRecord,
+    ChainReport,
+    Store,
+    Witness,
+    WitnessFile,
+    append_audit,
+    audit_key_id,
+    mac_of,
+    open_store,
+    parse_records,
+    read_records,
+    verify_chain,
+    witness_line,
 )
 
-_SECRET_KEY = re.compile(r"(key|secret|password|passphrase|token|credential)", re.I)
-_MAX_DETAIL_CHARS = 20_000
+__all__ = [
+    "EVENTS",
+    "REPLAY",
+    "AuditEvent",
+    "AuditLog",
+    "State",
+    "VerifyResult",
+    "iter_jsonl",
+    "replay",
+]
 
-
-@dataclass(frozen=True)
-class AuditEvent:
-    """One audit record."""
-
-    seq: int
-    ts: str
-    principal: str
-    event: str
-    dataset: str | None
-    release: str | None
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "ts": self.ts,
-            "principal": self.principal,
-            "event": self.event,
-            "dataset": self.dataset,
-            "release": self.release,
-            "details": self.details,
-            "hash": self.hash,
-        }
+#: One audit record (the store's :class:`privlab.store.AuditRecord`).
+AuditEvent = AuditRecord
 
 
 @dataclass
@@ -136,17 +86,30 @@ class VerifyResult:
     Attributes
     ----------
     ok:
-        Every available guarantee held.
+        Every check that could run held (and, in governed mode, the key was there).
     chain_ok:
         Sequence numbers, previous-hash links and record hashes are consistent.
     signature:
-        ``"valid"``, ``"invalid"``, ``"unsigned"`` (no key was set when written)
-        or ``"no key"`` (``PRIVLAB_AUDIT_KEY`` is not set now, so it was not checked).
+        ``"valid"``, ``"invalid"``, ``"unsigned"`` (a key is set but the newest record
+        carries no MAC: not OK),
+        ``"no key"`` (personal mode without ``PRIVLAB_AUDIT_KEY``: not checked)
+        or ``"cannot verify"`` (governed mode without the key).
     witness:
-        ``"match"``, ``"behind"`` (the log has newer records, consistent with the
-        chain), ``"mismatch"``, ``"missing"``.
+        ``"match"``, ``"behind"`` (the log has newer, chained records than the
+        witness — a crash between commit and witness, or, without a key,
+        appended forgeries), ``"mismatch"``, ``"missing"``, ``"foreign"`` (it
+        belongs to another store) or ``"none"`` (empty log, no witness).
+    state:
+        ``"match"`` or ``"mismatch"``: budgets, ledger, roles, policy and
+        release statuses recomputed from the log against the tables.
+    checkpoint:
+        ``None`` (none given), ``"match"``, ``"behind"`` or ``"mismatch"``.
+    records:
+        Records in the log.
     problems:
-        Human-readable findings, first problem first.
+        What failed, first problem first.
+    notes:
+        What was not checked, and why.
     """
 
     ok: bool
@@ -155,71 +118,29 @@ class VerifyResult:
     witness: str
     records: int
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    state: str = "match"
+    checkpoint: str | None = None
+    mode: str = "personal"
 
     def summary(self) -> str:
+        """One line per finding, the verdict first."""
         state = "OK" if self.ok else "FAILED"
-        lines = [
+        head = (
             f"audit log {state}: {self.records} records; chain "
-            f"{'intact' if self.chain_ok else 'BROKEN'}; signed head {self.signature}; "
-            f"witness {self.witness}"
-        ]
+            f"{'intact' if self.chain_ok else 'BROKEN'}; signatures {self.signature}; "
+            f"witness {self.witness}; state {self.state}"
+        )
+        if self.checkpoint is not None:
+            head += f"; checkpoint {self.checkpoint}"
+        lines = [head]
         lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-
-def _canonical(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _record_hash(
-    seq: int,
-    ts: str,
-    principal: str,
-    event: str,
-    dataset: str | None,
-    release: str | None,
-    details: str,
-    prev_hash: str,
-) -> str:
-    payload = _canonical(
-        {
-            "seq": seq,
-            "ts": ts,
-            "principal": principal,
-            "event": event,
-            "dataset": dataset,
-            "release": release,
-            "details": details,
-            "prev_hash": prev_hash,
-        }
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _check_details(details: Any, path: str = "details") -> None:
-    """Reject anything that could carry a secret or bulk data."""
-    if isinstance(details, Mapping):
-        for key, value in details.items():
-            if _SECRET_KEY.search(str(key)) and not str(key).endswith(("_id", "_env", "_source")):
-                raise PrivlabError(
-                    f"audit {path}.{key}: keys that look like secrets are never logged; "
-                    "log where the secret comes from (e.g. 'key_env'), not the secret"
-                )
-            _check_details(value, f"{path}.{key}")
-    elif isinstance(details, list | tuple):
-        for i, value in enumerate(details):
-            _check_details(value, f"{path}[{i}]")
-    elif not isinstance(details, str | int | float | bool | type(None)):
-        raise PrivlabError(f"audit {path}: {type(details).__name__} is not a plain JSON value")
-
-
-def _sign(key: bytes, seq: int, digest: str) -> str:
-    return hmac.new(key, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
-
-
-def _audit_key() -> bytes | None:
-    raw = os.environ.get("PRIVLAB_AUDIT_KEY")
-    return raw.encode() if raw else None
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result."""
+        return dict(self.__dict__)
 
 
 class AuditLog:
@@ -230,19 +151,22 @@ class AuditLog:
     store:
         A :class:`privlab.store.Store`; default :func:`privlab.open_store`.
     witness:
-        File holding the last signed head, outside the store; default
-        ``PRIVLAB_AUDIT_WITNESS`` or ``<PRIVLAB_HOME>/audit-witness.json``.
+        Use this witness file instead of the store's (``PRIVLAB_AUDIT_WITNESS``
+        or ``audit-witness.jsonl`` beside the store); it then witnesses every
+        transaction of *store*.
     """
 
     def __init__(self, store: Store | None = None, *, witness: str | Path | None = None) -> None:
         if store is None:
             store = open_store()
         self.store = store
-        store.ensure_schema(COMPONENT, MIGRATIONS)
-        if witness is None:
-            env = os.environ.get("PRIVLAB_AUDIT_WITNESS")
-            witness = Path(env) if env else Path(get_config()["home"]) / "audit-witness.json"
-        self.witness = Path(witness)
+        if witness is not None:
+            store.witness = Witness(witness)
+
+    @property
+    def witness(self) -> Path:
+        """The witness file."""
+        return self.store.witness.path
 
     def append(
         self,
@@ -253,53 +177,12 @@ class AuditLog:
         details: Mapping[str, Any] | None = None,
         principal: str | None = None,
     ) -> AuditEvent:
-        """Append one event (one short write transaction), then update the witness."""
-        if event not in EVENTS:
-            raise PrivlabError(f"unknown audit event {event!r}; known events are {list(EVENTS)}")
-        details = dict(details or {})
-        _check_details(details)
-        text = _canonical(details)
-        if len(text) > _MAX_DETAIL_CHARS:
-            raise PrivlabError(
-                f"audit details are {len(text)} characters; events hold small facts only"
-            )
-        who = principal or str(get_config()["user"])
-        key = _audit_key()
+        """Append one record in its own transaction (use :func:`privlab.store.append_audit`
+        inside the transaction of a change instead)."""
         with self.store.transaction() as conn:
-            row = conn.execute(
-                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            seq, prev = (1, "") if row is None else (int(row[0]) + 1, str(row[1]))
-            ts = self.store.now()
-            digest = _record_hash(seq, ts, who, event, dataset, release, text, prev)
-            conn.execute(
-                "INSERT INTO audit_log (seq, ts, principal, event, dataset, release, details,"
-                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, ts, who, event, dataset, release, text, prev, digest),
+            return append_audit(
+                conn, event, dataset=dataset, release=release, details=details, principal=principal
             )
-            signature = _sign(key, seq, digest) if key else None
-            conn.execute(
-                "INSERT INTO audit_head (id, seq, hash, signature) VALUES (1, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-                "signature = excluded.signature",
-                (seq, digest, signature),
-            )
-        self._write_witness(seq, digest, signature)
-        return AuditEvent(seq, ts, who, event, dataset, release, details, prev, digest)
-
-    def _write_witness(self, seq: int, digest: str, signature: str | None) -> None:
-        self.witness.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"seq": seq, "hash": digest, "signature": signature})
-        fd, tmp = tempfile.mkstemp(prefix=".witness.", dir=self.witness.parent)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.witness)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def events(
         self,
@@ -308,127 +191,525 @@ class AuditLog:
         event: str | None = None,
         principal: str | None = None,
     ) -> list[AuditEvent]:
-        """Events in order, optionally filtered."""
-        sql = "SELECT seq, ts, principal, event, dataset, release, details, prev_hash, hash"
-        sql += " FROM audit_log WHERE 1 = 1"
-        args: list[Any] = []
-        for column, value in (("dataset", dataset), ("event", event), ("principal", principal)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                args.append(value)
+        """Records in order, optionally filtered."""
         with self.store.read() as conn:
-            rows = conn.execute(sql + " ORDER BY seq", args).fetchall()
+            rows = read_records(conn)
+        out = parse_records(rows)
         return [
-            AuditEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8])
-            for r in rows
+            e
+            for e in out
+            if (dataset is None or e.dataset == dataset)
+            and (event is None or e.event == event)
+            and (principal is None or e.principal == principal)
         ]
 
-    def verify(self, *, strict: bool = False) -> VerifyResult:
-        """Check the chain, the signed head and the witness; see :class:`VerifyResult`.
+    def head(self) -> tuple[int, str] | None:
+        """``(seq, hash)`` of the newest record, read from the store in O(1) (``None``: empty).
+
+        Cheap enough to poll: a changed head means new records (e.g. to invalidate
+        a cached :meth:`verify`).
+        """
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def checkpoint(self) -> str:
+        """``SEQ:MAC`` of the newest record (``SEQ:HASH`` when it is unsigned).
+
+        Keep it somewhere the store's writers cannot reach (print it, mail it,
+        commit it elsewhere); ``privlab audit verify --checkpoint SEQ:MAC`` then
+        fails if the log is ever behind it or differs.
+        """
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT seq, hash, mac FROM audit_log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            raise PrivlabError("the audit log is empty: nothing to checkpoint yet")
+        return f"{row[0]}:{row[2] or row[1]}"
+
+    def rotate_key(self, previous_key: str | bytes | None, *, lost: bool = False) -> AuditEvent:
+        """Switch the log to the current ``PRIVLAB_AUDIT_KEY`` (the new key).
+
+        With *previous_key* the whole log is verified under it first and the
+        ``key_rotation`` record carries its endorsement; with ``lost=True`` (the
+        old key is gone) the log is checked without it — chain and witness only
+        — and the record says so. A log kept without any key so far starts
+        being signed here (no previous key needed). Records signed with a retired key stay
+        anchored: every later record's hash chains them, and the new key signs
+        those.
+        """
+        key = self.store.audit_key()
+        if key is None:
+            raise PrivlabError("set PRIVLAB_AUDIT_KEY to the new key before rotating")
+        old = previous_key.encode() if isinstance(previous_key, str) else previous_key
+        with self.store.read() as conn:
+            rows = read_records(conn)
+        report = verify_chain(rows, key=old, previous_keys=() if old is None else (old,))
+        if old is None and not lost and report.head_key_id is not None:
+            raise PrivlabError(
+                "give the previous key (PRIVLAB_AUDIT_PREVIOUS_KEY), or declare it lost"
+            )
+        if report.problems:
+            raise AuditIntegrityError(
+                "refusing to rotate keys over a log that does not verify: " + report.problems[0]
+            )
+        if report.head_key_id == audit_key_id(key):
+            raise PrivlabError(
+                "the log is already signed with PRIVLAB_AUDIT_KEY: nothing to rotate"
+            )
+        if old is not None and report.head_key_id not in (None, audit_key_id(old)):
+            raise AuditIntegrityError(
+                f"the previous key given (key {audit_key_id(old)}) did not sign the newest record "
+                f"(key {report.head_key_id}); give the key that did, or declare it lost"
+            )
+        details: dict[str, Any] = {
+            "from_key_id": report.head_key_id,
+            "to_key_id": audit_key_id(key),
+            "lost": lost,
+        }
+        if old is not None:
+            details["endorsement"] = mac_of(old, report.last_seq, report.last_hash)
+        with self.store.transaction() as conn:
+            conn.rotation_from = old if old is not None else b""
+            return append_audit(conn, "key_rotation", details=details)
+
+    def verify(
+        self,
+        *,
+        strict: bool = False,
+        checkpoint: str | None = None,
+        previous_keys: Sequence[str | bytes] = (),
+    ) -> VerifyResult:
+        """Check the chain, the signatures, the witness and the recorded state.
 
         Parameters
         ----------
         strict:
             Raise :class:`~privlab.exceptions.AuditIntegrityError` when not ``ok``.
+        checkpoint:
+            ``"SEQ:MAC"`` from :meth:`checkpoint`, kept outside the store.
+        previous_keys:
+            Retired keys, to check records signed before a rotation too.
         """
-        problems: list[str] = []
-        with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT seq, ts, principal, event, dataset, release, details, prev_hash, hash"
-                " FROM audit_log ORDER BY rowid"
-            ).fetchall()
-            head = conn.execute("SELECT seq, hash, signature FROM audit_head").fetchone()
-        chain_ok = True
-        prev = ""
-        by_seq = sorted(rows, key=lambda r: r[0])
-        if [r[0] for r in rows] != [r[0] for r in by_seq]:
-            chain_ok = False
-            problems.append("records are stored out of sequence order (reordered)")
-        for expected, r in enumerate(by_seq, start=1):
-            seq, ts, who, event, dataset, release, details, prev_hash, digest = r
-            if seq != expected:
-                chain_ok = False
-                problems.append(
-                    f"record {expected} is missing or duplicated (found seq {seq}): "
-                    "a record was deleted or inserted"
+        key = self.store.audit_key()
+        olds = [k.encode() if isinstance(k, str) else k for k in previous_keys]
+        env_old = os.environ.get("PRIVLAB_AUDIT_PREVIOUS_KEY")
+        if env_old:
+            olds.append(env_old.encode())
+        try:
+            with self.store.read() as conn:
+                rows = read_records(conn)
+                store_id = conn.execute(
+                    "SELECT value FROM store_meta WHERE key = 'store_id'"
+                ).fetchone()
+                tables = _tables(conn)
+                governed = "policies" in tables and bool(
+                    conn.execute("SELECT count(*) FROM policies WHERE active = 1").fetchone()[0]
                 )
-                break
-            if prev_hash != prev:
-                chain_ok = False
-                problems.append(f"record {seq} does not link to record {seq - 1} (prev_hash)")
-                break
-            if _record_hash(seq, ts, who, event, dataset, release, details, prev_hash) != digest:
-                chain_ok = False
-                problems.append(f"record {seq} was modified after it was written (hash)")
-                break
-            prev = digest
-        last_seq = by_seq[-1][0] if by_seq else 0
-        last_hash = by_seq[-1][8] if by_seq else ""
-
-        key = _audit_key()
-        if head is None:
-            signature = "unsigned" if not rows else "invalid"
-            if rows:
-                problems.append("the log has records but no recorded head")
-        elif head[2] is None:
-            signature = "unsigned"
-        elif key is None:
-            signature = "no key"
-        else:
-            good = hmac.compare_digest(_sign(key, int(head[0]), str(head[1])), str(head[2]))
-            matches = (int(head[0]), str(head[1])) == (last_seq, last_hash)
-            signature = "valid" if good and matches else "invalid"
-            if not good:
-                problems.append("the signed head's signature does not verify (forged or re-signed)")
-            elif not matches:
-                problems.append(
-                    f"the signed head is record {head[0]} but the log ends at record "
-                    f"{last_seq} (truncated, extended or rewritten)"
-                )
-
-        witness = self._check_witness(by_seq, last_seq, last_hash, problems)
-        ok = (
-            chain_ok
-            and signature in ("valid", "unsigned", "no key")
-            and witness
-            in (
-                "match",
-                "behind",
-            )
+        except AuditIntegrityError as exc:
+            result = VerifyResult(False, False, "invalid", "missing", 0, [str(exc)])
+            if strict:
+                raise
+            return result
+        mode = "governed" if governed else "personal"
+        chain = verify_chain(rows, key=key, previous_keys=olds)
+        problems = list(chain.problems)
+        notes: list[str] = []
+        signature = _signature_verdict(chain, key, governed, problems, notes)
+        known = {witness_line(r[0], r[8], r[9], r[10]): r[0] for r in rows}
+        witness = _witness_verdict(
+            self.store.witness.read(known),
+            chain,
+            None if store_id is None else str(store_id[0]),
+            self.store.witness.path,
+            problems,
+            notes,
         )
-        if signature == "unsigned" and rows and head is not None:
-            problems.append("the head is unsigned: set PRIVLAB_AUDIT_KEY to sign it")
-        result = VerifyResult(ok, chain_ok, signature, witness, len(rows), problems)
+        replayed = parse_records(r for r in rows if r[3] in REPLAY)
+        state_problems = check_state(self.store, replayed)
+        for r in replayed:
+            legacy = str(r.details.get("legacy_witness", ""))
+            if r.event == "snapshot" and legacy.startswith("mismatch"):
+                problems.append(
+                    f"when auditing began (record {r.seq}) privlab 0.1's witness did not match "
+                    f"its log — {legacy[len('mismatch: ') :]}: the log was already altered"
+                )
+        problems += state_problems
+        checked = None if checkpoint is None else _checkpoint_verdict(checkpoint, chain, problems)
+        ok = (
+            not problems
+            and chain.first_bad is None
+            and signature in ("valid", "no key")
+            and witness in ("match", "behind", "none")
+            and not state_problems
+            and checked in (None, "match")
+        )
+        result = VerifyResult(
+            ok=ok,
+            chain_ok=chain.chain_ok,
+            signature=signature,
+            witness=witness,
+            records=chain.records,
+            problems=problems,
+            notes=notes,
+            state="mismatch" if state_problems else "match",
+            checkpoint=checked,
+            mode=mode,
+        )
         if strict and not ok:
             raise AuditIntegrityError(result.summary())
         return result
 
-    def _check_witness(
-        self, rows: list[Any], last_seq: int, last_hash: str, problems: list[str]
-    ) -> str:
-        if not self.witness.exists():
-            if rows:
-                problems.append(f"the witness file {self.witness} is missing")
-            return "missing" if rows else "match"
-        try:
-            data = json.loads(self.witness.read_text())
-            w_seq, w_hash = int(data["seq"]), str(data["hash"])
-        except (ValueError, KeyError, TypeError):
-            problems.append(f"the witness file {self.witness} is unreadable")
-            return "mismatch"
-        if (w_seq, w_hash) == (last_seq, last_hash):
-            return "match"
-        if w_seq < last_seq and 0 < w_seq <= len(rows) and rows[w_seq - 1][8] == w_hash:
+
+def _tables(conn: Any) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _signature_verdict(
+    chain: ChainReport, key: bytes | None, governed: bool, problems: list[str], notes: list[str]
+) -> str:
+    if key is None:
+        if governed:
             problems.append(
-                f"the witness holds record {w_seq}; the log has {last_seq - w_seq} newer "
-                "record(s) (a crash between commit and witness update, or unwitnessed appends)"
+                "cannot verify: no key — governed mode needs PRIVLAB_AUDIT_KEY to check the "
+                "signatures; the unkeyed chain and the witness alone can be recomputed"
             )
-            return "behind"
+            return "cannot verify"
+        notes.append("signatures not checked: no key (set PRIVLAB_AUDIT_KEY)")
+        return "no key"
+    if not chain.signatures_ok:
+        return "invalid"
+    if chain.records and chain.head_key_id != audit_key_id(key):
         problems.append(
-            f"the witness holds record {w_seq} ({w_hash[:12]}…) but the log ends at record "
-            f"{last_seq} ({last_hash[:12]}…): the log was truncated or rewritten"
+            f"the newest record ({chain.last_seq}) is "
+            + ("unsigned" if chain.head_key_id is None else f"signed with key {chain.head_key_id}")
+            + f", not with PRIVLAB_AUDIT_KEY (key {audit_key_id(key)}): its signatures were "
+            "stripped or it is signed with another key — or, if the log was kept without "
+            "this key until now, start signing with `privlab audit rotate-key`"
         )
+        return "unsigned" if chain.head_key_id is None else "invalid"
+    if chain.unsigned:
+        notes.append(f"{chain.unsigned} record(s) before the first signed one are unsigned")
+    if chain.unchecked:
+        notes.append(
+            f"{chain.unchecked} record(s) signed with a retired key were not checked "
+            "(set PRIVLAB_AUDIT_PREVIOUS_KEY to check them); the current key's records "
+            "anchor them through the hash chain"
+        )
+    return "valid" if chain.records else "unsigned"
+
+
+def _witness_verdict(
+    witness: WitnessFile,
+    chain: ChainReport,
+    store_id: str | None,
+    path: Path,
+    problems: list[str],
+    notes: list[str],
+) -> str:
+    problems += witness.problems
+    if witness.header is None:
+        if witness.problems:
+            return "mismatch"
+        if chain.records:
+            problems.append(f"the witness file {path} is missing (the log has records)")
+            return "missing"
+        return "none"
+    if witness.header.store_id != store_id:
+        problems.append(
+            f"the witness {path} belongs to store {witness.header.store_id} "
+            f"({witness.header.store_path}, {witness.last_seq} record(s) witnessed), "
+            f"not to this store {store_id}: the store was deleted, replaced or re-created"
+        )
+        return "foreign"
+    verdict = "match"
+    for line in witness.lines:  # lines that matched no record exactly
+        if line.seq > chain.last_seq:
+            problems.append(
+                f"the witness recorded record {line.seq} but the log ends at record "
+                f"{chain.last_seq}: records were deleted, or the store was rolled back"
+            )
+            return "mismatch"
+        recorded = chain.hashes.get(line.seq)
+        if recorded is None or recorded != (line.hash, line.mac):
+            problems.append(
+                f"audit record {line.seq} differs from the witness (line {line.line}): "
+                "the log was rewritten"
+            )
+            verdict = "mismatch"
+    if verdict != "match":
+        return verdict
+    seen = witness.last_seq
+    if chain.records and seen < chain.last_seq:
+        notes.append(
+            f"records {seen + 1}..{chain.last_seq} are not in the witness yet (a crash between "
+            "commit and witness; without a key such records cannot be told from forgeries)"
+        )
+        return "behind"
+    return "match"
+
+
+def _checkpoint_verdict(text: str, chain: ChainReport, problems: list[str]) -> str:
+    seq_text, _, value = text.partition(":")
+    try:
+        seq = int(seq_text)
+    except ValueError:
+        raise PrivlabError(f"a checkpoint is SEQ:MAC (e.g. 12:3fa4…), got {text!r}") from None
+    if not value or seq < 1:
+        raise PrivlabError(f"a checkpoint is SEQ:MAC (e.g. 12:3fa4…), got {text!r}")
+    recorded = chain.hashes.get(seq)
+    if recorded is None:
+        problems.append(
+            f"the log ends at record {chain.last_seq}, behind the checkpoint at record {seq}: "
+            "the store (and its witness) were rolled back or truncated"
+        )
+        return "behind"
+    if not any(v is not None and hmac.compare_digest(v, value) for v in recorded):
+        problems.append(f"audit record {seq} differs from the checkpoint: history was rewritten")
         return "mismatch"
+    return "match"
+
+
+# -- the state the log records --------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """What the audit log says the tables hold (recomputed by :func:`replay`).
+
+    Budgets are keyed by dataset name; ledger rows by their id, with the
+    dataset's name, ε, δ and ``"counted"`` (reserved or spent) or ``"cancelled"``.
+    """
+
+    budgets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    ledger: dict[str, tuple[str | None, float | None, float | None, str]] = field(
+        default_factory=dict
+    )
+    roles: dict[tuple[str, str], str] = field(default_factory=dict)
+    policy: str | None = None
+    policy_seen: bool = False
+    releases: dict[str, str] = field(default_factory=dict)
+    releases_seen: bool = False
+    #: dataset id -> name, to read records that name datasets by id (snapshots)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _counted(status: str) -> str:
+    return "cancelled" if status == "cancelled" else "counted"
+
+
+def _on_snapshot(state: State, r: AuditRecord) -> None:
+    d = r.details
+    for ds, (eps, delta) in d.get("budgets", {}).items():
+        state.budgets[state.names.get(str(ds), f"#{ds}")] = (float(eps), float(delta))
+    for row_id, (ds, eps, delta, status) in d.get("ledger", {}).items():
+        name = state.names.get(str(ds), f"#{ds}")
+        state.ledger[str(row_id)] = (name, float(eps), float(delta), _counted(str(status)))
+    for principal, department, role in d.get("roles", []):
+        state.roles[(principal, department)] = role
+    if "policy" in d:
+        state.policy, state.policy_seen = d["policy"], True
+    if "releases" in d:
+        state.releases.update({str(k): str(v) for k, v in d["releases"].items()})
+        state.releases_seen = True
+
+
+def _on_budget(state: State, r: AuditRecord) -> None:
+    """``dataset_created`` and ``budget`` (the store's: totals; the DP ledger's: old/new)."""
+    d = r.details
+    name = d.get("budget_of") or r.dataset
+    if name is None or "epsilon" not in d or "delta" not in d:
+        return  # not a budget this verify can recompute (malformed: the table check says so)
+    eps, delta = d["epsilon"], d["delta"]
+    if isinstance(eps, Mapping):
+        eps = eps["new"]
+    if isinstance(delta, Mapping):
+        delta = delta["new"]
+    state.budgets[str(name)] = (float(eps), float(delta))
+
+
+def _on_spend(state: State, r: AuditRecord) -> None:
+    d = r.details
+    rows = d.get("rows") or [[i, None, None] for i in d.get("ledger_ids", [])]
+    for row_id, eps, delta in rows:
+        state.ledger[str(row_id)] = (
+            r.dataset,
+            None if eps is None else float(eps),
+            None if delta is None else float(delta),
+            "counted",
+        )
+
+
+def _on_spend_cancelled(state: State, r: AuditRecord) -> None:
+    for row_id in r.details.get("ledger_ids", []):
+        name, eps, delta, _ = state.ledger.get(str(row_id), (None, None, None, ""))
+        state.ledger[str(row_id)] = (name, eps, delta, "cancelled")
+
+
+def _on_grant(state: State, r: AuditRecord) -> None:
+    d = r.details
+    state.roles[(str(d["grantee"]), str(d["department"]))] = str(d["role"])
+
+
+def _on_revoke(state: State, r: AuditRecord) -> None:
+    d = r.details
+    state.roles.pop((str(d["grantee"]), str(d["department"])), None)
+
+
+def _on_policy(state: State, r: AuditRecord) -> None:
+    state.policy = r.details.get("policy_id") if r.details.get("installed") else None
+    state.policy_seen = True
+
+
+def _on_release(state: State, r: AuditRecord) -> None:
+    if r.release is not None:
+        state.releases[r.release] = "active"
+        state.releases_seen = True
+
+
+def _on_purge(state: State, r: AuditRecord) -> None:
+    if r.release is not None and r.details.get("purged", True):
+        state.releases[r.release] = "purged"
+
+
+#: How each state-changing event updates the recomputed state. A component that
+#: adds state to check adds its events here.
+REPLAY: dict[str, Callable[[State, AuditRecord], None]] = {
+    "snapshot": _on_snapshot,
+    "dataset_created": _on_budget,
+    "budget": _on_budget,
+    "spend": _on_spend,
+    "spend_cancelled": _on_spend_cancelled,
+    "grant": _on_grant,
+    "revoke": _on_revoke,
+    "policy": _on_policy,
+    "release": _on_release,
+    "purge": _on_purge,
+}
+
+
+def replay(records: Iterable[AuditRecord], names: Mapping[str, str] | None = None) -> State:
+    """Recompute budgets, ledger, roles, policy and release statuses from *records*.
+
+    *names* maps dataset ids to names, for records that name datasets by id.
+
+    Examples
+    --------
+    >>> r = AuditRecord(1, "t", "ana", "budget", "x", None,
+    ...                 {"dataset_id": 1, "epsilon": 2.0, "delta": 0.0}, "", "h")
+    >>> replay([r]).budgets
+    {'x': (2.0, 0.0)}
+    """
+    state = State(names=dict(names or {}))
+    for record in records:
+        handler = REPLAY.get(record.event)
+        if handler is not None:
+            handler(state, record)
+    return state
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+
+
+def check_state(store: Store, records: Sequence[AuditRecord]) -> list[str]:
+    """The tables against the state :func:`replay` recomputes from *records*."""
+    problems: list[str] = []
+    with store.read() as conn:
+        tables = _tables(conn)
+        names = {str(r[0]): str(r[1]) for r in conn.execute("SELECT id, name FROM datasets")}
+        state = replay(records, names)
+        for ds_id, eps, delta in conn.execute(
+            "SELECT id, epsilon_budget, delta_budget FROM datasets"
+        ):
+            name = names[str(ds_id)]
+            logged = state.budgets.pop(name, None)
+            if logged is None:
+                problems.append(f"dataset {name!r} is not in the audit log (inserted directly)")
+            elif not (_close(logged[0], eps) and _close(logged[1], delta)):
+                problems.append(
+                    f"dataset {name!r}: the budget is ε={eps:g}, δ={delta:g} in the store but "
+                    f"ε={logged[0]:g}, δ={logged[1]:g} in the audit log (edited directly)"
+                )
+        for name in state.budgets:
+            problems.append(f"dataset {name!r} is in the audit log but missing from the store")
+        if "dp_ledger" in tables:
+            for row in conn.execute(
+                "SELECT id, dataset_id, epsilon, delta, status FROM dp_ledger ORDER BY id"
+            ):
+                row_id = str(row[0])
+                logged_row = state.ledger.pop(row_id, None)
+                ds = names.get(str(row[1]), str(row[1]))
+                status = _counted(str(row[4]))
+                if logged_row is None:
+                    problems.append(
+                        f"DP ledger row {row_id} (dataset {ds!r}, ε={row[2]:g}) is not in the "
+                        "audit log (inserted directly)"
+                    )
+                    continue
+                _, eps, delta, logged_status = logged_row
+                if not (
+                    (eps is None or _close(eps, row[2]))
+                    and (delta is None or _close(delta, row[3]))
+                    and logged_status == status
+                ):
+                    logged_eps = "?" if eps is None else f"{eps:g}"
+                    logged_delta = "?" if delta is None else f"{delta:g}"
+                    problems.append(
+                        f"DP ledger row {row_id} (dataset {ds!r}): ε={row[2]:g}, δ={row[3]:g}, "
+                        f"{status} in the table but ε={logged_eps}, δ={logged_delta}, "
+                        f"{logged_status} in the audit log (edited directly)"
+                    )
+        for row_id, (logged_name, eps, _, status) in sorted(state.ledger.items()):
+            shown = "?" if eps is None else f"{eps:g}"
+            problems.append(
+                f"DP ledger row {row_id} (dataset {logged_name!r}, ε={shown}, {status}) is in the "
+                "audit log but missing from the table (deleted)"
+            )
+        if "access_roles" in tables:
+            roles = {
+                (str(p), str(d)): str(r)
+                for p, d, r in conn.execute("SELECT principal, department, role FROM access_roles")
+            }
+            if roles != state.roles:
+                extra = sorted(set(roles.items()) - set(state.roles.items()))
+                missing = sorted(set(state.roles.items()) - set(roles.items()))
+                problems.append(
+                    "roles differ from the audit log (edited directly): "
+                    + "; ".join(
+                        [f"{p}@{d or '*'}={r} not logged" for (p, d), r in extra]
+                        + [f"{p}@{d or '*'}={r} logged but missing" for (p, d), r in missing]
+                    )
+                )
+        if "policies" in tables:
+            active = conn.execute("SELECT id FROM policies WHERE active = 1").fetchone()
+            active_id = None if active is None else str(active[0])
+            if active_id != state.policy and (state.policy_seen or active_id is not None):
+                problems.append(
+                    f"the active policy is {active_id or 'none'} in the store but "
+                    f"{state.policy or 'none'} in the audit log (changed directly)"
+                )
+        if "catalog_releases" in tables:
+            statuses = {
+                str(i): str(s) for i, s in conn.execute("SELECT id, status FROM catalog_releases")
+            }
+            if statuses != state.releases and (state.releases_seen or statuses):
+                changed = sorted(
+                    i for i in set(statuses) | set(state.releases)
+                    if statuses.get(i) != state.releases.get(i)
+                )  # fmt: skip
+                problems.append(
+                    "releases differ from the audit log (edited directly): "
+                    + ", ".join(
+                        f"{i} is {statuses.get(i, 'missing')} in the catalog, "
+                        f"{state.releases.get(i, 'absent')} in the log"
+                        for i in changed[:10]
+                    )
+                )
+    return problems
 
 
 def iter_jsonl(events: Iterable[AuditEvent]) -> Iterable[str]:

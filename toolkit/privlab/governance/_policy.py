@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -52,8 +52,10 @@ from privlab.exceptions import PolicyViolationError, RecipeError
 
 __all__ = [
     "BASELINE",
+    "RULES",
     "Policy",
     "PolicyResult",
+    "PolicyRule",
     "Violation",
     "evaluate_policy",
     "policy_template",
@@ -193,11 +195,149 @@ class PolicyResult:
             )
 
 
+RuleCheck = Callable[[Any, Mapping[str, Any]], "Violation | None"]
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """One row of the rule table: a field of :class:`Rules` and the function checking it.
+
+    ``kinds`` are the release kinds the rule applies to (``None``: every kind);
+    ``check(setting, facts)`` gets the policy's value for the rule and the
+    release's facts and returns a :class:`Violation` or ``None``.
+    """
+
+    name: str
+    kinds: frozenset[str] | None
+    check: RuleCheck
+
+
+def _no_direct_identifiers(setting: bool, facts: Mapping[str, Any]) -> Violation | None:
+    columns = facts.get("columns")
+    if columns is None:
+        return Violation("no_direct_identifiers", "column roles of the release were not recorded")
+    direct = sorted(c for c, r in columns.items() if r == "direct_identifier")
+    if not direct:
+        return None
+    return Violation(
+        "no_direct_identifiers",
+        f"the release contains direct identifier column(s) {direct}; drop, "
+        "pseudonymize or generate them",
+        required=[],
+        measured=direct,
+    )
+
+
+def _measured_bound(rule: str, key: str, op: str) -> RuleCheck:
+    """A check of one privacy figure measured on the released data against a bound."""
+
+    def check(bound: float, facts: Mapping[str, Any]) -> Violation | None:
+        value = (facts.get("risk") or {}).get(key)
+        if isinstance(value, Mapping):  # ℓ reported per variant: use distinct ℓ
+            value = value.get("distinct")
+        if value is None:
+            return Violation(rule, f"{key} was not measured on the released data", bound, None)
+        if (op == "min" and value < bound) or (op == "max" and value > bound):
+            word = "at least" if op == "min" else "at most"
+            return Violation(rule, f"{key} must be {word} {bound}, measured {value}", bound, value)
+        return None
+
+    check.__name__ = f"_{rule}"
+    return check
+
+
+def _max_epsilon_per_period(cap: Any, facts: Mapping[str, Any]) -> Violation | None:
+    spent = facts.get("epsilon_in_period")
+    if spent is None:
+        return Violation(
+            "max_epsilon_per_period", "the ε spent in the period is unknown", cap.epsilon
+        )
+    if spent > cap.epsilon + 1e-12:
+        return Violation(
+            "max_epsilon_per_period",
+            f"ε spent on this dataset in the last {cap.days} days would be {spent:g}, "
+            f"above {cap.epsilon:g}",
+            cap.epsilon,
+            spent,
+        )
+    return None
+
+
+def _synthetic_max_attack_risk(bound: float, facts: Mapping[str, Any]) -> Violation | None:
+    measured = facts.get("attack_risk")
+    if measured is None:
+        return Violation(
+            "synthetic_max_attack_risk",
+            "attack risk was not measured (run Synthetic.evaluate())",
+            bound,
+        )
+    if measured > bound:
+        return Violation(
+            "synthetic_max_attack_risk",
+            f"attack risk {measured:.3f} is above {bound}",
+            bound,
+            measured,
+        )
+    return None
+
+
+def _no_pii_replay(setting: bool, facts: Mapping[str, Any]) -> Violation | None:
+    replay = facts.get("pii_replay")
+    if replay is None:
+        return Violation("no_pii_replay", "identifier replay was not measured")
+    if replay > 0:
+        return Violation("no_pii_replay", f"{replay} real identifier value(s) replayed", 0, replay)
+    return None
+
+
+def _max_retention_days(limit: int, facts: Mapping[str, Any]) -> Violation | None:
+    days = facts.get("retention_days")
+    if days is None:
+        return Violation(
+            "max_retention_days", "the release has no retention period; give retention_days", limit
+        )
+    if days > limit:
+        return Violation(
+            "max_retention_days", f"retention of {days} days exceeds {limit}", limit, days
+        )
+    return None
+
+
+def _require_purpose(setting: bool, facts: Mapping[str, Any]) -> Violation | None:
+    if facts.get("purpose"):
+        return None
+    return Violation("require_purpose", "no purpose recorded for the dataset or release")
+
+
+_MICRODATA = frozenset({"anonymized", "synthetic"})
+_ANONYMIZED = frozenset({"anonymized"})
+
+#: The rule table, in the order rules are checked and reported. Adding a rule: a
+#: field of :class:`Rules` and one row here (``docs/ARCHITECTURE.md``).
+RULES: tuple[PolicyRule, ...] = (
+    PolicyRule("no_direct_identifiers", _MICRODATA, _no_direct_identifiers),
+    PolicyRule("min_k", _ANONYMIZED, _measured_bound("min_k", "k", "min")),
+    PolicyRule("min_l", _ANONYMIZED, _measured_bound("min_l", "l", "min")),
+    PolicyRule("max_t", _ANONYMIZED, _measured_bound("max_t", "t", "max")),
+    PolicyRule("max_epsilon_per_period", frozenset({"dp"}), _max_epsilon_per_period),
+    PolicyRule("synthetic_max_attack_risk", frozenset({"synthetic"}), _synthetic_max_attack_risk),
+    PolicyRule("no_pii_replay", frozenset({"synthetic"}), _no_pii_replay),
+    PolicyRule("max_retention_days", None, _max_retention_days),
+    PolicyRule("require_purpose", None, _require_purpose),
+)
+
+
 def evaluate_policy(policy: Policy, facts: Mapping[str, Any]) -> PolicyResult:
     """Check every applicable rule of *policy* against a release's *facts*.
 
+    Runs the rule table :data:`RULES` in order: a rule is checked when the
+    policy sets it (a number, or ``true``) and the release's kind is one it
+    applies to; every violation is collected.
+
     Parameters
     ----------
+    policy:
+        The policy to apply.
     facts:
         ``kind`` (anonymized | dp | synthetic) and the measured figures:
         ``columns`` ({name: role} of released columns), ``risk`` ({k, l, t}),
@@ -205,110 +345,30 @@ def evaluate_policy(policy: Policy, facts: Mapping[str, Any]) -> PolicyResult:
         this release included), ``attack_risk`` (largest attack risk of a
         synthetic release), ``pii_replay`` (real identifier values found in it),
         ``retention_days``, ``purpose``.
+
+    Returns
+    -------
+    PolicyResult
+        The rules checked and every violation.
+
+    Examples
+    --------
+    >>> p = Policy.from_dict({"name": "p", "rules": {"min_k": 5, "require_purpose": True}})
+    >>> [v.rule for v in evaluate_policy(p, {"kind": "anonymized", "risk": {"k": 3}}).violations]
+    ['min_k', 'require_purpose']
     """
-    rules = policy.rules
     kind = facts.get("kind")
     result = PolicyResult(policy=policy.name, policy_id=policy.id)
-    risk = facts.get("risk") or {}
-
-    def fail(rule: str, message: str, required: Any = None, measured: Any = None) -> None:
-        result.violations.append(Violation(rule, message, required, measured))
-
-    def check(rule: str) -> None:
-        result.checked.append(rule)
-
-    microdata = kind in ("anonymized", "synthetic")
-    if rules.no_direct_identifiers and microdata:
-        check("no_direct_identifiers")
-        columns = facts.get("columns")
-        if columns is None:
-            fail("no_direct_identifiers", "column roles of the release were not recorded")
-        else:
-            direct = sorted(c for c, r in columns.items() if r == "direct_identifier")
-            if direct:
-                fail(
-                    "no_direct_identifiers",
-                    f"the release contains direct identifier column(s) {direct}; drop, "
-                    "pseudonymize or generate them",
-                    required=[],
-                    measured=direct,
-                )
-    if kind == "anonymized":
-        for rule, key, op in (
-            ("min_k", "k", "min"),
-            ("min_l", "l", "min"),
-            ("max_t", "t", "max"),
-        ):
-            bound = getattr(rules, rule)
-            if bound is None:
-                continue
-            check(rule)
-            value = risk.get(key)
-            if isinstance(value, Mapping):  # ℓ reported per variant: use distinct ℓ
-                value = value.get("distinct")
-            if value is None:
-                fail(rule, f"{key} was not measured on the released data", bound, None)
-            elif (op == "min" and value < bound) or (op == "max" and value > bound):
-                word = "at least" if op == "min" else "at most"
-                fail(rule, f"{key} must be {word} {bound}, measured {value}", bound, value)
-    if rules.max_epsilon_per_period is not None and kind == "dp":
-        check("max_epsilon_per_period")
-        spent = facts.get("epsilon_in_period")
-        cap = rules.max_epsilon_per_period
-        if spent is None:
-            fail("max_epsilon_per_period", "the ε spent in the period is unknown", cap.epsilon)
-        elif spent > cap.epsilon + 1e-12:
-            fail(
-                "max_epsilon_per_period",
-                f"ε spent on this dataset in the last {cap.days} days would be {spent:g}, "
-                f"above {cap.epsilon:g}",
-                cap.epsilon,
-                spent,
-            )
-    if rules.synthetic_max_attack_risk is not None and kind == "synthetic":
-        check("synthetic_max_attack_risk")
-        measured = facts.get("attack_risk")
-        bound = rules.synthetic_max_attack_risk
-        if measured is None:
-            fail(
-                "synthetic_max_attack_risk",
-                "attack risk was not measured (run Synthetic.evaluate())",
-                bound,
-            )
-        elif measured > bound:
-            fail(
-                "synthetic_max_attack_risk",
-                f"attack risk {measured:.3f} is above {bound}",
-                bound,
-                measured,
-            )
-    if rules.no_pii_replay and kind == "synthetic":
-        check("no_pii_replay")
-        replay = facts.get("pii_replay")
-        if replay is None:
-            fail("no_pii_replay", "identifier replay was not measured")
-        elif replay > 0:
-            fail("no_pii_replay", f"{replay} real identifier value(s) replayed", 0, replay)
-    if rules.max_retention_days is not None:
-        check("max_retention_days")
-        days = facts.get("retention_days")
-        if days is None:
-            fail(
-                "max_retention_days",
-                "the release has no retention period; give retention_days",
-                rules.max_retention_days,
-            )
-        elif days > rules.max_retention_days:
-            fail(
-                "max_retention_days",
-                f"retention of {days} days exceeds {rules.max_retention_days}",
-                rules.max_retention_days,
-                days,
-            )
-    if rules.require_purpose:
-        check("require_purpose")
-        if not facts.get("purpose"):
-            fail("require_purpose", "no purpose recorded for the dataset or release")
+    for rule in RULES:
+        setting = getattr(policy.rules, rule.name)
+        if setting is None or setting is False:
+            continue
+        if rule.kinds is not None and kind not in rule.kinds:
+            continue
+        result.checked.append(rule.name)
+        violation = rule.check(setting, facts)
+        if violation is not None:
+            result.violations.append(violation)
     return result
 
 

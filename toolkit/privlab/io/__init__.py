@@ -23,24 +23,38 @@ True
 from __future__ import annotations
 
 from privlab.io._fingerprint import Fingerprint, fingerprint
-from privlab.io._read import materialized_source, read
+from privlab.io._json import dumps_strict, strict_json
+from privlab.io._read import InputWarning, materialized_source, read
 from privlab.io._write import (
+    TEMP_SUFFIX,
+    TempRegistry,
     atomic_path,
     check_not_source,
+    check_outputs,
+    frame_sources,
     scan_sources,
+    temp_registry,
     write,
     write_json,
     write_text,
 )
 
 __all__ = [
+    "TEMP_SUFFIX",
     "Fingerprint",
+    "InputWarning",
+    "TempRegistry",
     "atomic_path",
     "check_not_source",
+    "check_outputs",
+    "dumps_strict",
     "fingerprint",
+    "frame_sources",
     "materialized_source",
     "read",
     "scan_sources",
+    "strict_json",
+    "temp_registry",
     "write",
     "write_json",
     "write_text",

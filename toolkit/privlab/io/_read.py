@@ -7,9 +7,13 @@ import glob
 import gzip
 import io
 import json
+import mmap
 import os
+import re
+import warnings
 import weakref
 import zlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
@@ -169,24 +173,105 @@ def _head(source: Path | bytes, size: int) -> bytes:
 
 def _infer_schema(
     head: bytes, sep: str, nulls: list[str] | None, overrides: dict[str, Any]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str]]:
     r"""Column types from the first data records (*head*), then two corrections.
 
     Inferring from exactly the data records keeps trailing blank lines out (a
     bare ``\r`` there would turn an integer column into strings). A column
     with values like ``02139`` (a leading zero: ZIP codes, IDs) stays a string,
-    where polars would infer an integer and drop the zero.
+    where polars would infer an integer and drop the zero. Integer columns
+    with values wider than 64 bits are read as text (returned second).
     """
     options: dict[str, Any] = {"separator": sep, "null_values": nulls}
-    typed = pl.read_csv(io.BytesIO(head), infer_schema_length=INFER_SCHEMA_LENGTH, **options)
     raw = pl.read_csv(io.BytesIO(head), infer_schema=False, **options)
+    wide = _wide_integer_columns(raw.lazy(), list(raw.columns))
+    typed = pl.read_csv(
+        io.BytesIO(head),
+        infer_schema_length=INFER_SCHEMA_LENGTH,
+        schema_overrides={c: pl.String for c in wide},
+        **options,
+    )
     zeros = raw.select(pl.all().str.contains(r"^\s*[+-]?0[0-9]").any()).row(0) if raw.width else ()
     schema: dict[str, Any] = dict(typed.schema)
     for name, flagged in zip(raw.columns, zeros, strict=True):
         if flagged and schema[name] != pl.String:
             schema[name] = pl.String
     schema.update(overrides)
-    return schema
+    return schema, [c for c in wide if c not in overrides]
+
+
+class InputWarning(UserWarning):
+    """A note on how input was read — not an error.
+
+    For example, integers wider than 64 bits were read as text. The command
+    line prints each as one ``note: …`` line.
+    """
+
+
+_INTEGER = r"^\s*[+-]?[0-9]+\s*$"
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")  # int64 holds at most 19 digits
+
+
+def _wide_integer_columns(strings: pl.LazyFrame, columns: Sequence[str]) -> list[str]:
+    """Columns (read as text) holding integers that do not fit in 64 bits."""
+    if not columns:
+        return []
+    checks = [
+        (
+            pl.col(c).str.contains(_INTEGER)
+            & pl.col(c).str.strip_chars().cast(pl.Int64, strict=False).is_null()
+        )
+        .any()
+        .alias(c)
+        for c in columns
+    ]
+    row = strings.select(checks).collect(engine="streaming").row(0)
+    return [c for c, wide in zip(columns, row, strict=True) if wide]
+
+
+def _has_long_digit_run(source: Path | bytes) -> bool:
+    """Whether the file has 19 digits in a row anywhere (a cheap C-speed scan)."""
+    if isinstance(source, bytes):
+        return _LONG_DIGITS.search(source) is not None
+    with open(source, "rb") as handle:
+        try:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                return _LONG_DIGITS.search(view) is not None
+        except ValueError:  # an empty file cannot be mapped
+            return False
+
+
+def _widen_integers(
+    schema: dict[str, Any],
+    source: Path | bytes,
+    options: dict[str, Any],
+    name: str,
+    wide: list[str],
+) -> None:
+    """Integers beyond 64 bits anywhere in the file: read their columns as text, with a note.
+
+    *wide* are the columns already found so in the first records; the rest of
+    the file is checked only when it has 19 digits in a row somewhere.
+    """
+    integer_columns = [c for c, t in schema.items() if t.is_integer()]
+    if integer_columns and _has_long_digit_run(source):
+        text = {c: pl.String for c in schema}
+        strings = (
+            pl.read_csv(io.BytesIO(source), schema=text, **options).lazy()
+            if isinstance(source, bytes)
+            else pl.scan_csv(source, glob=False, schema=text, **options)
+        )
+        wide = wide + _wide_integer_columns(strings, integer_columns)
+    for column in wide:
+        schema[column] = pl.String
+    if wide:
+        warnings.warn(
+            f"{name}: column(s) {wide} hold integers wider than 64 bits; they were read as "
+            "text (exact digits kept). Cast them with pl.col(...).cast(pl.Decimal(38, 0)) if "
+            "you need arithmetic",
+            InputWarning,
+            stacklevel=6,  # the caller of privlab.read
+        )
 
 
 def _csv_options(
@@ -202,10 +287,19 @@ def _csv_options(
             raise ColumnNotFoundError(column, layout.columns, source=name)
     nulls = _null_list(null_values)
     head = _head(source, layout.head_bytes)
+    schema, wide = _infer_schema(head, layout.sep, nulls, overrides)
+    _widen_integers(
+        schema,
+        source,
+        {"separator": layout.sep, "null_values": nulls, "encoding": "utf8"},
+        name,
+        wide,
+    )
+    schema.update(overrides)
     return {
         "separator": layout.sep,
         "null_values": nulls,
-        "schema": _infer_schema(head, layout.sep, nulls, overrides),
+        "schema": schema,
         "n_rows": layout.rows if layout.trailing_blank_lines else None,
     }
 
@@ -243,6 +337,12 @@ def _read_csv(
             f"sep must be one ASCII character other than a quote or newline, got {sep!r}"
         )
     columns = header_columns(sample, sep)
+    duplicated = sorted(c for c, n in Counter(columns).items() if n > 1)
+    if duplicated:
+        raise InputError(
+            f"{name} has duplicate column names {duplicated}: each column needs its own "
+            "name (privlab does not rename them for you); rename them in the header"
+        )
     chunks = iter_bytes_chunks(data) if in_memory else iter_file_chunks(path)
     layout = validate_csv(
         chunks, sep=sep, name=name, columns=columns, head_rows=INFER_SCHEMA_LENGTH

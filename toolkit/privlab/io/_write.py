@@ -1,4 +1,14 @@
-"""``write``: atomic writes that never overwrite the data's own source."""
+"""``write``: atomic writes that never overwrite an input; the one output-path guard.
+
+Every privlab output goes through :func:`atomic_path` (a temp file renamed into
+place) and every command or API that writes checks *all* its outputs with
+:func:`check_outputs` before it writes the first byte: no output may be, resolve
+to (through a symlink), or hard-link to one of the command's inputs (data,
+recipe, key file, policy) or to another of its outputs, and every output's
+folder must already exist (privlab never creates folders for you). A temp file
+is recorded with the registry set by :func:`temp_registry` (the privlab store)
+*before* it is written, so the temp of a killed writer is found and swept.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +18,13 @@ import gzip
 import json
 import os
 import re
+import secrets
 import stat
-import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import IO, Any, TypeAlias, cast
+from typing import IO, Any, Protocol, TypeAlias, cast
 
 import polars as pl
 
@@ -24,12 +35,16 @@ from privlab.exceptions import (
     UnsupportedFormatError,
 )
 from privlab.io._formats import FileFormat, file_format
+from privlab.io._json import dumps_strict
 from privlab.io._read import from_pandas, is_pandas_frame, materialized_source
 
 Frame: TypeAlias = "pl.LazyFrame | pl.DataFrame"
 Writer: TypeAlias = "Callable[[Frame, Path, FileFormat], None]"
 
 _SCAN_LINE = re.compile(r"SCAN \[(.*)\]\s*$")
+
+#: Every temp file privlab writes ends with this (a sweep deletes nothing else).
+TEMP_SUFFIX = ".privlab-tmp"
 
 
 # -- writers: one per format; each writes the whole table to `tmp` ---------------------
@@ -183,13 +198,149 @@ def check_not_source(path: str | os.PathLike[str], *sources: str | os.PathLike[s
     >>> src = pathlib.Path(tempfile.mkdtemp()) / "in.csv"
     >>> _ = src.write_text("a\n1\n")
     >>> check_not_source(src.with_name("out.csv"), src)  # fine: another file
-    >>> check_not_source(src, src)  # doctest: +ELLIPSIS
+    >>> check_not_source(src, src)
     Traceback (most recent call last):
     ...
     privlab.exceptions.OverwriteSourceError: refusing to overwrite '...in.csv': ...
     """
     for source in sources:
         _check_not_source(None, Path(path), source)
+
+
+PathLike: TypeAlias = "str | os.PathLike[str]"
+
+
+def _relation(output: Path, other: Path) -> str | None:
+    """How *output* would overwrite *other*: ``"is"``, ``"resolves to"``, ``"hard-links to"``."""
+    if os.path.abspath(output) == os.path.abspath(other):
+        return "is"
+    if os.path.realpath(output) == os.path.realpath(other):
+        return "resolves to"
+    if _same_file(output, other):
+        return "hard-links to"
+    return None
+
+
+def frame_sources(data: Any) -> list[Path]:
+    """The files a table argument comes from: a path itself, or what a LazyFrame scans.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> [p.name for p in frame_sources("/data/visits.csv")]
+    ['visits.csv']
+    >>> frame_sources(pl.DataFrame({"a": [1]}))
+    []
+    """
+    if isinstance(data, str | os.PathLike):
+        return [Path(os.fspath(data))]
+    out: list[Path] = []
+    if isinstance(data, pl.LazyFrame):
+        remembered = materialized_source(data)
+        if remembered is not None:
+            out.append(Path(remembered))
+        for path in scan_sources(data):
+            matches = glob.glob(path) if glob.has_magic(path) and not os.path.exists(path) else []
+            out.extend(Path(each) for each in matches or [path])
+    return out
+
+
+def check_outputs(
+    outputs: Iterable[tuple[str, PathLike]],
+    inputs: Iterable[tuple[str, PathLike]] = (),
+    *,
+    new_folders: Iterable[PathLike] = (),
+    folders_must_exist: bool = True,
+) -> None:
+    r"""The output guard: refuse every output that would overwrite an input or another output.
+
+    Call it with *all* of a command's outputs and inputs before writing
+    anything. Each is a ``(label, path)`` pair; the label is what the user
+    wrote (``"--out"``, ``"--resolved"``, ``"--recipe"``, ``"FILE"``) so the
+    refusal names the option and the input.
+
+    Parameters
+    ----------
+    outputs:
+        Files the command will write.
+    inputs:
+        Files it reads: data, recipe, key file, policy …
+    new_folders:
+        Folders the command itself creates (their parent must exist); outputs
+        inside them pass the folder check.
+    folders_must_exist:
+        Check that each output's folder exists (the one rule: privlab never
+        creates folders implicitly).
+
+    Raises
+    ------
+    OverwriteSourceError
+        An output is, resolves to (symlink), or hard-links to an input.
+    OutputError
+        Two outputs are the same file, an output is a folder, or its folder is missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "in.csv").write_text("a\n1\n")
+    >>> check_outputs([("--out", d / "out.csv")], [("FILE", d / "in.csv")])
+    >>> check_outputs([("--resolved", d / "in.csv")], [("FILE", d / "in.csv")])
+    Traceback (most recent call last):
+    ...
+    privlab.exceptions.OverwriteSourceError: refusing to overwrite the input FILE ...
+    """
+    outs = [(label, Path(os.fspath(p))) for label, p in outputs]
+    ins = [(label, Path(os.fspath(p))) for label, p in inputs]
+    created = {os.path.realpath(f) for f in new_folders}
+    for folder in created:
+        parent = Path(folder).parent
+        if not parent.is_dir():
+            raise OutputError(
+                f"cannot create the folder {folder!r}: its parent {str(parent)!r} does not "
+                "exist; create it first (privlab never creates folders implicitly)"
+            )
+        if Path(folder).exists() and not Path(folder).is_dir():
+            raise OutputError(f"cannot write into {folder!r}: it is a file, not a folder")
+    for label, out in outs:
+        for in_label, source in ins:
+            how = _relation(out, source)
+            if how is not None:
+                suggestion = out.with_name(f"{_stem(out)}.out{''.join(out.suffixes)}")
+                which = {
+                    "is": "is",
+                    "resolves to": "resolves to",
+                    "hard-links to": "is a hard link to",
+                }
+                raise OverwriteSourceError(
+                    f"refusing to overwrite the input {in_label} {str(source)!r} with {label} "
+                    f"{str(out)!r}, which {which[how]} it: privlab never modifies its inputs. "
+                    f"Nothing was written; write elsewhere, e.g. {str(suggestion)!r}"
+                )
+    for i, (label, out) in enumerate(outs):
+        for other_label, other in outs[i + 1 :]:
+            if _relation(out, other) is not None:
+                raise OutputError(
+                    f"{label} and {other_label} name the same file {str(out)!r}; give them "
+                    "different paths (nothing was written)"
+                )
+    if not folders_must_exist:
+        return
+    for label, out in outs:
+        parent = out.absolute().parent
+        if os.path.realpath(parent) in created:
+            continue
+        if not parent.exists():
+            raise OutputError(
+                f"cannot write {label} {str(out)!r}: the folder {str(parent)!r} does not exist; "
+                "create it first (privlab never creates folders implicitly; nothing was written)"
+            )
+        if not parent.is_dir():
+            raise OutputError(f"cannot write {label} {str(out)!r}: {str(parent)!r} is not a folder")
+        if out.is_dir():
+            raise OutputError(
+                f"cannot write {label} {str(out)!r}: it is a folder; give a file name"
+            )
 
 
 def _stem(path: Path) -> str:
@@ -264,15 +415,61 @@ def _check_csv_types(data: Frame, name: str) -> None:
         )
 
 
+class TempRegistry(Protocol):
+    """Where temp files are recorded before they are written (the privlab store is one)."""
+
+    def record_temp(self, path: Path) -> None:
+        """Remember *path* before anything is written to it."""
+        ...
+
+    def forget_temp(self, path: Path) -> None:
+        """Forget *path* once it was renamed into place or removed."""
+        ...
+
+
+_TEMPS: ContextVar[TempRegistry | None] = ContextVar("privlab_temp_registry", default=None)
+
+
+@contextlib.contextmanager
+def temp_registry(registry: TempRegistry | None) -> Iterator[None]:
+    """Record every temp file :func:`atomic_path` creates in this block with *registry*.
+
+    The release gate and the command line set the privlab store here, so a
+    temp file left by a killed writer is deleted by the next store open (after
+    an hour). Scoped like :func:`privlab.config_context` (a context variable):
+    threads and tasks do not share it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> class Log:
+    ...     def __init__(self): self.seen = []
+    ...     def record_temp(self, path): self.seen.append(("+", path.name.endswith(".privlab-tmp")))
+    ...     def forget_temp(self, path): self.seen.append(("-", path.exists()))
+    >>> log = Log()
+    >>> with temp_registry(log):
+    ...     _ = write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hi")
+    >>> log.seen
+    [('+', True), ('-', False)]
+    """
+    token = _TEMPS.set(registry)
+    try:
+        yield
+    finally:
+        _TEMPS.reset(token)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path beside *path* that replaces it atomically when the block succeeds.
 
     The one temp-file-and-rename implementation behind every privlab output:
-    the block writes the temp file; on success it is flushed to disk (fsync),
-    given *path*'s permission bits (or the umask's for a new file) and renamed
-    over *path* (``os.replace``), and the folder is fsynced; on any error the
-    temp file is removed and *path* keeps its old content, or stays absent.
+    the temp file (``.<name>.<random>.privlab-tmp``, created ``0600``) is
+    recorded with the current :func:`temp_registry` before the block writes
+    it; on success it is flushed to disk (fsync), given *path*'s permission
+    bits (or the umask's for a new file) and renamed over *path*
+    (``os.replace``), and the folder is fsynced; on any error the temp file is
+    removed and *path* keeps its old content, or stays absent.
 
     Raises
     ------
@@ -293,20 +490,26 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(name)
     parent = _check_destination(target, name)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _new_file_mode()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    registry = _TEMPS.get()
+    if registry is not None:
+        registry.record_temp(tmp)
     try:
-        yield tmp
-        _fsync(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        if isinstance(exc, OSError) and not isinstance(exc, PrivlabError):
-            raise OutputError(f"could not write {name!r}: {exc}") from exc
-        raise
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            yield tmp
+            _fsync(tmp)
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+        except BaseException as exc:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            if isinstance(exc, OSError) and not isinstance(exc, PrivlabError):
+                raise OutputError(f"could not write {name!r}: {exc}") from exc
+            raise
+    finally:
+        if registry is not None:
+            registry.forget_temp(tmp)
     _fsync(parent, directory=True)
 
 
@@ -327,7 +530,10 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Write *payload* as indented, key-sorted JSON to *path* atomically.
+    """Write *payload* as indented, key-sorted, strict JSON to *path* atomically.
+
+    NaN and ±Infinity become ``null`` with a note under ``notes``
+    (:func:`privlab.io.dumps_strict`): the file parses in any JSON reader.
 
     Examples
     --------
@@ -336,9 +542,10 @@ def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
     >>> path = write_json(pathlib.Path(tempfile.mkdtemp()) / "m.json", {"k": 5, "dataset": "a"})
     >>> path.read_text().splitlines()[1], json.loads(path.read_text())["k"]
     ('  "dataset": "a",', 5)
+    >>> json.loads(write_json(path, {"t": float("nan")}).read_text())
+    {'notes': ['t is nan: reported as null'], 't': None}
     """
-    text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    return write_text(path, text + "\n")
+    return write_text(path, dumps_strict(payload, indent=2, sort_keys=True) + "\n")
 
 
 def write(
@@ -393,7 +600,7 @@ def write(
     >>> out = pv.write(pl.DataFrame({"age": [39, 28]}), folder / "ages.parquet")
     >>> pv.read(out).collect()["age"].to_list()
     [39, 28]
-    >>> pv.write(pv.read(out), out)  # doctest: +ELLIPSIS
+    >>> pv.write(pv.read(out), out)
     Traceback (most recent call last):
     ...
     privlab.exceptions.OverwriteSourceError: refusing to overwrite '...ages.parquet': ...

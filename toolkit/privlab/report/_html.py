@@ -42,7 +42,7 @@ import polars as pl
 
 from privlab._version import __version__
 from privlab.governance import governance_dashboard
-from privlab.io import write_text
+from privlab.io import check_outputs, write_text
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
     chart_rows,
@@ -219,9 +219,14 @@ class Report:
         path: str | Path,
         *,
         sources: Sequence[pl.DataFrame] = (),
+        inputs: Sequence[str | Path] = (),
         keep: Mapping[str, str] | None = None,
     ) -> Path:
         """Write the page atomically, after the release guard has read it.
+
+        *path* may not be one of *inputs* (the files the report was made from: the
+        output guard), and its folder must exist (privlab never creates folders
+        implicitly).
 
         The guard (:func:`privlab.guard.inspect_published`) looks for e-mails,
         phones, national IDs, IBANs, cards and IP addresses in every text cell of
@@ -230,10 +235,9 @@ class Report:
         :class:`~privlab.exceptions.PolicyViolationError` and writes nothing, unless
         its column is kept with a reason (*keep*: ``{column: reason}``).
         """
+        check_outputs([("path", Path(path))], [("source", s) for s in inputs])
         check_published(self.published_tables(), sources=sources, keep=keep)
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return write_text(target, self.to_html())
+        return write_text(Path(path), self.to_html())
 
 
 def _table(rows: Sequence[Mapping[str, Any]], *, header: bool = True) -> str:
@@ -554,8 +558,16 @@ def report(
     *,
     title: str = "privlab report",
     keep: Mapping[str, str] | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> Path:
     """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
+
+    *obj* is a :class:`~privlab.tradeoff.Tradeoff`, an anonymization ``Release``,
+    a :class:`~privlab.synth.Synthetic`, a :class:`~privlab.governance.Governance`,
+    a :class:`Report`, or a list of those (one section each). *path* may not be a
+    file the reported objects were read from (their ``sources``) nor one of
+    *inputs*: that is refused before anything is computed or written. Its folder
+    must exist.
 
     The page passes the release guard before it is written (see
     :meth:`Report.write`): no e-mail, phone, national ID, IBAN, card or IP address
@@ -574,12 +586,14 @@ def report(
     >>> "<title>k=2</title>" in path.read_text()
     True
     """
+    items = list(obj) if isinstance(obj, list | tuple) else [obj]
+    files = [*inputs, *(p for item in items for p in getattr(item, "sources", ()) or ())]
+    check_outputs([("path", Path(path))], [("source", s) for s in files])
     rep = Report(title)
-    items = obj if isinstance(obj, list | tuple) else [obj]
     for item in items:
         _sections_for(rep, item)
-    sources = [s for s in (_source_of(item) for item in items) if s is not None]
-    return rep.write(path, sources=sources, keep=keep)
+    frames = [s for s in (_source_of(item) for item in items) if s is not None]
+    return rep.write(path, sources=frames, inputs=files, keep=keep)
 
 
 def _source_of(obj: Any) -> pl.DataFrame | None:

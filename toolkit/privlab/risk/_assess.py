@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from privlab._validate import check_unique
 from privlab.exceptions import ColumnNotFoundError, InputError
 from privlab.io import read
 from privlab.models import ClassPairs, distinct_values, entropy, recursive_c, t_distance
@@ -125,6 +126,7 @@ def assess_risk(
     qis = list(quasi_identifiers)
     if not qis:
         raise InputError("give at least one quasi-identifier column")
+    check_unique(qis, "quasi_identifiers")
     columns = lazy.collect_schema().names()
     for col in [*qis, *([sensitive] if sensitive else [])]:
         if col not in columns:

@@ -108,6 +108,20 @@ Examples
 True
 """
 
+from privlab.store._audit import (
+    EVENTS,
+    AuditRecord,
+    ChainReport,
+    append_audit,
+    audit_key_id,
+    check_details,
+    mac_of,
+    parse_records,
+    read_records,
+    record_hash,
+    verify_chain,
+)
+from privlab.store._conn import StoreConnection
 from privlab.store._identity import (
     ColumnSignature,
     Link,
@@ -124,6 +138,8 @@ from privlab.store._identity import (
 )
 from privlab.store._store import (
     FILENAME,
+    TEMP_MAX_AGE,
+    WITNESS_FILENAME,
     Dataset,
     DatasetVersion,
     FingerprintLike,
@@ -131,9 +147,16 @@ from privlab.store._store import (
     Store,
     open_store,
 )
+from privlab.store._witness import Witness, WitnessFile, WitnessHeader, WitnessLine
+from privlab.store._witness import line_text as witness_line
 
 __all__ = [
+    "EVENTS",
     "FILENAME",
+    "TEMP_MAX_AGE",
+    "WITNESS_FILENAME",
+    "AuditRecord",
+    "ChainReport",
     "ColumnSignature",
     "Dataset",
     "DatasetVersion",
@@ -142,14 +165,28 @@ __all__ = [
     "Match",
     "Migration",
     "Store",
+    "StoreConnection",
     "TableSignature",
+    "Witness",
+    "WitnessFile",
+    "WitnessHeader",
+    "WitnessLine",
+    "append_audit",
+    "audit_key_id",
     "budget_group",
     "budget_root",
+    "check_details",
     "compare",
     "declare_independent",
     "ensure_identity",
+    "mac_of",
     "observe",
     "open_store",
+    "parse_records",
+    "read_records",
     "record_event",
+    "record_hash",
     "table_signature",
+    "verify_chain",
+    "witness_line",
 ]

@@ -57,11 +57,8 @@ True
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import math
-import os
 import sqlite3
 import statistics
 from dataclasses import dataclass
@@ -72,6 +69,7 @@ import polars as pl
 from datasketch import MinHash
 
 from privlab.exceptions import StoreError
+from privlab.store._audit import append_audit
 
 if TYPE_CHECKING:
     from privlab.store._store import Store
@@ -578,19 +576,13 @@ def record_event(
 ) -> None:
     """Append one audit record inside the caller's open transaction.
 
-    TODO(merge): replace with the store-level audit primitive
-    (``privlab/store/_audit.py``, governance-security branch); this bridge
-    writes the same hash-chained ``audit_log`` row and signed head that
-    :class:`privlab.governance.AuditLog` writes (the witness file catches up
-    at the next governance append, which ``audit verify`` reports as
-    "behind", an accepted state). It is the only writer of audit records
-    below governance.
+    The store's audit primitive (:func:`privlab.store.append_audit`): keyed,
+    chained, tail-checked, witnessed after the commit.
 
     Raises
     ------
-    StoreError
-        When the store has no audit log yet (open it through the release
-        gate, :func:`privlab.release.default_gate`, first).
+    AuditIntegrityError
+        The log's tail is broken: the caller's change rolls back with it.
 
     Examples
     --------
@@ -599,52 +591,11 @@ def record_event(
     >>> store = pv.open_store()
     >>> log = AuditLog(store)
     >>> with store.transaction() as conn:
-    ...     record_event(conn, "budget", dataset=None, details={"epsilon": 2.0},
+    ...     record_event(conn, "link", dataset="b", details={"budget_of": "a"},
     ...                  principal="ann", ts=store.now())
     >>> log.verify().chain_ok
     True
     """
-    present = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"
-    ).fetchone()
-    if present is None:
-        raise StoreError(
-            "this store has no audit log yet: open it through the release gate "
-            "(privlab.release.default_gate(store)) before changing budgets or links"
-        )
-    text = json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (1, "") if row is None else (int(row[0]) + 1, str(row[1]))
-    payload = json.dumps(
-        {
-            "seq": seq,
-            "ts": ts,
-            "principal": principal,
-            "event": event,
-            "dataset": dataset,
-            "release": release,
-            "details": text,
-            "prev_hash": prev,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    digest = hashlib.sha256(payload.encode()).hexdigest()
-    conn.execute(
-        "INSERT INTO audit_log (seq, ts, principal, event, dataset, release, details,"
-        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, ts, principal, event, dataset, release, text, prev, digest),
-    )
-    key = os.environ.get("PRIVLAB_AUDIT_KEY")
-    signature = (
-        hmac.new(key.encode(), f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
-        if key
-        else None
-    )
-    conn.execute(
-        "INSERT INTO audit_head (id, seq, hash, signature) VALUES (1, ?, ?, ?) "
-        "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-        "signature = excluded.signature",
-        (seq, digest, signature),
+    append_audit(
+        conn, event, dataset=dataset, release=release, details=details, principal=principal, ts=ts
     )

@@ -11,7 +11,11 @@ import difflib
 import json
 import math
 import numbers
+import os
+import socket
 import sqlite3
+import stat
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +24,17 @@ from typing import Any, Protocol
 
 from privlab._config import get_config
 from privlab._time import iso
-from privlab.exceptions import DatasetNotFoundError, StoreError, StoreSchemaError
+from privlab.exceptions import (
+    AuditIntegrityError,
+    DatasetNotFoundError,
+    StoreError,
+    StoreSchemaError,
+)
+from privlab.io import TEMP_SUFFIX
+from privlab.store import _audit
+from privlab.store._audit import append_audit
+from privlab.store._conn import StoreConnection
+from privlab.store._witness import Witness
 
 __all__ = [
     "FILENAME",
@@ -33,6 +47,10 @@ __all__ = [
 ]
 
 FILENAME = "privlab.sqlite"
+#: Default file name of the audit witness, beside the store (``PRIVLAB_AUDIT_WITNESS`` overrides).
+WITNESS_FILENAME = "audit-witness.jsonl"
+#: Temp files older than this are deleted when a store opens (their writer died).
+TEMP_MAX_AGE = _dt.timedelta(hours=1)
 
 #: One migration step: an SQL script (statements separated by ``;``, triggers
 #: allowed) or a callable that runs statements on the connection it is given.
@@ -133,7 +151,49 @@ _CORE_MIGRATIONS: list[Migration] = [
     # 2: column names and dtypes per version, so the catalog can tell new or
     # retyped columns from a changed schema hash (names and types, never values).
     "ALTER TABLE dataset_versions ADD COLUMN schema TEXT",
+    # 3: a random id (the audit witness names the store it witnesses) and the
+    # temp files writers registered before writing (swept when their writer died)
+    """
+    CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+    CREATE TABLE store_temps (
+        path TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL
+    );
+    CREATE INDEX store_temps_by_time ON store_temps(created_at);
+    """,
 ]
+
+# Open write transactions of this thread, by store file: a nested
+# Store.transaction() on the same file joins the open one instead of waiting
+# for its own lock (SQLite locks are per file, so this is per file too).
+_OPEN = threading.local()
+
+
+@contextlib.contextmanager
+def _savepoint(conn: StoreConnection) -> Iterator[None]:
+    """A nested block: its changes (audit records included) roll back alone on error."""
+    name = f"privlab_{id(conn)}_{time.monotonic_ns()}"
+    tail, pending = conn.audit_tail, conn.pending_witness
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        conn.audit_tail, conn.pending_witness = tail, pending
+        raise
+    conn.execute(f"RELEASE {name}")
+
+
+def _open_transactions() -> dict[str, StoreConnection]:
+    table: dict[str, StoreConnection] | None = getattr(_OPEN, "by_file", None)
+    if table is None:
+        table = {}
+        _OPEN.by_file = table
+    return table
 
 
 def _utcnow() -> _dt.datetime:
@@ -183,22 +243,80 @@ class Store:
         *,
         clock: Callable[[], _dt.datetime] | None = None,
         timeout: float = 30.0,
+        witness: str | Path | None = None,
+        audit_key: str | bytes | None = None,
     ) -> None:
         self.path = Path(path)
         self.clock = clock or _utcnow
         self.timeout = float(timeout)
         self._known: dict[str, int] = {}
+        self._audit_key = audit_key.encode() if isinstance(audit_key, str) else audit_key
         if str(path) == ":memory:":
             raise StoreError(
                 "the privlab store must be a file, got ':memory:'; pass a path such as "
                 "tmp_path / 'privlab.sqlite'"
             )
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"cannot create the store folder {self.path.parent}: {exc}") from exc
+        self._file = os.path.realpath(self.path)
+        self.witness = Witness(witness if witness is not None else self._default_witness())
+        self._create_private()
         self._enable_wal()
         self.ensure_schema("core", _CORE_MIGRATIONS)
+        self.ensure_schema(_audit.COMPONENT, _audit.MIGRATIONS)
+        self.sweep_temps()
+
+    def _default_witness(self) -> Path:
+        """``PRIVLAB_AUDIT_WITNESS`` for the store under ``PRIVLAB_HOME``, else beside the store."""
+        env = os.environ.get("PRIVLAB_AUDIT_WITNESS")
+        home_store = os.path.realpath(Path(get_config()["home"]) / FILENAME)
+        if env and self._file == home_store:
+            return Path(env).expanduser()
+        return self.path.parent / WITNESS_FILENAME
+
+    def _create_private(self) -> None:
+        """Create the file ``0600``; narrow an existing store readable by others to ``0600``.
+
+        SQLite gives its -wal and -shm files the same mode as the database.
+        """
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            try:
+                info = os.stat(self.path)
+                if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+                    os.chmod(self.path, 0o600)
+            except OSError:
+                pass  # not ours, or not a regular file: SQLite reports what is wrong
+            return
+        except OSError as exc:
+            raise StoreError(f"cannot create the privlab store {self.path}: {exc}") from exc
+        os.close(fd)
+
+    @property
+    def store_id(self) -> str:
+        """The random id this store was created with (the witness records it).
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> len(pv.open_store().store_id)
+        32
+        """
+        with self.read() as conn:
+            return _audit.store_id_of(conn)
+
+    def audit_key(self) -> bytes | None:
+        """The audit HMAC key: the one given to the store, else ``PRIVLAB_AUDIT_KEY``.
+
+        Never stored, logged or written anywhere by privlab.
+        """
+        if self._audit_key is not None:
+            return self._audit_key
+        raw = os.environ.get("PRIVLAB_AUDIT_KEY")
+        return raw.encode() if raw else None
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -248,11 +366,15 @@ class Store:
     @contextlib.contextmanager
     def _connect(
         self, *, foreign_keys: bool = True, query_only: bool = False
-    ) -> Iterator[sqlite3.Connection]:
+    ) -> Iterator[StoreConnection]:
         try:
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, factory=StoreConnection
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the privlab store {self.path}: {exc}") from exc
+        conn.store = self
+        conn.read_only = query_only
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
@@ -275,14 +397,20 @@ class Store:
             raise
 
     @contextlib.contextmanager
-    def _write(self, conn: sqlite3.Connection, immediate: bool) -> Iterator[sqlite3.Connection]:
+    def _write(self, conn: StoreConnection, immediate: bool) -> Iterator[StoreConnection]:
         self._begin(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.audit_tail = None
+        conn.pending_witness = None
+        open_ = _open_transactions()
+        open_[self._file] = conn
         try:
             yield conn
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        finally:
+            open_.pop(self._file, None)
         if not conn.in_transaction:
             raise StoreError(
                 "the store transaction was committed or rolled back inside its `with` block; "
@@ -294,9 +422,33 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise StoreError(f"could not commit to the privlab store {self.path}: {exc}") from exc
+        if conn.pending_witness is not None:
+            self._witness_head(conn, conn.pending_witness)
+
+    def _witness_head(
+        self, conn: StoreConnection, head: tuple[int, str, str | None, str | None]
+    ) -> None:
+        seq, digest, mac, key_id = head
+        try:
+            store_id = _audit.store_id_of(conn)
+            self.witness.append(
+                store_id,
+                self._file,
+                seq=seq,
+                digest=digest,
+                mac=mac,
+                key_id=key_id,
+                created_at=self.now(),
+            )
+        except OSError as exc:
+            raise AuditIntegrityError(
+                f"the change and its audit record {seq} were committed, but the audit witness "
+                f"{self.witness.path} could not be appended ({exc}); fix the witness location "
+                "(PRIVLAB_AUDIT_WITNESS) and run `privlab audit verify`"
+            ) from exc
 
     @contextlib.contextmanager
-    def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, immediate: bool = True) -> Iterator[StoreConnection]:
         """A short write transaction: commit on success, roll back on any error.
 
         Parameters
@@ -334,11 +486,16 @@ class Store:
         >>> store.get_dataset("visits").epsilon_budget == pv.get_config()["default_epsilon"]
         True
         """
+        joined = _open_transactions().get(self._file)
+        if joined is not None:  # nested: a savepoint inside the transaction already open
+            with _savepoint(joined):
+                yield joined
+            return
         with self._connect() as conn, self._write(conn, immediate):
             yield conn
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> Iterator[StoreConnection]:
         """A read-only snapshot: a deferred transaction on a ``query_only`` connection.
 
         Everything read inside the block sees the same committed state; writes
@@ -351,6 +508,10 @@ class Store:
         ...     conn.execute("SELECT count(*) FROM datasets").fetchone()[0]
         0
         """
+        joined = _open_transactions().get(self._file)
+        if joined is not None:  # inside a write transaction: read its own writes
+            yield joined
+            return
         with self._connect(query_only=True) as conn:
             conn.execute("BEGIN")
             try:
@@ -370,6 +531,85 @@ class Store:
         '2030-01-02T03:04:05.000000Z'
         """
         return iso(self.clock())
+
+    # -- temp files ------------------------------------------------------------------------
+
+    def record_temp(self, path: str | Path) -> None:
+        """Remember a temp file *before* it is written, so a dead writer's temp is swept.
+
+        :func:`privlab.io.atomic_path` calls this through
+        :func:`privlab.io.temp_registry`; :meth:`sweep_temps` deletes recorded
+        temps older than an hour whose writer is gone. Only names ending in
+        ``.privlab-tmp`` are accepted, so the registry can never be made to
+        delete anything else.
+
+        Examples
+        --------
+        >>> import privlab as pv
+        >>> store = pv.open_store()
+        >>> tmp = pv.get_config()["home"] / ".out.csv.1a2b.privlab-tmp"
+        >>> store.record_temp(tmp)
+        >>> [p.name for p in store.temps()]
+        ['.out.csv.1a2b.privlab-tmp']
+        >>> store.forget_temp(tmp)
+        >>> store.temps()
+        []
+        """
+        name = os.path.abspath(path)
+        if not name.endswith(TEMP_SUFFIX):
+            raise StoreError(f"temp files end with {TEMP_SUFFIX!r}, got {str(path)!r}")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO store_temps (path, created_at, host, pid) "
+                "VALUES (?, ?, ?, ?)",
+                (name, self.now(), socket.gethostname(), os.getpid()),
+            )
+
+    def forget_temp(self, path: str | Path) -> None:
+        """Drop a temp file from the registry (it was renamed into place or removed)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM store_temps WHERE path = ?", (os.path.abspath(path),))
+
+    def temps(self) -> list[Path]:
+        """Temp files currently recorded, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute("SELECT path FROM store_temps ORDER BY created_at").fetchall()
+        return [Path(r[0]) for r in rows]
+
+    def sweep_temps(self, *, older_than: _dt.timedelta = TEMP_MAX_AGE) -> list[Path]:
+        """Delete recorded temp files older than *older_than* whose writer is gone.
+
+        Runs whenever a store opens (and at every CLI start). A temp whose
+        writing process is still alive on this host is kept, however old. Each
+        sweep that deletes something is audited (``temp_sweep``).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The temp files deleted (or found already gone).
+        """
+        cutoff = iso(self.clock() - older_than)
+        with self.read() as conn:
+            rows = conn.execute(
+                "SELECT path, host, pid FROM store_temps WHERE created_at < ?", (cutoff,)
+            ).fetchall()
+        stale = [Path(p) for p, host, pid in rows if not _alive(str(host), int(pid))]
+        if not stale:
+            return []
+        removed: list[Path] = []
+        with self.transaction() as conn:
+            for path in stale:
+                if path.name.endswith(TEMP_SUFFIX) and not path.is_dir():
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                    removed.append(path)
+                conn.execute("DELETE FROM store_temps WHERE path = ?", (str(path),))
+            append_audit(
+                conn,
+                "temp_sweep",
+                details={"deleted": [str(p) for p in removed[:100]], "count": len(removed)},
+            )
+        return removed
 
     # -- schema --------------------------------------------------------------------------
 
@@ -405,7 +645,7 @@ class Store:
         >>> store.ensure_schema("demo", steps)
         >>> store.ensure_schema("demo", [*steps, "ALTER TABLE demo_items ADD COLUMN label TEXT"])
         >>> store.schema_versions()
-        {'core': 2, 'demo': 2}
+        {'audit': 3, 'core': 3, 'demo': 2}
         """
         if not isinstance(component, str) or not component.strip():
             raise StoreError(f"a schema component must be a non-empty string, got {component!r}")
@@ -414,6 +654,12 @@ class Store:
             return
         current = self.schema_version(component)
         self._check_not_newer(component, current, target)
+        if current < target and self._file in _open_transactions():
+            raise StoreError(
+                f"component {component!r} needs migrating, but a transaction on {self.path} is "
+                "open in this thread; open the component (e.g. construct it) before the "
+                "transaction"
+            )
         if current < target:
             with self._connect(foreign_keys=False) as conn, self._write(conn, immediate=True):
                 conn.execute(
@@ -475,7 +721,7 @@ class Store:
         >>> import privlab as pv
         >>> store = pv.open_store()
         >>> store.schema_version("core"), store.schema_version("not_yet")
-        (2, 0)
+        (3, 0)
         """
         with self.read() as conn:
             return _recorded_version(conn, component)
@@ -569,12 +815,29 @@ class Store:
                     "INSERT INTO dataset_names (name, dataset_id) VALUES (?, ?)",
                     (name, dataset_id),
                 )
+                append_audit(
+                    conn,
+                    "dataset_created",
+                    dataset=name,
+                    details={
+                        "dataset_id": dataset_id,
+                        "owner": owner or cfg["user"],
+                        "epsilon": budgets[0],
+                        "delta": budgets[1],
+                    },
+                )
             elif by_name is None:
                 conn.execute(
                     "INSERT INTO dataset_names (name, dataset_id) VALUES (?, ?)",
                     (name, dataset_id),
                 )
                 _touch(conn, dataset_id, now)
+                append_audit(
+                    conn,
+                    "dataset_alias",
+                    dataset=_canonical(conn, dataset_id),
+                    details={"dataset_id": dataset_id, "alias": name, "by": "content"},
+                )
             if version is not None and by_content is None:
                 conn.execute(
                     "INSERT INTO dataset_versions "
@@ -583,6 +846,17 @@ class Store:
                     (version[0], dataset_id, version[1], version[2], now, version[3]),
                 )
                 _touch(conn, dataset_id, now)
+                append_audit(
+                    conn,
+                    "dataset_version",
+                    dataset=_canonical(conn, dataset_id),
+                    details={
+                        "dataset_id": dataset_id,
+                        "content_hash": version[0],
+                        "schema_hash": version[1],
+                        "rows": version[2],
+                    },
+                )
             return _load(conn, dataset_id)
 
     def get_dataset(self, name_or_id: str | int) -> Dataset:
@@ -640,7 +914,12 @@ class Store:
             return [_load(conn, i) for i in ids]
 
     def set_budget(
-        self, name: str | int, *, epsilon: float | None = None, delta: float | None = None
+        self,
+        name: str | int,
+        *,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        reason: str | None = None,
     ) -> Dataset:
         """Set the dataset's total privacy budget — the one budget the DP ledger spends.
 
@@ -653,6 +932,9 @@ class Store:
             Any name of the dataset, or its id.
         epsilon, delta:
             New totals: ε a finite number >= 0, δ in [0, 1). ``None`` keeps the current one.
+        reason:
+            Why, recorded in the audit log with the old and new totals (every
+            budget change is audited, in the same transaction).
 
         Examples
         --------
@@ -668,6 +950,7 @@ class Store:
         dlt = None if delta is None else _check_number("delta", delta, upper=1.0)
         with self.transaction() as conn:
             dataset_id = self._lookup(conn, name)
+            before = _load(conn, dataset_id)
             if eps is not None:
                 conn.execute(
                     "UPDATE datasets SET epsilon_budget = ? WHERE id = ?", (eps, dataset_id)
@@ -675,7 +958,20 @@ class Store:
             if dlt is not None:
                 conn.execute("UPDATE datasets SET delta_budget = ? WHERE id = ?", (dlt, dataset_id))
             _touch(conn, dataset_id, self.now())
-            return _load(conn, dataset_id)
+            after = _load(conn, dataset_id)
+            append_audit(
+                conn,
+                "budget",
+                dataset=after.name,
+                details={
+                    "dataset_id": dataset_id,
+                    "epsilon": after.epsilon_budget,
+                    "delta": after.delta_budget,
+                    "previous": {"epsilon": before.epsilon_budget, "delta": before.delta_budget},
+                    **({"reason": reason} if reason else {}),
+                },
+            )
+            return after
 
     def update_attrs(self, name: str | int, **attrs: Any) -> Dataset:
         """Merge JSON-serializable *attrs* into the dataset's ``attrs``; ``None`` deletes a key.
@@ -740,6 +1036,12 @@ class Store:
                     (alias, dataset_id),
                 )
                 _touch(conn, dataset_id, self.now())
+                append_audit(
+                    conn,
+                    "dataset_alias",
+                    dataset=_canonical(conn, dataset_id),
+                    details={"dataset_id": dataset_id, "alias": alias, "by": "name"},
+                )
             return _load(conn, dataset_id)
 
     def _lookup(self, conn: sqlite3.Connection, name_or_id: str | int) -> int:
@@ -785,6 +1087,19 @@ def open_store(
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _alive(host: str, pid: int) -> bool:
+    """Whether the process that recorded a temp file may still be writing it."""
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def _split_sql(script: str) -> list[str]:

@@ -14,6 +14,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from privlab._progress import Progress, ProgressCallback
 from privlab._progress import progress as progress_bar
 from privlab._version import __version__
 from privlab.exceptions import SynthesisError
-from privlab.io import check_not_source, write_json
+from privlab.io import check_outputs, frame_sources, write_json
 from privlab.io import write as write_frame
 from privlab.profile import profile as run_profile
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
@@ -117,6 +118,8 @@ class Synthetic:
         self._synthesizer = synthesizer
         self._single = single
         self._profile = profile
+        #: files the input was read from: no release may overwrite one
+        self.sources: tuple[Path, ...] = ()
 
     @property
     def data(self) -> pl.DataFrame | dict[str, pl.DataFrame]:
@@ -185,7 +188,7 @@ class Synthetic:
         )
         timings = {**self.timings, "sample_seconds": time.perf_counter() - start}
         counts = {**self.rows, "synthetic": {n: t.height for n, t in tables.items()}}
-        return Synthetic(
+        result = Synthetic(
             data=tables,
             metadata=self.metadata,
             model=self.model,
@@ -201,6 +204,8 @@ class Synthetic:
             single=self._single,
             profile=self._profile,
         )
+        result.sources = self.sources
+        return result
 
     def manifest(self) -> dict[str, Any]:
         """JSON-ready description of this release for a catalog: no real values.
@@ -257,18 +262,25 @@ class Synthetic:
         """
         files: list[Path] = []
         facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
+        out = Path(folder)
+        planned = self._planned_files(out)
+        check_outputs(  # the one output guard, before anything is written
+            [(f"save({folder!s}) {p.name}", p) for p in planned],
+            [("the synthesized source", p) for p in self.sources],
+            new_folders=[out],
+        )
 
         def write(approval: Approval) -> list[Path]:
-            files.extend(self._write(Path(folder), facts.keep))
+            files.extend(self._write(out, facts.keep))
             return files
 
         submit(
-            facts,
+            replace(facts, inputs=self.sources, outputs=tuple(planned)),
             write,
             governance=governance,
             store=store,
         )
-        return Path(folder)
+        return out
 
     def write(
         self,
@@ -299,8 +311,9 @@ class Synthetic:
             )
         if report is not None and self.report is None:
             raise SynthesisError("a report needs an evaluation: call evaluate() before write()")
-        for target in (path, *([report] if report is not None else [])):
-            check_not_source(target, *sources)
+        outputs = [("path", Path(path))] + ([("report", Path(report))] if report else [])
+        inputs = [("source", Path(p)) for p in (*sources, *self.sources)]
+        check_outputs(outputs, inputs)
         files: list[Path] = []
         facts = self.release_facts(dataset, retention_days, allowed_roles, override, keep)
 
@@ -312,7 +325,11 @@ class Synthetic:
             return files
 
         submit(
-            facts,
+            replace(
+                facts,
+                inputs=tuple(p for _, p in inputs),
+                outputs=tuple(p for _, p in outputs),
+            ),
             write_files,
             governance=governance,
             store=store,
@@ -367,9 +384,16 @@ class Synthetic:
             override=override,
         )
 
+    def _planned_files(self, out: Path) -> list[Path]:
+        names = [f"{name}.parquet" for name in self._tables]
+        names += ["metadata.json", "manifest.json"]
+        if self.report is not None:
+            names.append("report.json")
+        return [out / n for n in names]
+
     def _write(self, folder: Path, keep: Mapping[str, str]) -> list[Path]:
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)  # its parent must exist (checked with the outputs)
         written = [
             write_frame(table, out / f"{name}.parquet") for name, table in self._tables.items()
         ]
@@ -809,7 +833,7 @@ def synthesize(
             "bins": synthesizer.bins,
             "privacy_unit": "one row",
         }
-    return Synthetic(
+    result = Synthetic(
         data=out,
         metadata=metadata,
         model=model,
@@ -829,6 +853,12 @@ def synthesize(
         single=single,
         profile=profile,
     )
+    result.sources = tuple(
+        path
+        for value in (data.values() if isinstance(data, Mapping) else [data])
+        for path in frame_sources(value)
+    )
+    return result
 
 
 def _all_rows(

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -61,7 +62,7 @@ from privlab.anonymize import (
 )
 from privlab.exceptions import InputError
 from privlab.hierarchy import suggest as suggest_hierarchy
-from privlab.io import read
+from privlab.io import frame_sources, read
 from privlab.risk import assess_risk, linkage_attack
 from privlab.synth import synthesize
 from privlab.utility import ReleaseView, Workload, coverage_from_hierarchy, ml_utility
@@ -164,6 +165,8 @@ class Tradeoff:
     quasi_identifiers: list[str] = field(default_factory=list)
     sensitive: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: files the data was read from (a report or release must not overwrite one)
+    sources: tuple[Path, ...] = ()
     attacker: str = "prosecutor"
 
     def frontier_chart(self) -> Any:
@@ -362,6 +365,7 @@ def tradeoff(
         quasi_identifiers=qis,
         sensitive=target,
         notes=notes,
+        sources=tuple(frame_sources(data)),
         attacker=attacker,
     )
 

@@ -21,7 +21,7 @@ import polars as pl
 
 from privlab.exceptions import PolicyViolationError
 from privlab.guard import GuardReport, inspect_published
-from privlab.io import atomic_path
+from privlab.io import atomic_path, check_outputs
 
 __all__ = ["EXPORT_WIDTH", "chart_rows", "check_published", "save_chart"]
 
@@ -61,8 +61,9 @@ def save_chart(
     chart:
         An Altair chart or a Vega-Lite dict.
     path:
-        Target file ending in ``.png`` or ``.svg``; written through a temporary
-        file and renamed, so a failed export leaves no partial file.
+        Target file ending in ``.png`` or ``.svg``, checked by the output guard
+        (:func:`privlab.io.check_outputs`: its folder must exist); written through
+        a temporary file and renamed, so a failed export leaves no partial file.
     scale:
         Pixel density of a PNG (2 = sharp on high-DPI screens).
     keep:
@@ -99,6 +100,7 @@ def save_chart(
     suffix = target.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ValueError(f"export charts as .png or .svg, got {target.suffix!r} ({str(target)!r})")
+    check_outputs([("path", target)])
     spec = _fixed_width(_spec(chart), EXPORT_WIDTH)
     check_published({"chart": chart_rows(spec)}, keep=keep)
     with atomic_path(target) as tmp:
