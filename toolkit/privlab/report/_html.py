@@ -333,7 +333,7 @@ def _tradeoff_sections(rep: Report, t: Any) -> None:
     )
     ks = t.points.filter(pl.col("technique") == "k-anonymity")
     if ks.height:
-        chosen = ks.filter(pl.col("label") == pick)
+        chosen = ks.filter(pl.col("label") == pick) if pick is not None else ks.clear()
         k = int(chosen["param"][0]) if chosen.height else None
         rep.add_chart("k against information loss", k_loss_chart(t, highlight=k))
     if t.dp.height:
