@@ -107,9 +107,24 @@ class Lab:
     log: Path
     process: subprocess.Popen[bytes]
 
-    def open_url(self, path: str) -> str:
-        """The URL that opens *path* (relative to the root) in JupyterLab, token included."""
-        return f"{self.url}/lab/tree/{path}?token={self.token}"
+    def open_url(self, path: str, *, workspace: str | None = None) -> str:
+        """The URL that opens *path* (relative to the root), token included.
+
+        With *workspace*, in a JupyterLab workspace of that name, reset first, so
+        no tab of an earlier page is restored beside it.
+        """
+        if workspace is None:
+            return f"{self.url}/lab/tree/{path}?token={self.token}"
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
+
+    def api(self, method: str, route: str) -> Any:
+        """Call the Jupyter server's REST API (``route`` like ``api/sessions``); JSON back."""
+        request = urllib.request.Request(
+            f"{self.url}/{route}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
 
 
 @contextlib.contextmanager
@@ -173,6 +188,12 @@ def jupyterlab(
             process.kill()
             process.wait()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def shutdown_sessions(lab: Lab) -> None:
+    """Stop every kernel session of *lab* (through the REST API, whatever the page shows)."""
+    for session in lab.api("GET", "api/sessions"):
+        lab.api("DELETE", f"api/sessions/{session['id']}")
 
 
 @dataclass

@@ -10,7 +10,6 @@ within 1 s; save a screenshot of every widget and of the notebook under
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import time
@@ -35,7 +34,12 @@ BROKEN_TEXT = (
 READOUT_SECONDS = 1.0
 RUN_ALL_SECONDS = 1200  # notebook 04 fits SDV models; a shared 2-core machine is slow
 
-_NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+#: The notebook panel showing ``window.__privlabPath`` (not "the current widget": a
+#: restored tab or a dialog must never make the test read another notebook).
+_NOTEBOOK = (
+    "Array.from(window.jupyterapp.shell.widgets('main'))"
+    ".find(w => w.context && w.context.path === window.__privlabPath)"
+)
 _READY = f"""() => {{
   if (!window.jupyterapp || !window.jupyterapp.shell) return false;
   const w = {_NOTEBOOK};
@@ -59,10 +63,13 @@ _OUTPUTS = f"""() => {{
 
 
 def _open_and_run(page: Any, jupyterlab: Any, name: str) -> float:
-    page.goto(jupyterlab.open_url(f"notebooks/{name}"))
+    path = f"notebooks/{name}"
+    # a workspace of its own, reset: no tab of an earlier notebook is restored
+    page.goto(jupyterlab.open_url(path, workspace=Path(name).stem))
+    page.evaluate("path => { window.__privlabPath = path; }", path)
     page.wait_for_function(_READY, timeout=180_000, polling=250)
     start = time.monotonic()
-    page.evaluate(f"() => {_NOTEBOOK}.content.activate()")
+    page.evaluate(f"() => window.jupyterapp.shell.activateById(({_NOTEBOOK}).id)")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(_DONE, timeout=RUN_ALL_SECONDS * 1000, polling=500)
     return time.monotonic() - start
@@ -74,16 +81,16 @@ def _problems(page: Any) -> list[str]:
         for out in cell["outputs"]:
             if out.get("output_type") == "error":
                 found.append(f"cell {cell['index']}: {out['ename']}: {out['evalue']}")
-        if cell["count"] is None:
-            found.append(f"cell {cell['index']} did not run")
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 found.append(f"cell {cell['index']} wrote to stderr: {out['text'][:300]!r}")
-    text = page.evaluate("() => document.querySelector('.jp-Notebook').innerText")
+        if cell["count"] is None:
+            found.append(f"cell {cell['index']} did not run")
+    text = page.evaluate(f"() => ({_NOTEBOOK}).content.node.innerText")
     found += [f"the page shows {t!r}" for t in BROKEN_TEXT if t in text]
     charts = page.evaluate(
-        """() => [...document.querySelectorAll('.jp-Notebook .privlab-chart')].map(el => ({
+        f"""() => [...({_NOTEBOOK}).content.node.querySelectorAll('.privlab-chart')].map(el => ({{
             state: el.dataset.state || 'never rendered',
-            drawn: !!el.querySelector('svg, canvas')}))"""
+            drawn: !!el.querySelector('svg, canvas')}}))"""
     )
     for i, chart in enumerate(charts):
         if (
@@ -97,8 +104,11 @@ def _problems(page: Any) -> list[str]:
 def _wait_for_widgets(page: Any) -> None:
     """Give widget views and charts time to render (they load after the outputs arrive)."""
     page.wait_for_function(
-        """() => !document.querySelector('.jp-Notebook').innerText.includes('Loading widget')
-              && !document.querySelector('.privlab-chart[data-state=loading]')""",
+        f"""() => {{
+          const node = ({_NOTEBOOK}).content.node;
+          return !node.innerText.includes('Loading widget')
+              && !node.querySelector('.privlab-chart[data-state=loading]');
+        }}""",
         timeout=60_000,
         polling=250,
     )
@@ -181,7 +191,8 @@ def test_notebook_runs_offline_in_jupyterlab(
         problems = _problems(page)
         assert not problems, f"{name}:\n" + "\n".join(problems)
         stem = Path(name).stem
-        widgets = page.locator(".jp-OutputArea-output:has(.privlab-head)")
+        panel = page.evaluate(f"() => ({_NOTEBOOK}).id")
+        widgets = page.locator(f"[id='{panel}'] .jp-OutputArea-output:has(.privlab-head)")
         moved = []
         for i in range(widgets.count()):
             widget = widgets.nth(i)
@@ -202,10 +213,10 @@ def test_notebook_runs_offline_in_jupyterlab(
         assert not errors, f"{name}: JavaScript errors {errors}"
         offline.assert_no_outside_requests()
     finally:
-        # shut the kernel down: seven notebooks' kernels would otherwise hold their data
-        with contextlib.suppress(Exception):  # the page may be gone after a failure
-            page.evaluate(f"() => {_NOTEBOOK} && {_NOTEBOOK}.sessionContext.shutdown()")
         page.close()
+        # shut the kernels down (through the server, whatever the page showed): seven
+        # notebooks' kernels would otherwise hold their data and the machine's memory
+        jupyterlab_shutdown(jupyterlab)
 
 
 def _screenshot(page: Any, widget: Any, path: Path) -> None:
@@ -219,6 +230,13 @@ def _screenshot(page: Any, widget: Any, path: Path) -> None:
         widget.screenshot(path=str(path))
     finally:
         page.set_viewport_size(size)
+
+
+def jupyterlab_shutdown(jupyterlab: Any) -> None:
+    """Stop every kernel session of the test's JupyterLab."""
+    from privlab_browser_lab import shutdown_sessions  # loaded by conftest.py
+
+    shutdown_sessions(jupyterlab)
 
 
 def jupyterlab_artifact(name: str) -> Path:
