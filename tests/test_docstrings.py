@@ -25,15 +25,6 @@ PENDING = frozenset(
     {
         "anonymize",
         "cli",
-        "detect",
-        "dp",
-        "governance",
-        "guard",
-        "profile",
-        "risk",
-        "synth",
-        "tradeoff",
-        "utility",
     }
 )
 

@@ -108,9 +108,10 @@ HIERARCHIES = {"age": interval_hierarchy(widths=[5, 10, 20]), "sex": suppress_hi
 @pytest.mark.parametrize(
     ("models", "suppression", "strategy", "stages"),
     [
-        ([KAnonymity(2)], 0.0, "top-down", ["top-down"]),
-        ([KAnonymity(3)], 0.2, "top-down", ["greedy descent", "top-down"]),
-        ([KAnonymity(2), TCloseness("dx", 0.3)], 0.2, "bound-ordered", ["bound-ordered"]),
+        # the bottom node (nothing generalized) is always evaluated first
+        ([KAnonymity(2)], 0.0, "top-down", ["bottom", "top-down"]),
+        ([KAnonymity(3)], 0.2, "top-down", ["bottom", "greedy descent", "top-down"]),
+        ([KAnonymity(2), TCloseness("dx", 0.3)], 0.2, "bound-ordered", ["bottom", "bound-ordered"]),
     ],
 )
 def test_search_reports_encode_then_each_evaluated_node(

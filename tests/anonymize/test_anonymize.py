@@ -439,3 +439,34 @@ def test_governed_policy_blocks_and_writes_nothing(tmp_path: Path) -> None:
     ):
         kept_identifier.write(tmp_path / "out.parquet", dataset="people", keep=kept)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.filterwarnings("ignore:release of 'patients' breaks policy")
+def test_suppressed_records_do_not_exempt_a_direct_identifier(tmp_path: Path) -> None:
+    """Attacker: a recipe keeps ``ssn`` and lets the search suppress a few records, whose
+    removal (lineage op ``suppress`` on every column) the guard once took for masking.
+    Must not achieve: the social-security numbers released — the guard refuses, nothing
+    is written."""
+    from privlab.exceptions import PolicyViolationError
+
+    samples = Path(__file__).resolve().parents[2] / "data_samples"
+    recipe = {
+        "steps": [{"op": "drop", "columns": ["full_name", "email", "phone", "notes"]}],
+        "privacy": {
+            "quasi_identifiers": ["sex", "zip_code", "date_of_birth"],
+            "hierarchies": {
+                "sex": {"type": "suppress"},
+                "zip_code": {"type": "prefix", "keep": [3, 1]},
+                "date_of_birth": {"type": "date", "levels": ["year", "decade"]},
+            },
+            "k": 5,
+            "max_suppression": 0.05,
+        },
+    }
+    release = pv.anonymize(samples / "patients.csv", recipe, progress=False)
+    assert release.report.privacy["suppressed"] > 0  # rows went: the case that leaked
+    ops = {c.name: c.ops for c in release.release_facts().columns or ()}
+    assert ops["ssn"] == ()  # removing rows changes no value of the column
+    with pytest.raises(PolicyViolationError, match=r"release guard refused.*'ssn'"):
+        release.write(tmp_path / "out.parquet", dataset="patients")
+    assert list(tmp_path.iterdir()) == []

@@ -296,3 +296,115 @@ def test_arx_agreement_on_adult(
     assert pv.utility(frame, released, ADULT_QIS, hierarchies=hs).loss == pytest.approx(
         result.loss, abs=1e-12
     )
+
+
+# -- cost follows the distinct tuples ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("models", "supp"),
+    [
+        ([KAnonymity(5)], 0.0),
+        ([KAnonymity(5)], 0.05),
+        ([KAnonymity(3), LDiversity("s", 2)], 0.05),
+        ([KAnonymity(2), TCloseness("s", 0.5, ordered=False)], 0.0),
+    ],
+)
+def test_a_satisfying_bottom_node_ends_the_search(models: list[object], supp: float) -> None:
+    """Every tuple occurs ≥ 5 times with two sensitive values: the raw data is the optimum.
+
+    Before, the top-down search evaluated the whole satisfying region (here all 24
+    nodes); the bottom node is the least lossy node there is, so one evaluation suffices.
+    """
+    base = pl.DataFrame({"age": [30, 40, 50], "zip": ["941", "942", "951"], "sex": ["F", "M", "F"]})
+    data = pl.concat([base.with_columns(s=pl.lit(v)) for v in ["a", "b"] * 3])
+    result = search(data, HS, models, max_suppression=supp, progress=False)  # type: ignore[arg-type]
+    assert result.node == (0, 0, 0)
+    assert result.loss == pytest.approx(0.0)
+    assert result.stats["nodes_evaluated"] <= 10
+    assert result.stats["strategy"] == "bottom"
+    assert result.stats["nodes_total"] == 24
+
+
+def test_adult_replicated_costs_one_evaluation(adult_dir: Path) -> None:
+    """Adult × 33 has the 18,109 tuples of Adult, each ≥ 33 times: k = 5 holds at the bottom."""
+    frame = pl.read_csv(adult_dir / "adult.csv", separator=";")
+    qis = [c for c in frame.columns if c != "salary-class"]
+    hs = {q: Hierarchy.from_arx_csv(adult_dir / f"adult_hierarchy_{q}.csv") for q in qis}
+    big = pl.concat([frame] * 33)
+    for supp in (0.0, 0.05):
+        result = search(big, hs, [KAnonymity(5)], max_suppression=supp, progress=False)
+        assert result.node == (0,) * 8
+        assert result.stats["nodes_evaluated"] == 1
+        assert result.stats["distinct_rows"] == 18_109
+        assert result.stats["records"] == 30_162 * 33
+
+
+class _CountingHierarchy(Hierarchy):
+    """A hierarchy that records how many values it was asked to label."""
+
+    seen: list[int]
+
+    def table(self, values: object) -> list[list[str]]:  # type: ignore[override]
+        self.seen.append(len(values))  # type: ignore[arg-type]
+        return super().table(values)  # type: ignore[arg-type]
+
+
+def test_hierarchies_label_distinct_values_only() -> None:
+    """Coverage checks and labels run on the distinct values, not on every record."""
+    spy = _CountingHierarchy({"type": "suppress"})
+    spy.seen = []
+    data = pl.DataFrame({"sex": ["F", "M"] * 5_000, "zip": ["941", "942"] * 5_000})
+    search(data, {"sex": spy, "zip": suppress_hierarchy()}, [KAnonymity(2)], progress=False)
+    assert spy.seen == [2]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=tables(), models=MODELS, supp=st.sampled_from([0.0, 0.1]))
+def test_search_on_a_histogram_equals_search_on_records(
+    frame: pl.DataFrame, models: list[object], supp: float
+) -> None:
+    """A class histogram (distinct tuples + counts, as batched counting or Spark give)
+    is searched exactly like the records it counts."""
+    from privlab.engine import COUNT, count_tuples
+
+    sens = [m.sensitive for m in models if m.sensitive is not None]  # type: ignore[attr-defined]
+    hist = count_tuples(frame.lazy(), [*HS, *dict.fromkeys(sens)])
+    on_rows = search(frame, HS, models, max_suppression=supp, progress=False)  # type: ignore[arg-type]
+    on_hist = search(hist, HS, models, max_suppression=supp, counts=COUNT, progress=False)  # type: ignore[arg-type]
+    assert on_hist.node == on_rows.node
+    assert on_hist.suppressed == on_rows.suppressed
+    assert on_hist.outlier_keys == on_rows.outlier_keys
+    if on_rows.loss is not None:
+        assert on_hist.loss == pytest.approx(on_rows.loss)
+
+
+def test_encoding_cache_reuses_only_identical_data_and_hierarchies() -> None:
+    from privlab.anonymize import EncodingCache
+
+    data = pl.DataFrame({"age": [31, 32, 33, 34, 51, 52], "sex": list("FFMMFF")})
+    cache = EncodingCache(size=2)
+    first = search(data, HS_SMALL, [KAnonymity(2)], cache=cache, progress=False)
+    again = search(data, HS_SMALL, [KAnonymity(3)], cache=cache, progress=False)
+    assert (cache.hits, cache.misses) == (1, 1)
+    changed = data.with_columns(pl.col("age").replace(52, 53))
+    search(changed, HS_SMALL, [KAnonymity(2)], cache=cache, progress=False)
+    other = {**HS_SMALL, "age": interval_hierarchy(widths=[10])}
+    search(data, other, [KAnonymity(2)], cache=cache, progress=False)
+    assert (cache.hits, cache.misses) == (1, 3)
+    assert len(cache) == 2  # the least recently used entry was dropped
+    fresh = search(data, HS_SMALL, [KAnonymity(3)], progress=False)
+    assert again.node == fresh.node
+    assert again.loss == fresh.loss
+    assert first.node == (1, 0)
+    with pytest.raises(ValueError, match="size"):
+        EncodingCache(size=0)
+
+
+HS_SMALL = {"age": interval_hierarchy(widths=[5, 10]), "sex": suppress_hierarchy()}
+
+
+def test_missing_qi_values_are_counted_in_records() -> None:
+    data = pl.DataFrame({"zip": ["941", None, None, "942"]})
+    with pytest.raises(pv.exceptions.HierarchyError, match=r"'zip' has 2 missing"):
+        search(data, {"zip": suppress_hierarchy()}, [KAnonymity(2)], progress=False)

@@ -143,6 +143,37 @@ def test_dp_group_by_an_identifier_is_refused_before_spending() -> None:
     assert inspect_release(ok).ok
 
 
+def test_dp_public_keys_alone_are_not_a_record_key() -> None:
+    """A session grouping by a 50-value code column with its public keys is not refused.
+
+    Regression: the guard profiled the public key list on its own — 50 distinct
+    values in 50 rows, "near-unique" — and called the column a record key. Keys are
+    distinct by construction; the session now hands the guard a seeded sample of
+    the column, and keys alone count only for a value format (e-mail, phone, ID).
+    Attacker for the refusal half: an analyst publishing per-person answers keyed by
+    e-mail addresses must still be stopped before anything is spent.
+    """
+    import numpy as np
+
+    import privlab.dp as pdp
+
+    rng = np.random.default_rng(3)
+    codes = pl.Series(rng.integers(0, 50, 5_000)).cast(pl.String)
+    frame = pl.DataFrame({"g": codes, "x": rng.uniform(0, 100, 5_000)})
+    keys = [str(i) for i in range(50)]
+    with pdp.DPSession(frame, dataset="codes") as session:
+        pdp.set_budget("codes", epsilon=10)
+        answer = session.count(by="g", keys=keys, epsilon=0.5)
+        assert answer.height == 50
+    mails = [f"person{i}@example.org" for i in range(40)]
+    people = pl.DataFrame({"mail": mails * 5, "x": list(range(200))})
+    with pdp.DPSession(people, dataset="mails") as session:
+        pdp.set_budget("mails", epsilon=10)
+        with pytest.raises(PolicyViolationError, match="mail"):
+            session.count(by="mail", keys=mails, epsilon=0.5)
+        assert session.budget().epsilon_spent == 0
+
+
 def test_guard_cli(tmp_path: Path) -> None:
     src = tmp_path / "src.csv"
     _people().write_csv(src)

@@ -57,19 +57,28 @@ def _as(monkeypatch: pytest.MonkeyPatch, user: str) -> None:
     monkeypatch.setenv("PRIVLAB_USER", user)
 
 
+@pytest.mark.parametrize("engine", [[], ["--memory-limit", "256MiB"]], ids=["memory", "stream"])
 @pytest.mark.parametrize("user", ["nobody", "vic"])
 def test_no_role_or_viewer_cannot_release(
-    governed: Governance, people: Path, recipe: Path, tmp_path: Path, monkeypatch, user: str
+    governed: Governance,
+    people: Path,
+    recipe: Path,
+    tmp_path: Path,
+    monkeypatch,
+    user: str,
+    engine: list[str],
 ) -> None:
-    """Attacker: a colleague with no role (or a viewer) runs ``privlab anonymize``.
-    Must not achieve: an anonymized release written or cataloged."""
+    """Attacker: a colleague with no role (or a viewer) runs ``privlab anonymize``, in
+    memory or streamed (``--memory-limit``).
+    Must not achieve: an anonymized release written or cataloged — nor a staged file."""
     _as(monkeypatch, user)
     out = tmp_path / "out.parquet"
-    run = cli("anonymize", people, "--recipe", recipe, "--out", out, "--dataset", "visits")
+    run = cli("anonymize", people, "--recipe", recipe, "--out", out, "--dataset", "visits", *engine)
     assert run.code == 3, run.err
     assert "access denied" in run.err
     assert "analyst" in run.err
     assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policy.yaml", "src"]  # nothing staged
     assert governed.releases() == []
     assert _denials(governed) == ["release"]
 
@@ -231,8 +240,10 @@ def test_profiling_needs_an_analyst_in_governed_mode(
     """Attacker: a colleague with no role profiles a file from the command line.
     Must not achieve: it in governed mode (the roles table: register, profile → analyst)."""
     _as(monkeypatch, "nobody")
-    run = cli("profile", people)
-    assert run.code == 3
-    assert "may not profile" in run.err
+    for engine in ("memory", "stream"):
+        run = cli("profile", people, "--engine", engine)
+        assert run.code == 3
+        assert "may not profile" in run.err
     _as(monkeypatch, "ana")
     assert cli("profile", people).code == 0
+    assert cli("profile", people, "--engine", "stream").code == 0

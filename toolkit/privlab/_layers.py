@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_config", "_time", "_validate"),  # configuration and shared argument checks
     ("_progress",),  # the one progress reporter
     ("io",),  # readers, fingerprints, the atomic writer, the output guard
+    ("engine",),  # streaming batches, mergeable histograms, Spark partitions
     ("store",),  # the SQLite store: connections, migrations, dataset identity
     ("release",),  # ReleaseFacts and the gate protocol every producer uses
     ("detect",),  # semantic-type detectors (pure functions over values)

@@ -32,7 +32,9 @@ specific classes also derive from the matching built-in (``ValueError``,
     ├── PolicyViolationError                   a release breaks a governance policy
     ├── AccessDeniedError (PermissionError)    the principal's role does not allow this
     ├── AuditIntegrityError                    the audit chain does not verify
-    └── DecryptionError                        wrong or missing key for an encrypted release
+    ├── DecryptionError                        wrong or missing key for an encrypted release
+    ├── EngineError                            an operation cannot run on the chosen engine
+    └── MemoryLimitError (MemoryError)         the work does not fit the memory limit
 
 Messages follow one pattern: what was expected, what was received (``!r``), and
 how to fix it.
@@ -62,9 +64,11 @@ __all__ = [
     "DecodeError",
     "DecryptionError",
     "EmptySourceError",
+    "EngineError",
     "HierarchyError",
     "InputError",
     "MalformedRowError",
+    "MemoryLimitError",
     "MissingSecretError",
     "NotFittedError",
     "OutputError",
@@ -248,3 +252,11 @@ class AuditIntegrityError(PrivlabError):
 
 class DecryptionError(PrivlabError):
     """An encrypted release could not be decrypted (wrong or missing key)."""
+
+
+class EngineError(PrivlabError):
+    """An operation cannot run on the chosen engine (streamed, Spark), or the engine is missing."""
+
+
+class MemoryLimitError(PrivlabError, MemoryError):
+    """The work would need more memory than the configured limit allows."""

@@ -109,6 +109,9 @@ class ReleaseFacts:
         Files the producer read and will write.
     queries:
         DP queries, for inspection of group-by columns.
+    query_sample:
+        A seeded sample of the columns the DP queries group by (never spent on,
+        never released), so the guard classifies them from their values.
     keep:
         Columns kept on purpose despite the guard: ``{column: reason}``.
     name_hint:
@@ -129,6 +132,7 @@ class ReleaseFacts:
     inputs: tuple[Path, ...] = ()
     outputs: tuple[Path, ...] = ()
     queries: tuple[Any, ...] = field(default=(), repr=False)
+    query_sample: Any = field(default=None, repr=False)
     keep: Mapping[str, str] = field(default_factory=dict)
     name_hint: str = "source"
     retention_days: int | None = None

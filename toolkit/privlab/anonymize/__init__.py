@@ -24,7 +24,14 @@ from privlab.anonymize._recipe import (
     migrate_recipe,
 )
 from privlab.anonymize._release import AnonymizationReport, Release
-from privlab.anonymize._search import SearchResult, search
+from privlab.anonymize._search import EncodingCache, SearchResult, search
+from privlab.anonymize._stream import (
+    RecipePlan,
+    SparkRelease,
+    StreamedRelease,
+    anonymize_spark,
+    anonymize_stream,
+)
 from privlab.anonymize._transforms import (
     REGISTRY,
     Condition,
@@ -59,6 +66,7 @@ __all__ = [
     "Condition",
     "DateShift",
     "Drop",
+    "EncodingCache",
     "Generalize",
     "Hierarchy",
     "KAnonymity",
@@ -71,12 +79,15 @@ __all__ = [
     "PrivacySpec",
     "Pseudonymize",
     "Recipe",
+    "RecipePlan",
     "RedactText",
     "Release",
     "Resolved",
     "Round",
     "SearchResult",
+    "SparkRelease",
     "Step",
+    "StreamedRelease",
     "Suppress",
     "TCloseness",
     "TSpec",
@@ -84,6 +95,8 @@ __all__ = [
     "Transform",
     "TransformParams",
     "anonymize",
+    "anonymize_spark",
+    "anonymize_stream",
     "build_transform",
     "date_hierarchy",
     "get_transform",

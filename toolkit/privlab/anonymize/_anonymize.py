@@ -24,58 +24,36 @@ Examples
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, overload
 
-import numpy as np
 import polars as pl
 
-from privlab._time import utc_now
-from privlab._version import __version__
-from privlab.anonymize._lattice import encode, evaluate
-from privlab.anonymize._manifest import MANIFEST_VERSION, LineageTracker
-from privlab.anonymize._recipe import PrivacySpec, Recipe
+from privlab.anonymize._manifest import LineageTracker
+from privlab.anonymize._recipe import Recipe
 from privlab.anonymize._release import AnonymizationReport, InputKind, Release
-from privlab.anonymize._search import SearchResult, _outlier_keys, search
-from privlab.exceptions import (
-    ColumnNotFoundError,
-    InputError,
-    PrivacyTargetError,
-    PrivlabError,
-    RecipeError,
+from privlab.anonymize._search import EncodingCache, SearchResult
+from privlab.anonymize._stages import (
+    _as_recipe,
+    _hierarchies,
+    _input_files,
+    _key_reference,
+    _manifest,
+    _no_node_reason,
+    _run_search,
+    _search_summary,
+    _verify,
 )
-from privlab.hierarchy import Hierarchy
-from privlab.io import fingerprint, materialized_source, read, scan_sources
-from privlab.models import class_pairs, recursive_parts
-from privlab.risk import assess_risk
+from privlab.anonymize._stream import SparkRelease, anonymize_spark
+from privlab.engine import is_spark_frame
+from privlab.exceptions import ColumnNotFoundError, InputError, PrivacyTargetError
+from privlab.io import fingerprint, read
 from privlab.utility import utility
-
-if TYPE_CHECKING:
-    from privlab.anonymize._search import SearchResult
-    from privlab.hierarchy import Hierarchy
 
 __all__ = ["anonymize"]
 
 _ROW = "__privlab_row__"
-_TOL = 1e-9
-
-
-def _as_recipe(recipe: Recipe | Mapping[str, Any] | str | os.PathLike[str]) -> Recipe:
-    if isinstance(recipe, Recipe):
-        return recipe
-    if isinstance(recipe, Mapping):
-        return Recipe.from_dict(recipe)
-    if isinstance(recipe, os.PathLike):
-        return Recipe.from_yaml(Path(recipe))
-    if isinstance(recipe, str):
-        return Recipe.from_yaml(recipe)
-    raise RecipeError(
-        f"expected a Recipe, a dict, YAML text or a .yaml path, got {type(recipe).__name__}",
-        [f"recipe: unsupported type {type(recipe).__name__}"],
-    )
 
 
 def _input_kind(data: Any) -> InputKind:
@@ -88,14 +66,39 @@ def _input_kind(data: Any) -> InputKind:
     return "polars"
 
 
+@overload
+def anonymize(
+    data: pl.DataFrame | pl.LazyFrame | str | os.PathLike[str],
+    recipe: Recipe | Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    key: bytes | str | None = None,
+    progress: bool | None = None,
+    cache: EncodingCache | None = None,
+    **read_kwargs: Any,
+) -> Release: ...
+
+
+@overload
 def anonymize(
     data: Any,
     recipe: Recipe | Mapping[str, Any] | str | os.PathLike[str],
     *,
     key: bytes | str | None = None,
     progress: bool | None = None,
+    cache: EncodingCache | None = None,
     **read_kwargs: Any,
-) -> Release:
+) -> Any: ...
+
+
+def anonymize(
+    data: Any,
+    recipe: Recipe | Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    key: bytes | str | None = None,
+    progress: bool | None = None,
+    cache: EncodingCache | None = None,
+    **read_kwargs: Any,
+) -> Release | SparkRelease:
     """Apply *recipe* to *data* and return the verified :class:`Release`.
 
     The steps run in order (each transform fitted on the data it then
@@ -121,12 +124,21 @@ def anonymize(
         their ``key_file`` or ``key_env``.
     progress:
         Show the search's progress bar (default: ``get_config()["progress"]``).
+    cache:
+        An :class:`~privlab.anonymize.EncodingCache`: repeated runs on the same
+        data and hierarchies encode it once.
 
     Returns
     -------
     Release
         ``.data`` (same type as *data*), ``.report``, ``.manifest``,
-        ``.resolved_recipe``; ``.write(path)`` writes data and manifest.
+        ``.resolved_recipe``; ``.write(path)`` writes data and manifest. For a
+        Spark DataFrame (``pip install 'privlab[spark]'``) a
+        :class:`~privlab.anonymize.SparkRelease` whose ``.data`` is the released
+        Spark DataFrame: steps fitted and the search run on the driver from
+        ``groupBy(QIs).count()``, the plan applied per partition with
+        ``mapInArrow``. For a file larger than memory use
+        :func:`~privlab.anonymize.anonymize_stream`.
 
     Raises
     ------
@@ -145,6 +157,8 @@ def anonymize(
     report's ``k_including_suppressed`` shows k when they are counted as a class.
     """
 
+    if is_spark_frame(data):
+        return anonymize_spark(data, recipe, key=key, progress=progress)
     recipe = _as_recipe(recipe)
     kind = _input_kind(data)
     is_path = isinstance(data, str | os.PathLike)
@@ -186,7 +200,7 @@ def anonymize(
                 raise ColumnNotFoundError(
                     column, current.columns, source="the data after the steps"
                 )
-        result = _run_search(current, spec, hierarchies, progress)
+        result = _run_search(current, spec, hierarchies, progress, cache=cache)
         if result.node is None:
             raise PrivacyTargetError(_no_node_reason(result, spec))
         indexed = current.with_row_index(_ROW)
@@ -257,277 +271,3 @@ def anonymize(
 
 
 # ----------------------------------------------------------------------------- helpers
-def _input_files(data: Any, lazy: pl.LazyFrame) -> list[Path]:
-    """Files the input came from: the path given, or what a LazyFrame's plan scans."""
-
-    found: list[Path] = []
-    if isinstance(data, str | os.PathLike):
-        found.append(Path(data))
-    for frame in (data, lazy):
-        if isinstance(frame, pl.LazyFrame):
-            remembered = materialized_source(frame)
-            if remembered is not None:
-                found.append(Path(remembered))
-            found += [Path(p) for p in scan_sources(frame)]
-    return list(dict.fromkeys(found))
-
-
-def _key_reference(params: Any, key: bytes | str | None) -> dict[str, Any]:
-    """Where a keyed step's key came from — a name or a path, never the key."""
-    if key is not None:
-        return {"key_source": "argument"}
-    if getattr(params, "key_file", None):
-        return {"key_source": "key_file", "key_file": params.key_file}
-    return {"key_source": "env", "key_env": params.key_env}
-
-
-def _hierarchies(spec: PrivacySpec, base_dir: Path | None) -> dict[str, Hierarchy]:
-
-    return {
-        q: Hierarchy.from_spec(spec.hierarchies[q], base_dir=base_dir)
-        for q in spec.quasi_identifiers
-    }
-
-
-def _run_search(
-    frame: pl.DataFrame,
-    spec: PrivacySpec,
-    hierarchies: dict[str, Hierarchy],
-    progress: bool | None,
-) -> SearchResult:
-
-    try:
-        if spec.resolved is not None:
-            return _fixed_node(frame, spec, hierarchies)
-        return search(
-            frame,
-            hierarchies,
-            spec.models(),
-            max_suppression=spec.max_suppression,
-            metric=spec.metric,
-            progress=progress,
-        )
-    except PrivlabError:
-        raise
-    except ValueError as exc:  # the search's own input checks (nulls, lattice size)
-        raise InputError(f"cannot search for a generalization: {exc}") from None
-
-
-def _fixed_node(
-    frame: pl.DataFrame, spec: PrivacySpec, hierarchies: dict[str, Hierarchy]
-) -> SearchResult:
-    """Evaluate the resolved levels on this data as the search would (no search)."""
-    import time
-
-    assert spec.resolved is not None
-    qis = spec.quasi_identifiers
-    node = tuple(spec.resolved.levels[q] for q in qis)
-    for q, level in zip(qis, node, strict=True):
-        if level >= hierarchies[q].height:
-            msg = (
-                f"resolved level {level} for {q!r} is outside its hierarchy "
-                f"(levels 0..{hierarchies[q].height - 1})"
-            )
-            raise RecipeError(msg, [f"privacy.resolved.levels.{q}: {msg}"])
-    models = spec.models()
-    start = time.perf_counter()
-    enc = encode(frame.select([*qis, *spec.sensitive]), hierarchies, models)
-    evaluation = evaluate(enc, node, models, spec.max_suppression * enc.n)
-    seconds = time.perf_counter() - start
-    nodes = pl.DataFrame(
-        {
-            **{q: [lv] for q, lv in zip(qis, node, strict=True)},
-            "loss": [evaluation.loss],
-            "satisfied": [evaluation.satisfied],
-            "suppressed": [evaluation.suppressed],
-        }
-    )
-    stats = {"nodes_total": 1, "nodes_evaluated": 1, "nodes_pruned": 0, "records": enc.n,
-             "strategy": "resolved", "search_seconds": seconds}  # fmt: skip
-    if not evaluation.satisfied:
-        share = evaluation.suppressed / max(enc.n, 1)
-        raise PrivacyTargetError(
-            f"the resolved levels {dict(spec.resolved.levels)} meet "
-            f"{_targets_text(spec)} on this data only by suppressing "
-            f"{evaluation.suppressed} of {enc.n} records ({share:.1%}), above max_suppression "
-            f"{spec.max_suppression:.1%}; search again with the recipe's unresolved form "
-            "(Recipe.unresolved()) or raise max_suppression"
-        )
-    return SearchResult(
-        quasi_identifiers=list(qis),
-        hierarchies=hierarchies,
-        models=models,
-        max_suppression=spec.max_suppression,
-        node=node,
-        loss=evaluation.loss,
-        suppressed=evaluation.suppressed,
-        nodes=nodes,
-        stats=stats,
-        outlier_keys=_outlier_keys(enc, evaluation) if evaluation.outlier.any() else [],
-    )
-
-
-def _targets_text(spec: PrivacySpec) -> str:
-    return " + ".join(m.describe() for m in spec.models())
-
-
-def _no_node_reason(result: SearchResult, spec: PrivacySpec) -> str:
-    n = int(result.stats.get("records", 0))
-    msg = (
-        f"no generalization of {spec.quasi_identifiers} meets {_targets_text(spec)} with at "
-        f"most {spec.max_suppression:.1%} of {n} records suppressed "
-        f"({result.stats.get('nodes_evaluated', '?')} of {result.stats.get('nodes_total', '?')} "
-        "lattice nodes evaluated)"
-    )
-    nodes = result.nodes
-    if nodes.height and "suppressed" in nodes.columns:
-        fewest = int(nodes["suppressed"].min())  # type: ignore[arg-type]
-        if n:
-            msg += (
-                f"; the closest node evaluated would suppress {fewest} records ({fewest / n:.1%})"
-            )
-    msg += (
-        ". Nothing was written. To fix: raise privacy.max_suppression, lower k / l or raise t, "
-        "use fewer quasi-identifiers, or add coarser levels to their hierarchies"
-    )
-    return msg
-
-
-def _verify(
-    verified: pl.DataFrame, released: pl.DataFrame, spec: PrivacySpec, suppressed: int
-) -> tuple[dict[str, Any], Any]:
-    """Check every declared target on the released records with privlab.risk."""
-
-    qis = spec.quasi_identifiers
-    failures: list[str] = []
-    achieved: dict[str, Any] = {}
-    targets: dict[str, Any] = {"max_suppression": spec.max_suppression}
-    if verified.height == 0:
-        raise PrivacyTargetError(
-            f"every record would be suppressed to meet {_targets_text(spec)}; nothing was "
-            "written — lower the targets or use coarser hierarchies"
-        )
-    first_sensitive = spec.sensitive[0] if spec.sensitive else None
-    risk = assess_risk(verified, qis, sensitive=first_sensitive)
-    achieved["k"] = risk.k
-    if spec.k is not None:
-        targets["k"] = spec.k
-        if risk.k < spec.k:
-            failures.append(f"k = {risk.k} < {spec.k}")
-    if spec.l is not None:
-        targets["l"] = spec.l.model_dump(exclude_none=True)
-        lr = risk if first_sensitive == spec.l.column else assess_risk(verified, qis, spec.l.column)
-        assert lr.l is not None
-        achieved["l"] = dict(lr.l)
-        if spec.l.variant == "distinct" and lr.l["distinct"] < spec.l.l:
-            failures.append(f"distinct l = {lr.l['distinct']} < {spec.l.l:g}")
-        if spec.l.variant == "entropy" and lr.l["entropy"] < spec.l.l - _TOL:
-            failures.append(f"entropy l = {lr.l['entropy']:.4g} < {spec.l.l:g}")
-        if spec.l.variant == "recursive":
-            assert spec.l.c is not None
-            worst = _recursive_worst(verified, qis, spec.l.column, int(spec.l.l))
-            achieved["l"]["recursive_c_at_l"] = worst
-            if not worst < spec.l.c:
-                failures.append(
-                    f"recursive (c,l): r1 / (r_l + ... + r_m) reaches {worst:.4g}, not < c = "
-                    f"{spec.l.c:g}"
-                )
-    if spec.t is not None:
-        targets["t"] = spec.t.model_dump(exclude_none=True)
-        tr = assess_risk(verified, qis, spec.t.column, ordered=spec.t.ordered)
-        achieved["t"] = tr.t
-        if tr.t is not None and tr.t > spec.t.t + _TOL:
-            failures.append(f"t = {tr.t:.4g} > {spec.t.t:g}")
-    share = suppressed / max(released.height if spec.suppression == "mask" else
-                             released.height + suppressed, 1)  # fmt: skip
-    if share > spec.max_suppression + _TOL:
-        failures.append(
-            f"suppressed share {share:.2%} > max_suppression {spec.max_suppression:.2%}"
-        )
-    report: dict[str, Any] = {
-        "met": not failures,
-        "failures": failures,
-        "verified_on": "released data",
-        "targets": targets,
-        "achieved": achieved,
-        "quasi_identifiers": list(qis),
-        "suppression": spec.suppression,
-        "suppressed": int(suppressed),
-        "suppressed_share": share,
-        "records_released": released.height,
-        "records_verified": verified.height,
-    }
-    if spec.suppression == "mask":
-        report["k_including_suppressed"] = assess_risk(released, qis).k if suppressed else risk.k
-    if not failures:
-        # the risk report of the released data as a recipient sees it
-        risk = (
-            risk
-            if spec.suppression == "drop" or not suppressed
-            else assess_risk(released, qis, sensitive=first_sensitive)
-        )
-    return report, risk
-
-
-def _recursive_worst(frame: pl.DataFrame, qis: list[str], column: str, l_value: int) -> float:
-    """max over classes of r1 / (r_l + … + r_m); (c, l)-diverse iff it is < c."""
-    pairs, _ = class_pairs(frame, qis, column)
-    r1, tail = recursive_parts(pairs, l_value)
-    with np.errstate(divide="ignore"):
-        ratios = np.where(tail > 0, r1 / np.where(tail > 0, tail, 1), math.inf)
-    return float(ratios.max()) if len(ratios) else 0.0
-
-
-def _search_summary(result: SearchResult) -> dict[str, Any]:
-    summary = result.summary()
-    summary["stats"] = {
-        k: (round(v, 6) if isinstance(v, float) else v) for k, v in summary["stats"].items()
-    }
-    return summary
-
-
-def _manifest(
-    *,
-    recipe: Recipe,
-    resolved: Recipe,
-    hashes: dict[str, str],
-    input_fp: dict[str, Any],
-    output_fp: dict[str, Any],
-    report: AnonymizationReport,
-    keys: list[dict[str, Any]],
-    lineage: tuple[dict[str, Any], list[dict[str, Any]]],
-) -> dict[str, Any]:
-
-    risk = report.risk
-    manifest: dict[str, Any] = {
-        "manifest_version": MANIFEST_VERSION,
-        "kind": "anonymized",
-        "created": utc_now(),
-        "privlab_version": __version__,
-        "recipe_id": recipe.id(),
-        "resolved_recipe_id": resolved.id(),
-        "resolved_recipe": resolved.to_dict(),
-        "hierarchies": hashes,
-        "input_fingerprint": input_fp,
-        "output_fingerprint": output_fp,
-        "keys": keys,
-        "steps": report.steps,
-        "lineage": lineage[0],
-        "dropped_columns": lineage[1],
-        "privacy": report.privacy,
-        "risk": None
-        if risk is None
-        else {
-            "k": risk.k,
-            "l": risk.l,
-            "t": risk.t,
-            "prosecutor_risk": {"max": risk.prosecutor["max"], "avg": risk.prosecutor["avg"]},
-            "unique_share": risk.unique_share,
-            "records": risk.records,
-        },
-        "utility": None
-        if report.utility is None
-        else {k: v for k, v in report.utility.to_dict().items() if k != "columns"},
-        "search": report.search,
-    }
-    return manifest

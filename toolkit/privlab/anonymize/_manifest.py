@@ -109,19 +109,20 @@ class LineageTracker:
         if suppressed:
             targets = live.values() if suppression == "drop" else [live[q] for q in levels]
             for entry in targets:
-                entry["operations"].append(
-                    {
-                        "step": "privacy",
-                        "op": "suppress",
-                        "description": (
-                            "Records violating the privacy models removed"
-                            if suppression == "drop"
-                            else "Quasi-identifiers of records violating the models set to '*'"
-                        ),
-                        "masking": True,
-                        "records": int(suppressed),
-                    }
-                )
+                op: dict[str, Any] = {
+                    "step": "privacy",
+                    "op": "suppress",
+                    "description": (
+                        "Records violating the privacy models removed"
+                        if suppression == "drop"
+                        else "Quasi-identifiers of records violating the models set to '*'"
+                    ),
+                    "masking": True,
+                    "records": int(suppressed),
+                }
+                if suppression == "drop":  # whole rows go; no value of this column changes
+                    op["rows"] = "removed where they violate the privacy models"
+                entry["operations"].append(op)
 
     def columns(
         self, output_schema: Mapping[str, pl.DataType] | None = None

@@ -223,28 +223,12 @@ class Release:
         (the gate turns them into roles with the dataset's profile: a
         pseudonymized direct identifier is no longer one).
         """
-        lineage = self.manifest.get("lineage") or {}
-        columns = tuple(
-            ColumnFacts(
-                name=column,
-                source=info["sources"][0] if info.get("sources") else None,
-                ops=tuple(str(d.get("op")) for d in info.get("details", [])),
-            )
-            for column, info in lineage.items()
-        )
-        privacy: dict[str, Any] = {}
-        if self.report.privacy is not None:
-            achieved = self.report.privacy["achieved"]
-            k = achieved.get("k")
-            if self.report.risk is not None:  # in mask mode: '*' records counted as a class
-                k = min(k, self.report.risk.k) if k is not None else self.report.risk.k
-            privacy["risk"] = {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}
         return ReleaseFacts(
             kind="anonymized",
             dataset=dataset,
             rows=self._frame.height,
-            columns=columns,
-            privacy=privacy,
+            columns=column_facts(self.manifest),
+            privacy=privacy_facts(self.report),
             manifest=self.manifest,
             recipe_id=self.manifest.get("recipe_id"),
             source=self._source_frame,
@@ -254,18 +238,8 @@ class Release:
             retention_days=retention_days,
             allowed_roles=allowed_roles,
             override=override,
-            keep={**self._recipe_keeps(), **dict(keep or {})},
+            keep={**recipe_keeps(self.manifest), **dict(keep or {})},
         )
-
-    def _recipe_keeps(self) -> dict[str, str]:
-        """``{column: reason}`` from the recipe's ``keep`` steps."""
-        steps = (self.manifest.get("resolved_recipe") or {}).get("steps") or []
-        return {
-            column: str((step.get("params") or {}).get("reason", ""))
-            for step in steps
-            if step.get("op") == "keep"
-            for column in step.get("columns", [])
-        }
 
     def _write_files(self, target: Path) -> list[Path]:
         """Data then manifest, each atomic; the manifest is staged before the data."""
@@ -280,3 +254,44 @@ class Release:
         privacy = self.report.privacy
         met = "" if privacy is None else f", met={privacy['met']}"
         return f"Release({self._frame.height}×{self._frame.width}{met})"
+
+
+def column_facts(manifest: Mapping[str, Any]) -> tuple[ColumnFacts, ...]:
+    """Each released column with its source column and the operations that changed its values.
+
+    Operations that only remove rows (a ``suppress`` step on records, the privacy
+    stage's suppression in ``drop`` mode) leave the column's values as they were:
+    they are not reported, so the release guard does not exempt a direct
+    identifier that merely lost some rows.
+    """
+    lineage = manifest.get("lineage") or {}
+    return tuple(
+        ColumnFacts(
+            name=column,
+            source=info["sources"][0] if info.get("sources") else None,
+            ops=tuple(str(d.get("op")) for d in info.get("details", []) if "rows" not in d),
+        )
+        for column, info in lineage.items()
+    )
+
+
+def privacy_facts(report: AnonymizationReport) -> dict[str, Any]:
+    """The verified k / ℓ / t the policy checks (in mask mode '*' records count as a class)."""
+    if report.privacy is None:
+        return {}
+    achieved = report.privacy["achieved"]
+    k = achieved.get("k")
+    if report.risk is not None:
+        k = min(k, report.risk.k) if k is not None else report.risk.k
+    return {"risk": {"k": k, "l": achieved.get("l"), "t": achieved.get("t")}}
+
+
+def recipe_keeps(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """``{column: reason}`` from the resolved recipe's ``keep`` steps."""
+    steps = (manifest.get("resolved_recipe") or {}).get("steps") or []
+    return {
+        column: str((step.get("params") or {}).get("reason", ""))
+        for step in steps
+        if step.get("op") == "keep"
+        for column in step.get("columns", [])
+    }

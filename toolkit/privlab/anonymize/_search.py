@@ -56,12 +56,20 @@ import polars as pl
 
 from privlab._progress import Progress, ProgressCallback
 from privlab._progress import progress as progress_bar
-from privlab.anonymize._lattice import Encoded, Evaluation, encode, evaluate
+from privlab.anonymize._lattice import (
+    Encoded,
+    EncodingCache,
+    Evaluation,
+    encode_cached,
+    evaluate,
+    evaluate_k,
+    needed_columns,
+)
 from privlab.exceptions import ColumnNotFoundError, HierarchyError
 from privlab.hierarchy import Hierarchy
-from privlab.models import PrivacyModel
+from privlab.models import KAnonymity, PrivacyModel
 
-__all__ = ["SearchResult", "search"]
+__all__ = ["EncodingCache", "SearchResult", "search"]
 
 _MAX_NODES = 5_000_000
 _CACHE_LIMIT = 20_000_000  # pair rows kept for roll-ups (~0.5 GB at most)
@@ -184,6 +192,8 @@ def search(
     progress: bool | None = None,
     callback: ProgressCallback | None = None,
     base_dir: Path | None = None,
+    counts: str | None = None,
+    cache: EncodingCache | None = None,
 ) -> SearchResult:
     """Find the least-lossy full-domain generalization meeting every privacy model.
 
@@ -202,14 +212,32 @@ def search(
     progress:
         Show a progress bar; default from config.
     callback:
-        Called as ``callback(stage, done, total)`` with the stages ``encode``, then
-        ``top-down``/``greedy descent`` or ``bound-ordered`` per evaluated node,
-        then ``pruned`` for the nodes decided without evaluation (``done`` when
-        every node was evaluated).
+        Called as ``callback(stage, done, total)`` with the stages ``encode``,
+        ``bottom`` (the unmodified data checked first), then ``top-down``/``greedy
+        descent`` or ``bound-ordered`` per evaluated node, then ``pruned`` for the
+        nodes decided without evaluation (``done`` when every node was evaluated).
+    base_dir:
+        Folder that relative hierarchy file paths are read from.
+    counts:
+        When *data* is already a class histogram — one row per distinct tuple of
+        the QI (and sensitive) columns with its record count in this column, as
+        batched counting or Spark's ``groupBy().count()`` give — its name. The
+        search then never sees a record: a class's size at any node is the sum
+        of its tuples' counts.
+    cache:
+        An :class:`EncodingCache` to reuse the encoding of the same data and
+        hierarchies across searches.
 
     Returns
     -------
     SearchResult
+
+    Notes
+    -----
+    The cost follows the distinct tuples, not the records: the records are
+    grouped once, and the bottom node (no generalization) is evaluated first —
+    when it satisfies every model without suppressing anything it is the
+    optimum and the search stops there (``stats["strategy"] == "bottom"``).
     """
     if metric != "loss":
         raise ValueError(f"metric must be 'loss' (ARX's Loss), got {metric!r}")
@@ -220,7 +248,7 @@ def search(
         raise ValueError("give at least one privacy model, e.g. KAnonymity(5)")
     hs = _as_hierarchies(hierarchies, base_dir)
     qis = list(hs)
-    needed = qis + [m.sensitive for m in models if m.sensitive is not None]
+    needed = needed_columns(hs, models) + ([counts] if counts else [])
     lazy = data.lazy() if isinstance(data, pl.DataFrame) else data
     columns = lazy.collect_schema().names()
     for col in needed:
@@ -229,8 +257,8 @@ def search(
     with progress_bar(0, "search", show=progress, callback=callback, unit="node") as bar:
         bar.set_stage("encode")
         t0 = time.perf_counter()
-        frame = lazy.select(list(dict.fromkeys(needed))).collect()
-        enc = encode(frame, hs, models)
+        frame = data if isinstance(data, pl.DataFrame) else lazy.select(needed).collect()
+        enc = encode_cached(frame, hs, models, counts=counts, cache=cache)
         t1 = time.perf_counter()
         total_nodes = int(np.prod(enc.heights))
         if total_nodes > _MAX_NODES:
@@ -241,10 +269,16 @@ def search(
         bar.set_total(total_nodes)
         limit = float(max_suppression) * enc.n
         monotone = all(m.monotone(max_suppression=float(max_suppression)) for m in models)
-        if monotone:
-            evaluated, strategy = _top_down(enc, models, limit, bar)
+        bottom = evaluate(enc, (0,) * len(qis), models, limit)  # always first: see Notes
+        bar.advance(stage="bottom")
+        if bottom.satisfied and bottom.suppressed == 0:
+            # nothing generalized, nothing suppressed: the least loss any node can have
+            # (every bound is >= the bottom's), and the lowest total level for the tie-break
+            evaluated, strategy = [bottom], "bottom"
+        elif monotone:
+            evaluated, strategy = _top_down(enc, models, limit, bar, bottom)
         else:
-            evaluated, strategy = _bound_ordered(enc, models, limit, bar)
+            evaluated, strategy = _bound_ordered(enc, models, limit, bar, bottom)
         remaining = bar.total - bar.done
         bar.advance(remaining, stage="pruned" if remaining else "done")
         t2 = time.perf_counter()
@@ -324,41 +358,74 @@ def _outlier_keys(enc: Encoded, ev: Evaluation) -> list[str]:
 
 
 def _top_down(
-    enc: Encoded, models: Sequence[PrivacyModel], limit: float, bar: Progress | None = None
+    enc: Encoded,
+    models: Sequence[PrivacyModel],
+    limit: float,
+    bar: Progress | None = None,
+    bottom: Evaluation | None = None,
 ) -> tuple[list[Evaluation], str]:
     """Monotone models: visit general → specific, inferring failures, bounded by the best loss.
 
     A greedy descent from the top node finds a good satisfying node first; its
-    loss bounds the search. Then every node is visited from the most general
-    down: skipped when its loss bound already exceeds the best loss, marked
-    failing without evaluation when a direct generalization failed (monotonicity),
-    evaluated otherwise.
+    loss bounds the search. Then the lattice is visited one level sum at a time
+    from the most general down: a node is skipped when its loss bound already
+    exceeds the best loss, marked failing without evaluation when a direct
+    generalization failed (monotonicity), evaluated otherwise. The per-node
+    bookkeeping is vectorized over each level sum.
     """
     heights = enc.heights
     d = len(heights)
-    strides = [int(np.prod(heights[i + 1 :])) for i in range(d)]
+    strides = np.array([int(np.prod(heights[i + 1 :])) for i in range(d)], dtype=np.int64)
     grids = np.indices(heights).reshape(d, -1)
-    bound = np.ones(grids.shape[1])
+    total = grids.shape[1]
+    bound = np.ones(total)
     for i in range(d):
         bound *= (enc.bound_norm[i][grids[i]] + 1.0) ** (1.0 / d)
     bound -= 1.0
-    status = np.zeros(grids.shape[1], dtype=np.int8)  # 0 unknown, 1 satisfied, -1 failed
+    status = np.zeros(total, dtype=np.int8)  # 0 unknown, 1 satisfied, -1 failed
     done: dict[int, Evaluation] = {}
-    bar = bar or progress_bar(grids.shape[1], "search", show=False)
+    if bottom is not None:
+        done[0] = bottom  # evaluated (and counted by the progress bar) by the caller
+        status[0] = 1 if bottom.satisfied else -1
+    bar = bar or progress_bar(total, "search", show=False)
     stage = "top-down" if limit == 0 else "greedy descent"
+    level_sum = grids.sum(axis=0)
+    # per level sum, its nodes in lexicographic order (index order is lexicographic)
+    layers = [np.flatnonzero(level_sum == s) for s in range(int(level_sum.max()), -1, -1)]
+    has_parent = [grids[i] + 1 < heights[i] for i in range(d)]
+
+    # k-anonymity alone without suppression: sizes only, no class table
+    k_only = (
+        limit == 0 and len(models) == 1 and isinstance(models[0], KAnonymity) and enc.sens_card == 1
+    )
 
     def check(index: int) -> Evaluation:
         ev = done.get(index)
         if ev is None:
             node = tuple(int(x) for x in grids[:, index])
-            ev = evaluate(enc, node, models, limit)
+            fast = evaluate_k(enc, node, models[0].k) if k_only else None  # type: ignore[union-attr]
+            ev = fast if fast is not None else evaluate(enc, node, models, limit)
             done[index] = ev
             status[index] = 1 if ev.satisfied else -1
             bar.advance(stage=stage)
         return ev
 
-    order = np.lexsort((*grids[::-1], -grids.sum(axis=0)))  # general → specific
-    current = grids.shape[1] - 1
+    def parents_all(layer: np.ndarray, value: int) -> np.ndarray:
+        """Per node of *layer*: every direct generalization has *value* status."""
+        ok = np.ones(len(layer), dtype=bool)
+        for i in range(d):
+            up = has_parent[i][layer]
+            ok &= ~up | (status[np.where(up, layer + strides[i], layer)] == value)
+        return ok
+
+    def parents_any(layer: np.ndarray, value: int) -> np.ndarray:
+        hit = np.zeros(len(layer), dtype=bool)
+        for i in range(d):
+            up = has_parent[i][layer]
+            hit |= up & (status[np.where(up, layer + strides[i], layer)] == value)
+        return hit
+
+    current = total - 1
     best = check(current)
     if not best.satisfied:  # even full suppression of every QI fails (e.g. ℓ > distinct values)
         return list(done.values()), "top-down"
@@ -366,9 +433,8 @@ def _top_down(
         # Without suppression a satisfying node's loss equals its bound, and the
         # satisfying region is small: evaluate exactly the nodes whose direct
         # generalizations all satisfy (ARX's predictive tagging), nothing else.
-        for index in order:
-            node = grids[:, index]
-            if all(status[index + strides[i]] == 1 for i in range(d) if node[i] + 1 < heights[i]):
+        for layer in layers:
+            for index in layer[parents_all(layer, 1)]:
                 ev = check(int(index))
                 if ev.satisfied and _better(ev, best):
                     best = ev
@@ -376,7 +442,7 @@ def _top_down(
     # greedy descent: from the top, step to the cheapest satisfying specialization
     while True:
         node = grids[:, current]
-        children = [current - strides[i] for i in range(d) if node[i] > 0]
+        children = [current - int(strides[i]) for i in range(d) if node[i] > 0]
         children.sort(key=lambda c: (bound[c], c))
         step = None
         for child in children:
@@ -391,23 +457,27 @@ def _top_down(
         current = step
 
     stage = "top-down"
-    for index in order:
-        if status[index] != 0:
+    for layer in layers:
+        layer = layer[status[layer] == 0]
+        if not len(layer):
             continue
-        if bound[index] > best.loss + _TIE:
-            continue
-        node = grids[:, index]
-        if any(status[index + strides[i]] == -1 for i in range(d) if node[i] + 1 < heights[i]):
-            status[index] = -1
-            continue
-        ev = check(int(index))
-        if ev.satisfied and _better(ev, best):
-            best = ev
+        failed = parents_any(layer, -1)
+        status[layer[failed]] = -1
+        for index in layer[~failed]:
+            if bound[index] > best.loss + _TIE:
+                continue
+            ev = check(int(index))
+            if ev.satisfied and _better(ev, best):
+                best = ev
     return list(done.values()), "top-down"
 
 
 def _bound_ordered(
-    enc: Encoded, models: Sequence[PrivacyModel], limit: float, bar: Progress | None = None
+    enc: Encoded,
+    models: Sequence[PrivacyModel],
+    limit: float,
+    bar: Progress | None = None,
+    bottom: Evaluation | None = None,
 ) -> tuple[list[Evaluation], str]:
     heights = enc.heights
     d = len(heights)
@@ -434,9 +504,12 @@ def _bound_ordered(
                 cand = cache.get(int(index) - strides[i])
                 if cand is not None and (source is None or len(cand[0]) < len(source[0])):
                     source = cand
-        ev = evaluate(enc, node, models, limit, source)
+        if index == 0 and bottom is not None:
+            ev = bottom  # evaluated (and counted by the progress bar) by the caller
+        else:
+            ev = evaluate(enc, node, models, limit, source)
+            bar.advance(stage="bound-ordered")
         evaluated.append(ev)
-        bar.advance(stage="bound-ordered")
         if ev.satisfied and _better(ev, best):
             best = ev
         if cached_rows + len(ev.table.rep) > _CACHE_LIMIT:

@@ -66,8 +66,11 @@ def demo(samples: str, out: str, quick: bool) -> None:
     source = Path(samples) / "patients.csv"
     names = ["profile.json", "recipe.yaml", "patients_anonymized.parquet", "dp_answers.txt"]
     names += ["tradeoff.json", "report.html", "frontier.png"]
-    check_outputs([(f"OUT/{n}", folder / n) for n in names], [("SAMPLES", source)])
-    folder.mkdir(parents=True, exist_ok=True)
+    # OUT is the demo's own folder: created here (its parent must exist)
+    check_outputs(
+        [(f"OUT/{n}", folder / n) for n in names], [("SAMPLES", source)], new_folders=[folder]
+    )
+    folder.mkdir(exist_ok=True)
     os.environ.setdefault("PRIVLAB_PSEUDONYM_KEY", DEMO_KEY)
     os.environ.setdefault("PRIVLAB_AUDIT_KEY", DEMO_KEY + "-audit")
     step = _Steps(8)

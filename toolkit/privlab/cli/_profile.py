@@ -21,6 +21,19 @@ from privlab.cli._options import read_kwargs, read_options
     help="Values per column the detectors examine (statistics use every row).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["memory", "stream"]),
+    default="memory",
+    show_default=True,
+    help="stream: two passes in batches for files larger than memory (statistics merged per "
+    "batch; distinct counts of columns with more than 100,000 values are estimated).",
+)
+@click.option(
+    "--memory-limit",
+    default=None,
+    help="Memory the streamed run may use, e.g. 1GiB (implies stream).",
+)
 def profile(
     file: str,
     sep: str | None,
@@ -29,6 +42,8 @@ def profile(
     fmt: str,
     sample: int,
     seed: int,
+    engine: str,
+    memory_limit: str | None,
 ) -> None:
     """Profile FILE: which columns identify people, which are sensitive, how risky the QIs are.
 
@@ -37,12 +52,20 @@ def profile(
     "qi_risk": {"min_class_size", "unique_share", "risky_combinations"}}.
     """
     from privlab.cli._session import authorize
+    from privlab.engine import LocalEngine, parse_memory
     from privlab.io import read
     from privlab.profile import profile as run_profile
+    from privlab.profile import profile_stream
 
     authorize("profile")  # an analyst in governed mode (CONTRACTS.md "Roles")
     data = read(file, **read_kwargs(sep, encoding, null_values))
-    result = run_profile(data, sample_size=sample, seed=seed)
+    if engine == "stream" or memory_limit is not None:
+        limit = None if memory_limit is None else parse_memory(memory_limit)
+        result = profile_stream(
+            data, sample_size=sample, seed=seed, engine=LocalEngine(memory_limit=limit)
+        )
+    else:
+        result = run_profile(data, sample_size=sample, seed=seed)
     if fmt == "json":
         click.echo(result.to_json())
         return

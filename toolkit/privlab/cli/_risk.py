@@ -12,9 +12,17 @@ from privlab.io import dumps_strict
 
 
 def risk_summary(
-    path: str, quasi_identifiers: list[str], sensitive: str | None, **read_args: Any
+    path: str,
+    quasi_identifiers: list[str],
+    sensitive: str | None,
+    memory_limit: int | None = None,
+    **read_args: Any,
 ) -> dict[str, Any]:
     """The figures ``privlab risk`` prints (no data values).
+
+    The file is streamed: its class histogram (distinct QI tuples, with the
+    sensitive value, and their counts) is counted batch by batch, and every
+    measure follows from it — memory is O(distinct tuples), whatever the rows.
 
     Examples
     --------
@@ -24,10 +32,19 @@ def risk_summary(
     >>> risk_summary(str(p), ["zip"], "dx")["k"]
     1
     """
+    from privlab.engine import COUNT, LocalEngine, count_tuples
+    from privlab.exceptions import ColumnNotFoundError
     from privlab.io import read
     from privlab.risk import assess_risk
 
-    report = assess_risk(read(path, **read_args), quasi_identifiers, sensitive=sensitive)
+    data = read(path, **read_args)
+    columns = data.collect_schema().names()
+    needed = [*quasi_identifiers, *([sensitive] if sensitive else [])]
+    for column in needed:
+        if column not in columns:
+            raise ColumnNotFoundError(column, columns, source=path)
+    hist = count_tuples(data, needed, engine=LocalEngine(memory_limit=memory_limit))
+    report = assess_risk(hist, quasi_identifiers, sensitive=sensitive, counts=COUNT)
     return {
         "k": report.k,
         "l": report.l,
@@ -53,6 +70,12 @@ def risk_summary(
     default="table",
     show_default=True,
 )
+@click.option(
+    "--memory-limit",
+    default=None,
+    help="Memory the run may use, e.g. 1GiB (FILE is always streamed; memory follows the "
+    "distinct QI tuples): a histogram that would not fit is refused instead of killed.",
+)
 def risk(
     file: str,
     sep: str | None,
@@ -61,13 +84,17 @@ def risk(
     qi: str,
     sensitive: str | None,
     fmt: str,
+    memory_limit: str | None,
 ) -> None:
-    """Measure k, ℓ, t, prosecutor risk and sample uniqueness of FILE."""
+    """Measure k, ℓ, t, prosecutor risk and sample uniqueness of FILE (streamed)."""
+    from privlab.engine import parse_memory
+
     qis = [c.strip() for c in qi.split(",") if c.strip()]
     if not qis:
         raise click.BadParameter("give at least one column, e.g. --qi age,zip", param_hint="--qi")
     check_unique(qis, "--qi")
-    summary = risk_summary(file, qis, sensitive, **read_kwargs(sep, encoding, null_values))
+    limit = None if memory_limit is None else parse_memory(memory_limit)
+    summary = risk_summary(file, qis, sensitive, limit, **read_kwargs(sep, encoding, null_values))
     if fmt == "json":
         click.echo(dumps_strict(summary, indent=2))  # NaN/∞ → null, with a note
         return

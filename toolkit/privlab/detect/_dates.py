@@ -8,16 +8,6 @@ results are coalesced in that order: a value that two formats read differently
 more of the column — month-first wins only when no value has a day above 12 in
 the month position. A column is a date when at least 95 % of its non-null values
 parse. No Python runs per value.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.detect import parse_dates
->>> found = parse_dates(pl.Series(["31.12.1980", "01.02.1975", "1990-06-30"]))
->>> found.dates.to_list()
-[datetime.date(1980, 12, 31), datetime.date(1975, 2, 1), datetime.date(1990, 6, 30)]
->>> found.order, found.share
-('day_first', 1.0)
 """
 
 from __future__ import annotations
@@ -89,7 +79,17 @@ def parse_dates(values: pl.Series) -> DateParse:
     DateParse
         ``dates`` (same length, null where nothing parsed), ``share`` of non-null
         values parsed, ``formats`` that parsed anything with their shares, and the
-        ``order`` of the best format.
+        ``order`` of the best format (``"typed"`` for a temporal column).
+        Years outside 1850–2150 count as not parsed.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> found = parse_dates(pl.Series(["31.12.1980", "01.02.1975", "1990-06-30"]))
+    >>> found.dates.to_list()
+    [datetime.date(1980, 12, 31), datetime.date(1975, 2, 1), datetime.date(1990, 6, 30)]
+    >>> found.order, found.share, found.is_date
+    ('day_first', 1.0, True)
     """
     if values.dtype.is_temporal():
         dates = values.cast(pl.Date, strict=False)

@@ -10,13 +10,6 @@ validate. :data:`DETECTORS` is the explicit registry.
 The same patterns, unanchored, find PII inside free text
 (:func:`text_pii_patterns`), and :func:`validate` exposes the validators for the
 anonymizer's ``redact_text``.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.detect import validate
->>> validate("credit_card", pl.Series(["4111 1111 1111 1111", "4111 1111 1111 1112"])).to_list()
-[True, False]
 """
 
 from __future__ import annotations
@@ -289,6 +282,33 @@ def validate(pii_type: str, values: pl.Series) -> pl.Series:
     """True where a value of *pii_type* passes its check rules (all detectors of that type).
 
     Types without a check rule validate everything that matches their pattern.
+    Values are matched whole, surrounding whitespace allowed.
+
+    Parameters
+    ----------
+    pii_type:
+        A detector name of :data:`DETECTORS` (``"credit_card"``, ``"iban"``,
+        ``"national_id"``, ``"email"`` …).
+    values:
+        The values (cast to text).
+
+    Returns
+    -------
+    polars.Series
+        Boolean, one per value; nulls are ``False``.
+
+    Raises
+    ------
+    ValueError
+        If *pii_type* names no detector (the message lists the known types).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> validate("credit_card", pl.Series(["4111 1111 1111 1111", "4111 1111 1111 1112"])).to_list()
+    [True, False]
+    >>> validate("national_id", pl.Series(["123-45-6789", "666-45-6789"])).to_list()
+    [True, False]
     """
     detectors = detectors_by_type().get(pii_type)
     if not detectors:

@@ -17,13 +17,6 @@ digit (``structure`` strength) also need the data to point at their country (a
 country column, IBAN prefixes, phone regions); and every winning scheme must lose
 most of its matches when the last character is changed — a rule that random
 digits pass is no evidence. The evidence names the scheme and its country.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.detect import id_evidence
->>> id_evidence(pl.Series(["44051401458", "02070803628", "90090515836", "92071314764"]))["scheme"]
-'pl.pesel'
 """
 
 from __future__ import annotations
@@ -214,6 +207,13 @@ def id_evidence(
         ``scheme`` (stdnum module), ``label``, ``country``, ``kind``, ``personal``,
         ``valid_share``, ``mutated_valid_share`` and ``candidates`` (other schemes
         with their valid shares).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> ev = id_evidence(pl.Series(["44051401458", "02070803628", "90090515836", "92071314764"]))
+    >>> ev["scheme"], ev["country"], ev["personal"]
+    ('pl.pesel', 'PL', True)
     """
     base = values.cast(pl.String).drop_nulls()
     if len(base) == 0:
@@ -279,8 +279,32 @@ def mixed_id_evidence(
 
     A value counts when it validates under a personal scheme of one of
     *countries* (the countries the data points at). The column is typed when at
-    least *min_valid* of its non-null values count; ``schemes`` gives the share
-    each scheme explains.
+    least *min_valid* of its distinct values count (at most 400 of them, a
+    seeded choice, are checked); ``schemes`` gives the share each scheme explains.
+
+    Parameters
+    ----------
+    values:
+        The column (strings, or integers cast to strings).
+    countries:
+        ISO 3166 alpha-2 codes of the countries whose personal schemes are tried
+        (bank accounts excluded).
+    min_valid:
+        Share of the checked values that must validate (default 0.8).
+
+    Returns
+    -------
+    dict or None
+        The keys of :func:`id_evidence` with ``scheme="mixed"`` and ``schemes``
+        (stdnum module → share) instead of ``candidates``; ``None`` when no
+        country is given or too few values validate.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> ids = pl.Series(["44051401458", "02070803628", "111222333", "123456782"])  # PESEL, BSN
+    >>> sorted(mixed_id_evidence(ids, countries=["PL", "NL"])["schemes"].items())
+    [('nl.bsn', 0.5), ('pl.pesel', 0.5)]
     """
     wanted = {c.upper() for c in countries}
     personal = [

@@ -30,14 +30,6 @@ made with Faker, so its lists would make any score circular):
 Tokens are compared after Unicode case folding and removal of accents
 (``Wiśniewski`` → ``wisniewski``), so lists written without diacritics still match.
 Loading every list takes about half a second and 40 MB, once per process.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.detect import name_evidence
->>> ev = name_evidence(pl.Series(["Nilsson-Johansson, Anna", "木村 陽一", "Benício da Cunha"]))
->>> ev["known_share"] >= 0.6, ev["shape_share"]
-(True, 1.0)
 """
 
 from __future__ import annotations
@@ -88,14 +80,42 @@ _HANGUL_NAME = r"^\p{Hangul}{2,4}$"
 
 
 def fold(values: pl.Series | pl.Expr) -> Any:
-    """Lower-case, accents removed (NFKD minus combining marks, plus ł ø đ ß), vectorized."""
+    """Lower-case, accents removed (NFKD minus combining marks, plus ł ø đ ß), vectorized.
+
+    Parameters
+    ----------
+    values:
+        A string Series, or an expression (folded lazily).
+
+    Returns
+    -------
+    polars.Series or polars.Expr
+        The same kind as *values*: folded text.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> fold(pl.Series(["Wiśniewski", "Łódź", "Straße"])).to_list()
+    ['wisniewski', 'lodz', 'strasse']
+    """
     out = values.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
     return out.str.replace_many(["ł", "ø", "đ", "ß", "æ", "œ"], ["l", "o", "d", "ss", "ae", "oe"])
 
 
 @functools.cache
 def name_lists() -> dict[str, frozenset[str]]:
-    """``{"first": …, "family": …, "cjk_family": …}``: folded names from the packaged lists."""
+    """``{"first": …, "family": …, "cjk_family": …}``: folded names from the packaged lists.
+
+    Loaded once per process (about half a second); names shorter than three
+    letters are left out, as they are mostly initials. ``cjk_family`` holds
+    family names as characters, unfolded.
+
+    Examples
+    --------
+    >>> lists = name_lists()
+    >>> sorted(lists), "anna" in lists["first"], "wisniewski" in lists["family"]
+    (['cjk_family', 'family', 'first'], True, True)
+    """
     first: set[str] = set()
     family: set[str] = set()
     raw = resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_bytes()
@@ -154,6 +174,26 @@ def name_evidence(values: pl.Series) -> dict[str, Any]:
     ``known_share``: shaped values with a first name from the lists *and* another
     word that is a first or family name (or, for CJK, a known family name first).
     ``single_first_share``: one-word values that are known first names.
+    ``cjk_share``: values shaped like a CJK or Hangul name. Every share is over
+    the non-null values, each distinct value checked once.
+
+    Parameters
+    ----------
+    values:
+        The column (cast to text; nulls are left out).
+
+    Returns
+    -------
+    dict
+        ``shape_share``, ``known_share``, ``single_first_share`` and ``cjk_share``,
+        each rounded to four decimals.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> ev = name_evidence(pl.Series(["Nilsson-Johansson, Anna", "木村 陽一", "Benício da Cunha"]))
+    >>> ev["known_share"] >= 0.6, ev["shape_share"]
+    (True, 1.0)
     """
     stripped = _strip_titles(values.cast(pl.String).str.strip_chars().drop_nulls())
     n = max(len(stripped), 1)
@@ -217,6 +257,23 @@ def find_names(texts: pl.Series) -> list[str]:
     follows it (``Patient Sarah Hansen was`` → ``Sarah Hansen``), or when a title
     introduces a family name (``Dr. Okafor``, ``Herr Müller``). CJK runs count when
     they start with a known family name. Only the distinct candidates are checked.
+
+    Parameters
+    ----------
+    texts:
+        A column of free text (cast to text).
+
+    Returns
+    -------
+    list of str
+        Distinct names as written (suffixes such as ``Jr.`` or ``MD`` cut off),
+        longest first: replacing them in that order never leaves part of one.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> find_names(pl.Series(["Patient Sarah Hansen was seen by Dr Okafor today", "no one"]))
+    ['Sarah Hansen', 'Dr Okafor']
     """
     found = (
         texts.cast(pl.String)

@@ -16,15 +16,6 @@ phone numbers; the share that is fully *valid* (assigned ranges) and the regions
 found are the evidence. Only distinct values reach the parser: at most 300, a
 seeded random choice weighted by their counts (the shares then carry a standard
 error of at most 3 points).
-
-Examples
---------
->>> import polars as pl
->>> from privlab.detect import phone_evidence
->>> ev = phone_evidence(pl.Series(["+46 (0)8 333 332 42", "+33 (0)3 87 17 77 63", "0177-763170"]),
-...                     regions=["DE"])
->>> ev["possible_share"], sorted(ev["regions"])[:2]
-(1.0, ['FR', 'SE'])
 """
 
 from __future__ import annotations
@@ -104,6 +95,15 @@ def phone_evidence(values: pl.Series, *, regions: Iterable[str] = ()) -> dict[st
     dict or None
         ``shape_share``, ``possible_share``, ``valid_share`` (over non-null values)
         and ``regions`` (region → values), or ``None`` below a 50 % shape share.
+        ``regions_tried`` lists the regions national numbers were read against.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> numbers = pl.Series(["+46 (0)8 333 332 42", "+33 (0)3 87 17 77 63", "0177-763170"])
+    >>> ev = phone_evidence(numbers, regions=["DE"])
+    >>> ev["possible_share"], ev["regions"]  # 0177-763170 is a valid Paris number
+    (1.0, {'FR': 2, 'SE': 1})
     """
     text = values.cast(pl.String).str.strip_chars().drop_nulls()
     if len(text) == 0:
@@ -149,6 +149,25 @@ def find_phones(texts: pl.Series, *, regions: Iterable[str] = ()) -> list[str]:
     suggested regions (and as an international number), so ``+33 (0)3 87 17 77 63``,
     ``0177-763170`` and ``573.783.1826x14984`` are all found while dates and
     amounts are not.
+
+    Parameters
+    ----------
+    texts:
+        A column of free text (cast to text).
+    regions:
+        ISO 3166 regions national numbers are read against, before US, GB, DE
+        and FR.
+
+    Returns
+    -------
+    list of str
+        Distinct numbers exactly as written, longest first.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> find_phones(pl.Series(["call +33 (0)3 87 17 77 63 or 573.783.1826x14984 by 2024-02-09"]))
+    ['+33 (0)3 87 17 77 63', '573.783.1826x14984']
     """
     import phonenumbers as pn
 

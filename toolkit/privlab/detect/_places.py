@@ -1,7 +1,7 @@
-"""Postal codes by country pattern, country and region names in many languages.
+r"""Postal codes by country pattern, country and region names in many languages.
 
 * Postal codes: :data:`POSTAL_PATTERNS` holds each country's format (UPU / national
-  post formats). Patterns that are only digits (``\\d{4}``, ``\\d{5}``) say little on
+  post formats). Patterns that are only digits (``\d{4}``, ``\d{5}``) say little on
   their own, so a column of bare 4-digit numbers needs a country hint or a name
   hint; distinctive formats (``1979 EK``, ``TA77 3EU``, ``27-097``, ``01310-200``)
   stand alone.
@@ -10,15 +10,6 @@
   (``United-States``).
 * Region names: ISO 3166-2 subdivision names (``pycountry``), e.g. ``Bayern``,
   ``Île-de-France``, ``Mazowieckie``.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.detect import place_evidence
->>> place_evidence(pl.Series(["Deutschland", "Sverige", "Japan", "United-States"]))["kind"]
-'country'
->>> place_evidence(pl.Series(["1979 EK", "TA77 3EU", "27-097"]))["kind"]
-'postal_code'
 """
 
 from __future__ import annotations
@@ -122,7 +113,28 @@ def _region_series() -> pl.Series:
 
 
 def country_codes(values: pl.Series) -> pl.Series:
-    """ISO alpha-2 code of each value that names a country (null otherwise), vectorized."""
+    """ISO alpha-2 code of each value that names a country (null otherwise), vectorized.
+
+    A value names a country when it is a CLDR territory name in one of
+    :data:`COUNTRY_HINT_LANGUAGES`, an ISO 3166 name or alpha-3 code (compared
+    folded, hyphens and underscores read as spaces), or an upper-case alpha-2 code.
+
+    Parameters
+    ----------
+    values:
+        The column (cast to text).
+
+    Returns
+    -------
+    polars.Series
+        One code or null per value, in order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> country_codes(pl.Series(["Deutschland", "FR", "Japon", "Atlantis"])).to_list()
+    ['DE', 'FR', 'JP', None]
+    """
     keys, codes = _country_table()
     text = values.cast(pl.String).str.strip_chars()
     folded = fold(text.str.replace_all(r"[-_]", " "))
@@ -144,6 +156,28 @@ def place_evidence(
         Countries the data points at: their digit-only postal formats count.
     postal_hint:
         The column's name says postal code: digit-only formats count.
+
+    Returns
+    -------
+    dict or None
+        ``{"kind": "country", "share", "countries"}`` when at least 80 % of the
+        non-null values name a country (``countries``: the ten most frequent codes
+        with their counts); else ``{"kind": "region", "share"}`` for ISO 3166-2
+        subdivision names (80 %); else ``{"kind": "postal_code", "share",
+        "formats"}`` when at least 90 % match the allowed postal formats; else
+        ``None``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> place_evidence(pl.Series(["Deutschland", "Sverige", "Japan", "United-States"]))["kind"]
+    'country'
+    >>> place_evidence(pl.Series(["1979 EK", "TA77 3EU", "27-097"]))["kind"]
+    'postal_code'
+    >>> place_evidence(pl.Series(["1010", "8020", "6020"])) is None  # bare digits need a hint
+    True
+    >>> place_evidence(pl.Series(["1010", "8020", "6020"]), countries=["AT"])["formats"]
+    ['AT']
     """
     stripped = values.cast(pl.String).str.strip_chars().drop_nulls()
     if len(stripped) == 0:

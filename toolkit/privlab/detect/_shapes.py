@@ -5,14 +5,6 @@ hashed IDs), base64/base64url tokens of 16+ characters, or UUIDs, and whose
 characters are close to uniformly spread (Shannon entropy per character near the
 alphabet's maximum), is an identifier whatever its name: hashing a name or an
 e-mail without a key is reversible by anyone who can guess the input.
-
-Examples
---------
->>> import hashlib, polars as pl
->>> from privlab.detect import random_id_evidence
->>> digests = [hashlib.md5(str(i).encode()).hexdigest() for i in range(200)]
->>> random_id_evidence(pl.Series(digests))["shape"]
-'hex'
 """
 
 from __future__ import annotations
@@ -48,6 +40,30 @@ def random_id_evidence(values: pl.Series, *, min_share: float = 0.9) -> dict[str
     """``{"shape", "share", "bits_per_char"}`` when the column holds random-looking IDs.
 
     Base64 values must mix upper case, lower case and digits (plain words do not).
+    Shapes are tried in the order UUID, hex, base64; the first that covers
+    *min_share* of the non-null values with enough entropy per character wins.
+
+    Parameters
+    ----------
+    values:
+        The column (cast to text).
+    min_share:
+        Share of the non-null values that must have the shape.
+
+    Returns
+    -------
+    dict or None
+        ``shape`` (``"uuid"``, ``"hex"`` or ``"base64"``), ``share`` of values
+        with it and their ``bits_per_char`` (Shannon entropy), or ``None``.
+
+    Examples
+    --------
+    >>> import hashlib, polars as pl
+    >>> digests = [hashlib.md5(str(i).encode()).hexdigest() for i in range(200)]
+    >>> random_id_evidence(pl.Series(digests))["shape"]
+    'hex'
+    >>> random_id_evidence(pl.Series(["deadbeefdeadbeef"] * 200)) is None  # too little entropy
+    True
     """
     text = values.cast(pl.String).str.strip_chars().drop_nulls()
     if len(text) == 0:

@@ -9,14 +9,6 @@ schemes or the US SSN ranges (any separators: ``123-45-6789``, ``123 45 6789``,
 names against the packaged name statistics (:func:`~privlab.detect.find_names`).
 Redaction then replaces the found strings with ``str.replace_many`` (one
 Aho–Corasick pass), and counts them with ``str.extract_many``.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.detect import find_pii
->>> found = find_pii(pl.Series(["Patient Sarah Hansen, SSN 123 45 6789, +33 (0)3 87 17 77 63"]))
->>> found["person_name"], found["national_id"], found["phone"]
-(['Sarah Hansen'], ['123 45 6789'], ['+33 (0)3 87 17 77 63'])
 """
 
 from __future__ import annotations
@@ -127,6 +119,22 @@ def find_pii(
     regions:
         ISO 3166 regions national phone numbers are read against (besides
         international numbers and US, GB, DE, FR).
+
+    Returns
+    -------
+    dict
+        ``{type: substrings}``, each list distinct and longest first. Types are
+        searched in :data:`TEXT_TYPES` order and what one type found is blanked
+        before the next is searched (a card number is not also a phone number).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> found = find_pii(pl.Series(["Patient Sarah Hansen, SSN 123 45 6789, +33 (0)3 87 17 77 63"]))
+    >>> found["person_name"], found["national_id"], found["phone"]
+    (['Sarah Hansen'], ['123 45 6789'], ['+33 (0)3 87 17 77 63'])
+    >>> find_pii(pl.Series(["write to ana@example.org"]), types=["email", "phone"])
+    {'email': ['ana@example.org']}
     """
     wanted = list(TEXT_TYPES) if types is None else [t for t in TEXT_TYPES if t in types]
     text = texts.cast(pl.String).drop_nulls().unique()  # each distinct text is read once

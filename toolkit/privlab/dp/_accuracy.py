@@ -221,8 +221,11 @@ def error_curve(
     delta: float = 0.0,
     rows: float | None = None,
 ) -> pl.DataFrame:
-    """Half-width of the (1 − alpha) interval against ε (``statistic``, ``epsilon``,
-    ``half_width``, ``confidence``) — plot it with :func:`privlab.viz.epsilon_curve_chart`."""
+    """Half-width of the (1 − alpha) interval against ε — nothing is spent.
+
+    Columns ``statistic``, ``epsilon``, ``half_width``, ``confidence``; plot it
+    with :func:`privlab.viz.epsilon_curve_chart`.
+    """
     if epsilons is None:
         epsilons = [10 ** (-2 + 3 * i / 24) for i in range(25)]  # 0.01 … 10
     eps = [float(e) for e in epsilons]

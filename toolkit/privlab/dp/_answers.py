@@ -297,8 +297,11 @@ def mean_interval(
 
 
 def _refine(accepted: object, inside: float, outside: float, steps: int = 24) -> float:
-    """The boundary between an accepted and a rejected mean (kept on the accepted side
-    of a half-step, so the interval never shrinks below what the test accepts)."""
+    """The boundary between an accepted and a rejected mean, found by bisection.
+
+    Returns the first rejected point after *steps* halvings, so the interval that
+    ends there never shrinks below what the test accepts.
+    """
     test = accepted  # callable: np.ndarray -> np.ndarray
     for _ in range(steps):
         mid = (inside + outside) / 2.0
@@ -324,7 +327,6 @@ def mean_half_width(noise: MeanNoise, rows: float, alpha: float) -> float:
     >>> round(mean_half_width(MeanNoise(72.0, 2.0, 1.0, 0.0, (18.0, 90.0), 54.0), 1000, 0.05), 3)
     0.294
     """
-
     scale_s, scale_n, factor, slack = noise.scale_s, noise.scale_n, noise.factor, noise.slack
     bounds, center = noise.bounds, noise.center
 

@@ -29,8 +29,18 @@ the answer may have been seen, so the budget is not given back.
 
 Examples
 --------
->>> import privlab.dp as pdp
->>> pdp.set_budget("demo", epsilon=2.0)  # doctest: +SKIP
+>>> import privlab as pv, privlab.dp as pdp
+>>> _ = pv.open_store().resolve_dataset("demo")
+>>> ledger = pdp.Ledger()
+>>> ds = ledger.dataset("demo")
+>>> _ = ledger.set_budget(ds, epsilon=1.0)
+>>> ledger.confirm(ledger.reserve(ds, [(pdp.count(), 0.4, 0.0)]))
+>>> ledger.reserve(ds, [(pdp.count(), 0.7, 0.0)])
+Traceback (most recent call last):
+...
+privlab.exceptions.PrivacyBudgetExceededError: ... needs ε=0.7 but only 0.6 of 1 remains ...
+>>> ledger.budget(ds).releases
+1
 """
 
 from __future__ import annotations
@@ -210,9 +220,18 @@ class Ledger:
         self.clock = clock or _now
         store.ensure_schema(COMPONENT, MIGRATIONS)
         ensure_identity(store)
-        #: The release gate over this store: authorizes budget changes and
-        #: independence declarations (and brings the store's audit log up).
-        self.gate: Gate = gate if gate is not None else default_gate(store)
+        self._gate = gate
+
+    @property
+    def gate(self) -> Gate:
+        """The release gate over this store: authorizes budget changes and links.
+
+        Built on first use (:func:`privlab.release.default_gate` unless one was
+        injected), so a session that brings its own gate never loads governance.
+        """
+        if self._gate is None:
+            self._gate = default_gate(self.store)
+        return self._gate
 
     # ----------------------------------------------------------------- datasets
 

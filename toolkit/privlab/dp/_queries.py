@@ -119,8 +119,10 @@ class DPQuery:
         return self.kind != "quantile"
 
     def describe(self) -> dict[str, Any]:
-        """JSON-ready description (what the ledger and audit log record; no data values
-        except declared public keys)."""
+        """JSON-ready description: what the ledger and audit log record.
+
+        No data values appear in it except declared public keys.
+        """
         keys = None
         if self.keys is not None:
             rows = sorted(self.keys.rows(), key=lambda r: json.dumps(r, default=str))
@@ -321,6 +323,26 @@ def sum(
     With ``nulls="impute"`` missing values count as ``impute_value`` (inside
     the bounds) instead.
 
+    Parameters
+    ----------
+    column:
+        The numeric column summed.
+    bounds:
+        ``(lower, upper)``: each value is clipped into them, which bounds one
+        person's influence; or ``"auto"`` to estimate them in the session with a
+        small share of ε.
+    by, keys:
+        Grouping column(s) and their public keys, as for :func:`count`.
+    nulls, impute_value:
+        ``"drop"`` missing values (null, and NaN in float columns), or
+        ``"impute"`` them as ``impute_value``, a number inside explicit bounds.
+
+    Raises
+    ------
+    DPQueryError
+        If the bounds are missing, not finite or not increasing, the keys do not
+        fit ``by``, or ``impute_value`` does not fit ``nulls``.
+
     Examples
     --------
     >>> import privlab.dp as pdp
@@ -352,6 +374,24 @@ def mean(
     Centering halves the sum's sensitivity for data far from 0. With
     ``nulls="impute"`` missing values count as ``impute_value`` instead.
 
+    Parameters
+    ----------
+    column:
+        The numeric column averaged.
+    bounds:
+        ``(lower, upper)``: each value is clipped into them, which bounds one
+        person's influence; or ``"auto"`` to estimate them in the session with a
+        small share of ε.
+    by, keys:
+        Grouping column(s) and their public keys, as for :func:`count`.
+    nulls, impute_value:
+        As for :func:`sum`.
+
+    Raises
+    ------
+    DPQueryError
+        As for :func:`sum`.
+
     Examples
     --------
     >>> import privlab.dp as pdp
@@ -379,6 +419,25 @@ def quantile(
     Give either ``candidates`` (the values the answer may take) or ``bounds``
     (101 evenly spaced candidates between them). OpenDP reports no accuracy
     for quantiles, so the answer carries no confidence interval.
+
+    Parameters
+    ----------
+    column:
+        The numeric column.
+    q:
+        The quantile, in [0, 1].
+    bounds:
+        ``(lower, upper)`` for 101 evenly spaced candidates, or ``"auto"``.
+    candidates:
+        The values the answer may take (at least two finite numbers); they
+        replace *bounds*.
+    by, keys:
+        Grouping column(s) and their public keys, as for :func:`count`.
+
+    Raises
+    ------
+    DPQueryError
+        If *q* is not in [0, 1], or the candidates, bounds or keys are invalid.
 
     Examples
     --------
@@ -439,6 +498,21 @@ def histogram(
     public by construction. Without ``edges`` the column's values are the
     groups: declare them as ``keys``, or leave ``keys=None`` to release only
     values whose noisy count clears a δ-calibrated threshold.
+
+    Parameters
+    ----------
+    column:
+        The column counted.
+    edges:
+        Strictly increasing bin edges (numeric column).
+    keys:
+        The public categories (categorical column).
+
+    Raises
+    ------
+    DPQueryError
+        If both *edges* and *keys* are given, or the edges are not increasing
+        numbers.
 
     Examples
     --------

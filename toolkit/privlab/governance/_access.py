@@ -152,8 +152,10 @@ class Access:
         return [g.principal for g in self.grants() if g.role == ADMIN]
 
     def is_owner(self, who: str, ds: Dataset) -> bool:
-        """Whether *who* owns dataset *ds*: registered it, holds its department's owner role,
-        or is an admin."""
+        """Whether *who* owns dataset *ds*.
+
+        The owner registered it, holds its department's owner role, or is an admin.
+        """
         if who == ds.owner:
             return True
         return _rank(self.role_of(who, ds.attrs.get("department"))) >= _rank("owner")
@@ -163,8 +165,10 @@ class Access:
     def authorize(
         self, action: str, *, dataset: str | None = None, department: str | None = None
     ) -> None:
-        """Raise :class:`AccessDeniedError` (and audit the denial) unless the principal may
-        do *action* — on *dataset*, or in *department* for a dataset not registered yet.
+        """Raise :class:`AccessDeniedError` (audited) unless the principal may do *action*.
+
+        *action* is checked on *dataset*, or in *department* for a dataset not
+        registered yet; a denial is audited before it is raised.
 
         The release gate's stage 1 (:class:`privlab.release.Gate`); the producers
         below governance call it through the gate (``"spend"``, ``"set_budget"``,

@@ -177,8 +177,11 @@ class AuditLog:
         details: Mapping[str, Any] | None = None,
         principal: str | None = None,
     ) -> AuditEvent:
-        """Append one record in its own transaction (use :func:`privlab.store.append_audit`
-        inside the transaction of a change instead)."""
+        """Append one record in its own transaction.
+
+        A change and its record belong in one transaction: inside it, call
+        :func:`privlab.store.append_audit` instead.
+        """
         with self.store.transaction() as conn:
             return append_audit(
                 conn, event, dataset=dataset, release=release, details=details, principal=principal

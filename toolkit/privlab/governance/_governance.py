@@ -121,8 +121,11 @@ class Governance:
     def authorize(
         self, action: str, *, dataset: str | None = None, department: str | None = None
     ) -> None:
-        """Raise :class:`~privlab.exceptions.AccessDeniedError` (audited) unless the
-        principal may do *action* (the roles table of :mod:`privlab.governance._access`)."""
+        """Raise :class:`~privlab.exceptions.AccessDeniedError` (audited) unless allowed.
+
+        Whether the principal may do *action* follows the roles table of
+        :mod:`privlab.governance._access` (see :meth:`Access.authorize`).
+        """
         self.access.authorize(action, dataset=dataset, department=department)
 
     # -- catalog ---------------------------------------------------------------------------

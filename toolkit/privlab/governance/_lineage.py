@@ -5,17 +5,6 @@ the input fingerprint, the recipe id, privlab's version and, per output column,
 its source columns and the operations applied. :func:`openlineage_event` turns
 it into the JSON shape OpenLineage consumers (Marquez, DataHub, …) ingest, with
 the ``schema`` dataset facet and the ``columnLineage`` facet.
-
-Examples
---------
->>> from privlab.governance import openlineage_event
->>> event = openlineage_event(
-...     {"kind": "anonymized", "dataset": "patients", "recipe_id": "ab12",
-...      "lineage": {"zip_code": {"sources": ["zip_code"], "operations": ["generalize"]}}},
-...     release_id="r1", event_time="2026-01-01T00:00:00Z",
-... )
->>> event["eventType"], event["job"]["name"]
-('COMPLETE', 'privlab.anonymized.patients')
 """
 
 from __future__ import annotations
@@ -46,7 +35,41 @@ def openlineage_event(
     release_id: str | None = None,
     event_time: str | None = None,
 ) -> dict[str, Any]:
-    """An OpenLineage ``RunEvent`` (eventType COMPLETE) describing one release."""
+    """An OpenLineage ``RunEvent`` (eventType COMPLETE) describing one release.
+
+    Parameters
+    ----------
+    manifest:
+        A release manifest: ``kind``, ``dataset``, ``recipe_id``, per-column
+        ``lineage`` (``{column: {"sources": [...], "operations": [...]}}``) and
+        the ``schema`` of ``input_fingerprint`` / ``output_fingerprint``, each
+        optional.
+    release_id:
+        Makes the run id reproducible (a UUID5 of it); default a random UUID.
+    event_time:
+        ISO 8601 time of the event; default now (UTC).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``eventType``, ``eventTime``, ``producer``, ``schemaURL``,
+        ``run`` (with a ``privlab`` facet: recipe id, version, kind), ``job``,
+        ``inputs`` and ``outputs`` (schema and ``columnLineage`` facets). A
+        column whose lineage lists operations is ``MASKED``; one without is an
+        ``IDENTITY`` copy.
+
+    Examples
+    --------
+    >>> event = openlineage_event(
+    ...     {"kind": "anonymized", "dataset": "patients", "recipe_id": "ab12",
+    ...      "lineage": {"zip_code": {"sources": ["zip_code"], "operations": ["generalize"]}}},
+    ...     release_id="r1", event_time="2026-01-01T00:00:00Z",
+    ... )
+    >>> event["eventType"], event["job"]["name"]
+    ('COMPLETE', 'privlab.anonymized.patients')
+    >>> event["outputs"][0]["facets"]["columnLineage"]["fields"]["zip_code"]["transformationType"]
+    'MASKED'
+    """
     import datetime as dt
 
     kind = str(manifest.get("kind", "release"))

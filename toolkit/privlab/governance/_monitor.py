@@ -14,12 +14,6 @@ by :mod:`privlab.dp` and the store's dataset identity): a dataset **linked**
 to another's budget as derived from it, an **independence declaration** (and
 the unlink it made), and a **budget raise** — the ways to get fresh ε for the
 same people.
-
-Examples
---------
->>> from privlab.governance import AuditLog, audit_report
->>> audit_report(AuditLog())
-[]
 """
 
 from __future__ import annotations
@@ -46,6 +40,7 @@ class Finding:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as a plain dict (for JSON output)."""
         return dict(self.__dict__)
 
 
@@ -62,7 +57,43 @@ def audit_report(
     night_accesses: int = 10,
     work_hours: tuple[int, int] = (7, 20),
 ) -> list[Finding]:
-    """Scan the whole log and return every finding."""
+    """Scan the whole log and return every finding.
+
+    Parameters
+    ----------
+    log:
+        The audit log to read.
+    dp_queries_per_day:
+        Flag a principal who runs at least this many DP group-by queries on
+        small groups of one dataset in one day.
+    small_group_rows:
+        A group-by whose smallest group has at most this many rows (or an
+        unknown smallest group) is on small groups.
+    differencing_rows:
+        Flag two consecutive releases of the same kind of one dataset whose row
+        counts differ by 1 to this many.
+    night_accesses:
+        Flag a principal who loads at least this many releases in one day
+        outside *work_hours*.
+    work_hours:
+        ``(start, end)`` hours, UTC.
+
+    Returns
+    -------
+    list of Finding
+        DP small-group, differencing and unusual-hours findings, then every
+        budget link, unlink, independence declaration and budget raise.
+
+    Examples
+    --------
+    >>> import privlab as pv, privlab.dp as pdp
+    >>> from privlab.governance import AuditLog
+    >>> _ = pv.open_store().resolve_dataset("visits")
+    >>> pdp.set_budget("visits", epsilon=0.0)  # lowered: no finding
+    >>> pdp.set_budget("visits", epsilon=2.0)  # raised: fresh ε for the same people
+    >>> [(f.pattern, f.dataset) for f in audit_report(AuditLog())]
+    [('budget_raised', 'visits')]
+    """
     events = log.events()
     findings: list[Finding] = []
     # 1. many DP queries with group-bys on small groups, per principal, dataset and day
@@ -179,7 +210,23 @@ def _budget_findings(events: list[AuditEvent]) -> list[Finding]:
 def governance_dashboard(gov: Any) -> Any:
     """An Altair dashboard: datasets by status, releases passing policy, access activity.
 
-    Returns an un-displayed ``alt.VConcatChart``.
+    Parameters
+    ----------
+    gov:
+        A :class:`Governance` (its catalog, releases and audit log are read).
+
+    Returns
+    -------
+    altair.VConcatChart
+        Three bar charts, not displayed; a chart with nothing to count shows
+        one ``none`` bar of 0.
+
+    Examples
+    --------
+    >>> from privlab.governance import Governance
+    >>> chart = governance_dashboard(Governance())
+    >>> type(chart).__name__, len(chart.vconcat)
+    ('VConcatChart', 3)
     """
     import altair as alt
 

@@ -14,8 +14,8 @@ Examples
 >>> gov.policies.mode
 'personal'
 >>> _ = gov.policies.install(Policy.from_dict({"name": "p", "rules": {"min_k": 5}}))
->>> gov.policies.mode, gov.policies.policy.rules.min_k, gov.access.admins()
-('governed', 5, ['tester'])
+>>> gov.policies.mode, gov.policies.policy.rules.min_k, gov.access.admins() == [gov.principal]
+('governed', 5, True)
 
 The first install makes its installer the store's admin; from then on only an
 admin may install or uninstall a policy (``../shared/CONTRACTS.md``, "Roles").

@@ -127,9 +127,11 @@ class Policy(BaseModel):
         return cls.from_dict(data or {})
 
     def to_dict(self) -> dict[str, Any]:
+        """The policy as a plain dict; rules that are not set are left out."""
         return self.model_dump(exclude_none=True)
 
     def to_yaml(self) -> str:
+        """The policy as YAML text (what :meth:`from_yaml` reads back)."""
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @property
@@ -155,6 +157,7 @@ class Violation:
     measured: Any = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The violation as a plain dict (for JSON output)."""
         return {
             "rule": self.rule,
             "message": self.message,
@@ -174,9 +177,11 @@ class PolicyResult:
 
     @property
     def passed(self) -> bool:
+        """No rule was broken."""
         return not self.violations
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a plain dict (for JSON output)."""
         return {
             "policy": self.policy,
             "policy_id": self.policy_id,
@@ -186,6 +191,10 @@ class PolicyResult:
         }
 
     def raise_for_violations(self) -> None:
+        """Raise :class:`~privlab.exceptions.PolicyViolationError` listing every violation.
+
+        Does nothing when the release passed.
+        """
         if self.violations:
             lines = "\n  ".join(f"{v.rule}: {v.message}" for v in self.violations)
             raise PolicyViolationError(
@@ -385,6 +394,11 @@ def policy_template(name: str) -> Policy:
     """A shipped template: ``"hipaa_safe_harbor"`` or ``"gdpr_minded"``.
 
     Templates are starting points for your own policy, **not legal advice**.
+
+    Raises
+    ------
+    RecipeError
+        If *name* is not a shipped template (the message lists them).
 
     Examples
     --------

@@ -61,6 +61,9 @@ _EXEMPT_OPS = frozenset(
     {"pseudonymize", "mask", "generalize", "suppress", "redact_text", "microaggregate"}
 )
 _IDENTIFYING = frozenset({"direct_identifier"})
+#: Semantic types the profile infers from a column's structure (near-unique codes), not
+#: from a value format: meaningless for a list of public keys, distinct by construction.
+_STRUCTURAL_TYPES = frozenset({"record_key"})
 _GUARD_QI_TYPES = frozenset({"date_of_birth", "age", "sex", "postal_code", "country", "region"})
 _GENERATED = frozenset({"generated", "primary_key", "foreign_key"})
 _MAX_QIS = 8
@@ -140,6 +143,12 @@ def _sample(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
 
 def _profile(frame: pl.DataFrame, seed: int) -> Profile:
     return profile(frame, sample_size=SAMPLE_ROWS, seed=seed, qi_analysis=False, exact=False)
+
+
+def _format_role(frame: pl.DataFrame, column: str, seed: int) -> str | None:
+    """The role a column's values imply by their format alone (no structural rule)."""
+    info = next(c for c in _profile(frame, seed).columns if c.name == column)
+    return info.role if info.semantic_type not in _STRUCTURAL_TYPES else None
 
 
 def _unchanged(kind: str, info: Any, src: pl.DataFrame | None, frame: pl.DataFrame) -> bool:
@@ -508,10 +517,18 @@ def _check_combinations(
 def _check_queries(
     facts: ReleaseFacts, roles: Mapping[str, str] | None, report: GuardReport, seed: int
 ) -> None:
+    """Refuse a DP query that groups by, or publishes keys of, an identifying column.
+
+    A column's role comes from the catalog's profile, else from the values the
+    producer sampled (``facts.query_sample``, else ``facts.source``). Public keys
+    alone are never profiled for structure: they are distinct by construction, so
+    "near-unique" would call every key list a record key; only a value format
+    (e-mail, phone, national ID …) in the keys counts.
+    """
     known: dict[str, str] = dict(roles or {})
-    source = _frames(facts.source)
-    if source:
-        known = {**_profile(next(iter(source.values())), seed).roles(), **known}
+    sample = _frames(facts.query_sample) or _frames(facts.source)
+    if sample:
+        known = {**_profile(next(iter(sample.values())), seed).roles(), **known}
     for i, query in enumerate(facts.queries):
         columns: Iterable[str] = (
             getattr(query, "group_columns", None) or getattr(query, "by", None) or ()
@@ -520,7 +537,7 @@ def _check_queries(
         for col in columns:
             role = known.get(col)
             if role is None and isinstance(keys, pl.DataFrame) and col in keys.columns:
-                role = _profile(keys.select(col), seed).roles().get(col) if keys.height else None
+                role = _format_role(keys.select(col), col, seed) if keys.height else None
             if role in _IDENTIFYING:
                 report.findings.append(
                     Finding(

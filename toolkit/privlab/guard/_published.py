@@ -22,16 +22,6 @@ a report of a small table can still reveal a rare category's count.
 
 Attacker: reads the HTML file. They must find in it no e-mail, phone, national
 ID, IBAN, card or IP address, and no value of the source's identifying columns.
-
-Examples
---------
->>> from privlab.guard import inspect_published
->>> rows = [{"release": "k=5", "contact": "ana.ruiz@example.org"}, {"release": "k=10"}]
->>> report = inspect_published({"Releases": rows})
->>> report.ok, [f.column for f in report.findings]
-(False, ['contact'])
->>> inspect_published({"Releases": rows}, keep={"contact": "the DPO's address"}).ok
-True
 """
 
 from __future__ import annotations
@@ -129,6 +119,26 @@ def inspect_published(
     GuardReport
         ``ok`` when nothing identifying is found outside kept columns; findings name
         the table and column and show masked examples only.
+
+    Examples
+    --------
+    >>> rows = [{"release": "k=5", "contact": "ana.ruiz@example.org"}, {"release": "k=10"}]
+    >>> report = inspect_published({"Releases": rows})
+    >>> report.ok, [f.column for f in report.findings]
+    (False, ['contact'])
+    >>> report.findings[0].details["masked_examples"]
+    ['a***@example.org']
+    >>> inspect_published({"Releases": rows}, keep={"contact": "the DPO's address"}).ok
+    True
+
+    A value of the source's identifying columns is a replay, whatever its format:
+
+    >>> import polars as pl
+    >>> src = pl.DataFrame({"patient": ["Omar Haddad", "Li Wei"], "ward": ["A", "B"]})
+    >>> top = {"Top cases": [{"who": "Omar Haddad", "n": 3}]}
+    >>> report = inspect_published(top, source=src, roles={"patient": "direct_identifier"})
+    >>> [(f.column, f.kind) for f in report.findings]
+    [('who', 'replay')]
     """
     report = GuardReport(kept=dict(keep or {}))
     cells = {caption: _text_cells(rows) for caption, rows in tables.items()}

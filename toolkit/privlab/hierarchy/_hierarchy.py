@@ -242,8 +242,14 @@ class Hierarchy:
             generalized (e.g. text in an interval hierarchy).
         """
         series = values if isinstance(values, pl.Series) else pl.Series("v", list(values))
+        if self._table is not None and series.dtype == pl.String:
+            # a table lookup per value (the search calls this on distinct values only)
+            texts = series.to_list()
+            rows = [self._table.get(v) if v is not None else None for v in texts]
+            if all(r is not None for r in rows):
+                return [texts] + [[r[lv] for r in rows] for lv in range(self.height - 1)]  # type: ignore[index]
         frame = pl.DataFrame({"v": series})
-        self._check_covered(series, "v")
+        self._check_covered(series, series.name or "v")
         out = frame.select(
             [self.generalize_expr("v", lv).alias(f"l{lv}") for lv in range(self.height)]
         )

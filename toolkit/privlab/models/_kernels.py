@@ -67,13 +67,18 @@ class ClassPairs:
 
 
 def class_pairs(
-    frame: pl.DataFrame | pl.LazyFrame, quasi_identifiers: list[str], column: str
+    frame: pl.DataFrame | pl.LazyFrame,
+    quasi_identifiers: list[str],
+    column: str,
+    *,
+    counts: str | None = None,
 ) -> tuple[ClassPairs, pl.DataType]:
     """Group a table into :class:`ClassPairs` of *column* (and return its dtype).
 
     A 64-bit hash of the QI values names each class (a collision among a million
     classes has odds below 1e-7); the sensitive values are ranked densely, so
-    codes follow the values' order (what the ordered distance needs).
+    codes follow the values' order (what the ordered distance needs). With
+    *counts*, each row stands for that many records (a class histogram).
 
     Examples
     --------
@@ -84,10 +89,15 @@ def class_pairs(
     ([1, 2], String)
     """
     lazy = frame.lazy()
+    weight = pl.len() if counts is None else pl.col(counts).sum()
     grouped = (
-        lazy.select(pl.struct(quasi_identifiers).hash(0x9E3779B9).alias("__c"), pl.col(column))
+        lazy.select(
+            pl.struct(quasi_identifiers).hash(0x9E3779B9).alias("__c"),
+            pl.col(column),
+            *([pl.col(counts)] if counts is not None else []),
+        )
         .group_by("__c", column)
-        .agg(pl.len().alias("__n"))
+        .agg(weight.alias("__n"))
         .with_columns(
             (pl.col("__c").rank("dense").cast(pl.Int64) - 1).alias("__c"),
             (pl.col(column).rank("dense").cast(pl.Int64) - 1).alias("__v"),

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -65,6 +65,7 @@ class ColumnProfile:
     special_category: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field as a plain dict (``evidence`` holds no raw values)."""
         return asdict(self)
 
 
@@ -81,9 +82,17 @@ class Profile:
 
     @property
     def quasi_identifiers(self) -> list[str]:
+        """Columns whose role is ``quasi_identifier``, in table order."""
         return [c.name for c in self.columns if c.role == "quasi_identifier"]
 
     def column(self, name: str) -> ColumnProfile:
+        """The profile of column *name*.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            If the profile has no such column (the message lists its columns).
+        """
         for c in self.columns:
             if c.name == name:
                 return c
@@ -134,6 +143,11 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """Rebuild a profile from :meth:`to_dict` output (timings are not kept).
+
+        Statistics missing from *data* default to 0; ``name``, ``dtype``,
+        ``semantic_type`` and ``role`` of each column and ``rows`` are required.
+        """
         columns = [
             ColumnProfile(
                 name=c["name"],
@@ -161,19 +175,23 @@ class Profile:
         )
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text."""
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     @classmethod
     def from_json(cls, text: str) -> Profile:
+        """Read a profile from :meth:`to_json` text."""
         return cls.from_dict(json.loads(text))
 
     def to_yaml(self) -> str:
+        """:meth:`to_dict` as YAML text (a profile to review and edit by hand)."""
         import yaml
 
         return str(yaml.safe_dump(json.loads(self.to_json()), sort_keys=False))
 
     @classmethod
     def from_yaml(cls, text: str) -> Profile:
+        """Read a profile from YAML text (e.g. an edited :meth:`to_yaml`)."""
         import yaml
 
         return cls.from_dict(yaml.safe_load(text))
@@ -258,7 +276,6 @@ class Profile:
 
         Returns a :class:`privlab.Recipe` (edit it, or its YAML, before use).
         """
-
         return Recipe.from_dict(self._suggest_recipe_dict(k=k))
 
 
@@ -299,15 +316,26 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
     """Smallest class, unique share and the most identifying 1–3-column combinations."""
     qis = list(qis)[:_QI_LIMIT]
     n = frame.height
-    empty: dict[str, Any] = {"min_class_size": None, "unique_share": None, "risky_combinations": []}
     if not qis or n == 0:
-        return empty
+        return _qi_risk_summary(qis, 0, 0, 0, None)
     classes = CombinationClasses(frame, qis)  # the one pass over every row
-    class_sizes = classes.sizes
-    full = class_sizes(qis)
+    full = classes.sizes(qis)
     # per combination: records alone on it (sample uniques) and records for which it is a
     # minimal sample unique — no subset singles them out (SUDA2's definition)
     found = minimal_sample_uniques(frame, qis, max_size=3).combinations
+    return _qi_risk_summary(qis, n, int(full.min()), int((full == 1).sum()), found)
+
+
+def _qi_risk_summary(
+    qis: list[str], n: int, min_class_size: int, unique_records: int, found: pl.DataFrame | None
+) -> dict[str, Any]:
+    """The profile's ``qi_risk`` from the figures on all QIs and per 1–3-column combination.
+
+    *found* has the columns of :attr:`privlab.risk.SampleUniques.combinations`
+    (the streamed profile computes the same table from its QI histogram).
+    """
+    if not qis or n == 0 or found is None:
+        return {"min_class_size": None, "unique_share": None, "risky_combinations": []}
     combos = [
         {
             "columns": row["columns"],
@@ -321,8 +349,8 @@ def _qi_risk(frame: pl.DataFrame, qis: Sequence[str]) -> dict[str, Any]:
     combos.sort(key=_combo_order)
     return {
         "quasi_identifiers": qis,
-        "min_class_size": int(full.min()),
-        "unique_share": round(float((full == 1).sum() / n), 4),
+        "min_class_size": min_class_size,
+        "unique_share": round(unique_records / n, 4),
         "risky_combinations": combos[:10],
     }
 
@@ -353,6 +381,13 @@ def profile(
         estimates, entropy is not computed and no hierarchy is suggested: the
         semantic types and roles are the same, at a fraction of the cost.
 
+    Returns
+    -------
+    Profile
+        One :class:`ColumnProfile` per column, in table order (a column that
+        cannot be profiled is ``unknown`` with the reason, never an error), and
+        the QI risk; no raw value of the data.
+
     Examples
     --------
     >>> import polars as pl, privlab as pv
@@ -371,39 +406,7 @@ def profile(
     timings["statistics"] = time.perf_counter() - clock - timings["read"]
     mark = time.perf_counter()
     sample = frame.sample(n=min(sample_size, n), seed=seed) if n else frame
-    context = table_context(sample)
-    columns = []
-    for c in frame.columns:
-        st = stats[c]
-        try:
-            found = classify(c, frame[c], sample[c], st, n, context)
-        except Exception as exc:  # a profile never crashes on one odd column
-            found = Classified("unknown", 0.0, {}, f"could not profile: {type(exc).__name__}")
-        evidence = found.evidence
-        if found.hierarchy and exact:
-            hierarchy = _hierarchy_spec(frame[c], found.kind)
-            if hierarchy is not None:
-                evidence["hierarchy"] = hierarchy
-        if found.special_category:
-            evidence["special_category_flag"] = True
-        role = role_of(c, found)
-        columns.append(
-            ColumnProfile(
-                name=c,
-                dtype=str(frame.schema[c]),
-                null_share=round(st["null_share"], 6),
-                distinct=st["distinct"],
-                uniqueness=round(st["uniqueness"], 6),
-                entropy=round(st["entropy"], 6),
-                semantic_type=found.kind,
-                role=role,
-                confidence=round(max(0.0, min(found.confidence, 1.0)), 4),
-                evidence=evidence,
-                reason=found.reason,
-                special_category=found.special_category,
-            )
-        )
-    _place_columns(sample, columns)
+    columns = _columns(stats, sample, frame.get_column, n, exact=exact)
     timings["detectors"] = time.perf_counter() - mark
     mark = time.perf_counter()
     qis = [c.name for c in columns if c.role == "quasi_identifier"]
@@ -418,6 +421,57 @@ def profile(
         seed=seed,
         timings=timings,
     )
+
+
+def _columns(
+    stats: Mapping[str, dict[str, Any]],
+    sample: pl.DataFrame,
+    values_of: Callable[[str], pl.Series],
+    n: int,
+    *,
+    exact: bool = True,
+) -> list[ColumnProfile]:
+    """Classify every column from its statistics (*stats*), the seeded *sample* and its values.
+
+    *values_of(column)* gives the values hierarchies are suggested from: every
+    row in memory; the distinct values (or the sample) when the table is
+    streamed (:func:`privlab.profile.profile_stream`).
+    """
+    context = table_context(sample)
+    columns = []
+    for c in sample.columns:
+        st = stats[c]
+        values = values_of(c)
+        try:
+            found = classify(c, values, sample[c], st, n, context)
+        except Exception as exc:  # a profile never crashes on one odd column
+            found = Classified("unknown", 0.0, {}, f"could not profile: {type(exc).__name__}")
+        evidence = found.evidence
+        if found.hierarchy and exact:
+            hierarchy = _hierarchy_spec(values, found.kind)
+            if hierarchy is not None:
+                evidence["hierarchy"] = hierarchy
+        if found.special_category:
+            evidence["special_category_flag"] = True
+        role = role_of(c, found)
+        columns.append(
+            ColumnProfile(
+                name=c,
+                dtype=str(sample.schema[c]),
+                null_share=round(st["null_share"], 6),
+                distinct=st["distinct"],
+                uniqueness=round(st["uniqueness"], 6),
+                entropy=round(st["entropy"], 6),
+                semantic_type=found.kind,
+                role=role,
+                confidence=round(max(0.0, min(found.confidence, 1.0)), 4),
+                evidence=evidence,
+                reason=found.reason,
+                special_category=found.special_category,
+            )
+        )
+    _place_columns(sample, columns)
+    return columns
 
 
 def _hierarchy_spec(series: pl.Series, semantic_type: str) -> Any:

@@ -2,14 +2,6 @@
 
 Everything is computed on equivalence classes — records sharing all
 quasi-identifier values — with polars group-bys over the whole table.
-
-Examples
---------
->>> import polars as pl, privlab as pv
->>> data = pl.DataFrame({"zip": ["1", "1", "2", "2", "2"], "dx": ["a", "b", "a", "a", "c"]})
->>> report = pv.assess_risk(data, ["zip"], sensitive="dx")
->>> report.k, report.l["distinct"], report.prosecutor["max"]
-(2, 2, 0.5)
 """
 
 from __future__ import annotations
@@ -103,6 +95,7 @@ def assess_risk(
     *,
     threshold: float = 0.2,
     ordered: bool | None = None,
+    counts: str | None = None,
 ) -> RiskReport:
     """Measure k, ℓ, t and re-identification risk of *data* on its quasi-identifiers.
 
@@ -121,6 +114,36 @@ def assess_risk(
         Prosecutor-risk level for ``share_above``.
     ordered:
         Force the ordered (``True``) or equal (``False``) distance for t.
+    counts:
+        When *data* is a class histogram (one row per distinct tuple), the
+        column holding each tuple's number of records; every measure is then
+        computed as if each row were repeated that many times. This is how a
+        table larger than memory is measured: its histogram is counted batch by
+        batch (:mod:`privlab.engine`), and memory follows the distinct tuples.
+
+    Returns
+    -------
+    RiskReport
+        Figures only (no data values); ``l`` and ``t`` are ``None`` without
+        *sensitive*, ``journalist`` without *population*.
+
+    Raises
+    ------
+    InputError
+        If no quasi-identifier is given or one is given twice, the table has no
+        records, *sensitive* has missing values, or a class of the sample does
+        not occur in *population*.
+    ColumnNotFoundError
+        If a quasi-identifier or *sensitive* is not a column of *data* (or a
+        quasi-identifier not one of *population*).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> data = pl.DataFrame({"zip": ["1", "1", "2", "2", "2"], "dx": ["a", "b", "a", "a", "c"]})
+    >>> report = assess_risk(data, ["zip"], sensitive="dx")
+    >>> report.k, report.l["distinct"], report.prosecutor["max"], report.unique_share
+    (2, 2, 0.5, 0.0)
     """
     lazy = read(data)
     qis = list(quasi_identifiers)
@@ -128,17 +151,23 @@ def assess_risk(
         raise InputError("give at least one quasi-identifier column")
     check_unique(qis, "quasi_identifiers")
     columns = lazy.collect_schema().names()
-    for col in [*qis, *([sensitive] if sensitive else [])]:
+    for col in [*qis, *([sensitive] if sensitive else []), *([counts] if counts else [])]:
         if col not in columns:
             raise ColumnNotFoundError(col, columns)
     # One pass over the records: a 64-bit hash of the QI values names each record's class
     # (a collision among even a million classes has odds below 1e-7), and everything
     # after works on the small (class, sensitive value, count) table.
     keys = ["__c", *([sensitive] if sensitive else [])]
+    weight = pl.len() if counts is None else pl.col(counts).sum().cast(pl.Int64)
     pairs = (
-        lazy.select(_class_hash(qis), *([pl.col(sensitive)] if sensitive else []))
+        lazy.select(
+            _class_hash(qis),
+            *([pl.col(sensitive)] if sensitive else []),
+            *([pl.col(counts)] if counts else []),
+        )
         .group_by(keys)
-        .agg(pl.len().alias("n"))
+        .agg(weight.alias("n"))
+        .filter(pl.col("n") > 0)
         .collect()
     )
     n = int(pairs["n"].sum())

@@ -30,19 +30,6 @@ the release is what population statistics give anyone. The advantage is
 cannot tell whether a target is in the release), with a confidence interval
 (Agresti–Caffo for a difference of two proportions) — not clipped: a negative
 value is noise around zero and is shown as such.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.risk import linkage_attack
->>> from privlab.utility import ReleaseView, Workload
->>> data = pl.DataFrame({"zip": ["1", "2", "3", "4"] * 5, "dx": ["a", "b", "c", "d"] * 5})
->>> others = pl.DataFrame({"zip": ["1", "2", "3", "4"] * 5, "dx": ["b", "c", "d", "a"] * 5})
->>> work = Workload.build(data, marginal_columns=["zip", "dx"])
->>> r = linkage_attack(data, ReleaseView(data, aligned=True), ["zip"], "dx", work,
-...                    non_members=others)
->>> r.member_success, r.non_member_success, r.advantage
-(1.0, 0.0, 1.0)
 """
 
 from __future__ import annotations
@@ -213,6 +200,32 @@ def linkage_attack(
     Returns
     -------
     LinkageResult
+
+    Raises
+    ------
+    InputError
+        If *attacker* or *success* is unknown, *targets* < 1, either table of
+        real records is empty, ``success="record"`` meets a release that is not
+        row-aligned, or *population_size* is smaller than the release.
+    ColumnNotFoundError
+        If a quasi-identifier or *sensitive* is missing from a table.
+
+    Examples
+    --------
+    A release that keeps each zip code's diagnosis, attacked on its members and on
+    real people of the same zip codes who are not in it:
+
+    >>> import polars as pl
+    >>> from privlab.utility import ReleaseView, Workload
+    >>> data = pl.DataFrame({"zip": ["1", "2", "3", "4"] * 5, "dx": ["a", "b", "c", "d"] * 5})
+    >>> others = pl.DataFrame({"zip": ["1", "2", "3", "4"] * 5, "dx": ["b", "c", "d", "a"] * 5})
+    >>> work = Workload.build(data, marginal_columns=["zip", "dx"])
+    >>> r = linkage_attack(data, ReleaseView(data, aligned=True), ["zip"], "dx", work,
+    ...                    non_members=others)
+    >>> r.member_success, r.non_member_success, r.advantage
+    (1.0, 0.0, 1.0)
+    >>> r.attacker, r.targets
+    ('prosecutor', (20, 20))
     """
     if attacker not in ("prosecutor", "journalist"):
         raise InputError(f"`attacker` must be 'prosecutor' or 'journalist', got {attacker!r}")

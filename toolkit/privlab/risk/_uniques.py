@@ -9,17 +9,6 @@ set is minimal exactly when none of its subsets one attribute smaller is unique
 for the record — which is what is checked here, level by level.
 
 ``tests/oracles/test_arx.py`` checks the counts against SUDA2 as ARX ships it.
-
-Examples
---------
->>> import polars as pl
->>> data = pl.DataFrame({"zip": ["1", "1", "1", "2", "2", "3"],
-...                      "sex": ["F", "F", "M", "F", "F", "M"]})
->>> msu = minimal_sample_uniques(data, ["zip", "sex"])
->>> msu.keys_by_size, msu.records_with_key
-([0, 1, 1], 2)
->>> msu.combinations.select("columns", "unique_records", "msu_records").rows()
-[(['zip'], 1, 1), (['sex'], 0, 0), (['zip', 'sex'], 2, 1)]
 """
 
 from __future__ import annotations
@@ -136,6 +125,27 @@ def minimal_sample_uniques(
     Returns
     -------
     SampleUniques
+        Counts only; a missing value counts as a value of its own.
+
+    Raises
+    ------
+    InputError
+        If no quasi-identifier is given, or *max_size* is not an integer >= 1.
+    ColumnNotFoundError
+        If a quasi-identifier is not a column of *data*.
+
+    Examples
+    --------
+    Zip 3 singles out its one record; zip 1 with sex M another (neither alone does):
+
+    >>> import polars as pl
+    >>> data = pl.DataFrame({"zip": ["1", "1", "1", "2", "2", "3"],
+    ...                      "sex": ["F", "F", "M", "F", "F", "M"]})
+    >>> msu = minimal_sample_uniques(data, ["zip", "sex"])
+    >>> msu.keys_by_size, msu.records_with_key
+    ([0, 1, 1], 2)
+    >>> msu.combinations.select("columns", "unique_records", "msu_records").rows()
+    [(['zip'], 1, 1), (['sex'], 0, 0), (['zip', 'sex'], 2, 1)]
     """
     qis = list(dict.fromkeys(quasi_identifiers))
     if not qis:

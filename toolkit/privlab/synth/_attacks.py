@@ -512,6 +512,20 @@ def singling_out_risk(
     confidence_level:
         Of the confidence interval.
 
+    Returns
+    -------
+    AttackResult
+        ``attack`` is ``"singling_out_<mode>"``; with *control*, the risk is
+        Anonymeter's residual ``(attack − control) / (1 − control)`` of the
+        success rates on training and control rows.
+
+    Raises
+    ------
+    InputError
+        If *mode* is unknown or *n_cols* exceeds the attack columns.
+    ColumnNotFoundError
+        If an attack column is missing from a table.
+
     Examples
     --------
     >>> import polars as pl
@@ -646,6 +660,33 @@ def linkability_risk(
     both halves have a common synthetic record among their ``n_neighbors`` nearest
     neighbours. Mirrors ``anonymeter.evaluators.LinkabilityEvaluator``.
 
+    Parameters
+    ----------
+    real, synthetic, control:
+        Training rows, synthetic rows and (optional) real rows not used for fitting.
+    aux_cols:
+        The two column sets the attacker holds, each non-empty.
+    n_attacks:
+        Targets attacked (fewer when a table has fewer rows; a note says so).
+    n_neighbors:
+        Nearest synthetic records looked at per half (Gower-like distance).
+    seed:
+        Seed of the target draw and of tie-breaking.
+    confidence_level:
+        Of the confidence interval.
+
+    Returns
+    -------
+    AttackResult
+        ``attack="linkability"``; the baseline links two random synthetic records.
+
+    Raises
+    ------
+    InputError
+        If either column set is empty.
+    ColumnNotFoundError
+        If a column is missing from a table.
+
     Examples
     --------
     >>> import polars as pl
@@ -734,6 +775,37 @@ def inference_risk(
     secret of a random synthetic record. Mirrors
     ``anonymeter.evaluators.InferenceEvaluator`` (``regression=None`` detects
     numeric secrets, as anonymeter's internal default does).
+
+    Parameters
+    ----------
+    real, synthetic, control:
+        Training rows, synthetic rows and (optional) real rows not used for fitting.
+    aux_cols:
+        What the attacker knows of each target.
+    secret:
+        The column they guess (not one of *aux_cols*).
+    regression:
+        Compare guesses within 5 % (``True``) or exactly (``False``); ``None``
+        decides from the secret's type.
+    n_attacks:
+        Targets attacked (fewer when a table has fewer rows).
+    seed:
+        Seed of the target draw and of tie-breaking.
+    confidence_level:
+        Of the confidence interval.
+
+    Returns
+    -------
+    AttackResult
+        ``attack="inference"``; ``details`` names the secret, the known columns
+        and whether guesses were compared as numbers.
+
+    Raises
+    ------
+    InputError
+        If *secret* is one of *aux_cols*.
+    ColumnNotFoundError
+        If a column is missing from a table.
 
     Examples
     --------

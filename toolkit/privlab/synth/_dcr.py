@@ -138,8 +138,11 @@ def random_like(real: pl.DataFrame, n: int, seed: int | None) -> pl.DataFrame:
 def dcr_overfitting_protection(
     train: pl.DataFrame, synthetic: pl.DataFrame, holdout: pl.DataFrame, columns: list[str]
 ) -> dict[str, float]:
-    """SDMetrics' ``DCROverfittingProtection``: are synthetic rows closer to training rows
-    than to holdout rows? ``score = min(2 · (1 − share closer to training), 1)``.
+    """SDMetrics' ``DCROverfittingProtection``: whether synthetic rows sit nearer training rows.
+
+    Each synthetic row's distance to its closest training row is compared with its
+    distance to its closest holdout row; ``score = min(2 · (1 − share closer to
+    training), 1)``.
 
     Only meaningful when *train* and *holdout* have the same number of rows: a larger
     reference set is closer to everything by chance (SDMetrics warns about it too).
@@ -177,8 +180,10 @@ def dcr_baseline_protection(
     random_data: pl.DataFrame | None = None,
     seed: int | None = None,
 ) -> dict[str, float]:
-    """SDMetrics' ``DCRBaselineProtection``: median DCR of synthetic rows relative to that
-    of uniformly random rows, ``score = min(median_syn / median_random, 1)``.
+    """SDMetrics' ``DCRBaselineProtection``: synthetic rows' distance against random rows'.
+
+    The median distance to the closest real record (DCR) of synthetic rows relative
+    to that of uniformly random rows: ``score = min(median_syn / median_random, 1)``.
     """
     rand = (
         random_like(real.select(columns), synthetic.height, seed)

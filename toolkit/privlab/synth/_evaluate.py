@@ -361,7 +361,7 @@ def _equal_sizes(
 
 
 def _matches(synthetic: pl.DataFrame, real: pl.DataFrame, columns: list[str]) -> np.ndarray:
-    """Per synthetic row: is it identical to some row of *real* on *columns*?"""
+    """Per synthetic row: whether it is identical to some row of *real* on *columns*."""
     syn = synthetic.select(columns).with_row_index("__row")
     ref = real.select(columns).unique()
     hit = syn.join(ref, on=columns, how="semi", nulls_equal=True)["__row"].to_numpy()

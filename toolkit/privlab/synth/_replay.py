@@ -17,16 +17,6 @@ Low-cardinality categories and measurements repeat by design and are not counted
 
 Attacker: holds the real table (or the holdout) and searches the synthetic file
 for any of its identifying values, whole or inside text.
-
-Examples
---------
->>> import polars as pl
->>> from privlab.synth import replay_check
->>> real = pl.DataFrame({"mail": [f"u{i}@x.org" for i in range(30)], "k": [1, 2] * 15})
->>> syn = pl.DataFrame({"mail": ["u3@x.org"] + [f"s{i}@y.org" for i in range(29)],
-...                     "k": [1] * 30})
->>> replay_check(real, syn)
-{'mail': 1}
 """
 
 from __future__ import annotations
@@ -118,6 +108,17 @@ def replay_check(
     -------
     dict
         ``{column: rows that replay}`` for every identifying column (0 when clean).
+
+    Examples
+    --------
+    One synthetic e-mail is a real one; the low-cardinality ``k`` is not identifying:
+
+    >>> import polars as pl
+    >>> real = pl.DataFrame({"mail": [f"u{i}@x.org" for i in range(30)], "k": [1, 2] * 15})
+    >>> syn = pl.DataFrame({"mail": ["u3@x.org"] + [f"s{i}@y.org" for i in range(29)],
+    ...                     "k": [1] * 30})
+    >>> replay_check(real, syn)
+    {'mail': 1}
     """
     rows = real if holdout is None else pl.concat([real, holdout.select(real.columns)],
                                                   how="vertical_relaxed")  # fmt: skip

@@ -215,7 +215,6 @@ class Synthetic:
         ``evaluation`` (the headline figures of the report). A release made with
         ``keep=`` adds ``keep`` (``{column: reason}``) to the manifest it writes.
         """
-
         out: dict[str, Any] = {
             "kind": "synthetic",
             "privlab_version": __version__,
@@ -248,8 +247,9 @@ class Synthetic:
         store: Store | None = None,
         keep: Mapping[str, str] | None = None,
     ) -> Path:
-        """Release: ``<table>.parquet``, ``metadata.json``, ``manifest.json`` and
-        (if evaluated) ``report.json``. No model and no pickle is written.
+        """Release the data: ``<table>.parquet``, ``metadata.json``, ``manifest.json``.
+
+        Plus ``report.json`` if evaluated. No model and no pickle is written.
 
         The release goes through the release gate first (:mod:`privlab.release`;
         by default :mod:`privlab.governance`): it is checked against the active
@@ -760,7 +760,6 @@ def synthesize(
     >>> bool(syn.data["email"].is_in(real["email"].implode()).any())
     False
     """
-
     tables, single = _normalize_tables(data)
     seed = resolve_seed(seed)
     model = _resolve_model(model, len(tables))

@@ -26,20 +26,6 @@ declared in ``public["bounds"]``, and group sizes declared in
 ``public["group_sizes"]`` or else the public row bound split evenly over the
 public keys — never the data's true group sizes. A worst-case bound (ε) and a
 measured attack rate are never drawn on the same axis.
-
-Examples
---------
->>> import polars as pl, privlab as pv
->>> data = pl.DataFrame({
-...     "age": [23, 35, 47, 51, 62, 38, 44, 29] * 25,
-...     "sex": ["F", "M"] * 100,
-...     "dx": ["a", "b", "c", "a", "b"] * 40,
-... })
->>> roles = {"age": "quasi_identifier", "sex": "quasi_identifier", "dx": "sensitive"}
->>> t = pv.tradeoff(data, profile=roles, candidates={"k": [2, 5], "l": [], "epsilon": [1.0],
-...                 "synthetic": []}, targets=50, progress=False)
->>> sorted(t.points["technique"].unique().to_list())
-['k-anonymity', 'original']
 """
 
 from __future__ import annotations
@@ -56,6 +42,7 @@ import privlab.dp as pdp
 from privlab._progress import ProgressCallback
 from privlab._progress import progress as progress_reporter
 from privlab.anonymize import (
+    EncodingCache,
     KAnonymity,
     LDiversity,
     search,
@@ -170,7 +157,7 @@ class Tradeoff:
     attacker: str = "prosecutor"
 
     def frontier_chart(self) -> Any:
-
+        """The risk–utility chart of the grid (:func:`privlab.viz.tradeoff_chart`), undisplayed."""
         return tradeoff_chart(self)
 
     def release(self, label: str) -> pl.DataFrame:
@@ -242,6 +229,35 @@ def tradeoff(
     progress, callback:
         Show a bar with one step per release (default: ``PRIVLAB_PROGRESS``);
         receive ``(stage, done, total)``.
+
+    Returns
+    -------
+    Tradeoff
+        The microdata releases (``points``, with the Pareto front) and the DP
+        panel (``dp``), figures only; the released rows stay in ``releases``.
+
+    Raises
+    ------
+    InputError
+        If *attacker* is unknown, the profile names columns the data lacks, or
+        marks no quasi-identifier or no categorical sensitive column (2–50
+        values) besides the attack target.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> data = pl.DataFrame({
+    ...     "age": [23, 35, 47, 51, 62, 38, 44, 29] * 25,
+    ...     "sex": ["F", "M"] * 100,
+    ...     "dx": ["a", "b", "c", "a", "b"] * 40,
+    ... })
+    >>> roles = {"age": "quasi_identifier", "sex": "quasi_identifier", "dx": "sensitive"}
+    >>> t = tradeoff(data, profile=roles, candidates={"k": [2, 5], "l": [], "epsilon": [1.0],
+    ...              "synthetic": []}, targets=50, progress=False)
+    >>> t.points["label"].to_list()
+    ['original', 'k=2', 'k=5']
+    >>> t.dp["epsilon"].to_list()
+    [1.0]
     """
     if attacker not in ("prosecutor", "journalist"):
         raise InputError(f"`attacker` must be 'prosecutor' or 'journalist', got {attacker!r}")
@@ -309,10 +325,11 @@ def tradeoff(
     jobs += [("synthetic", m) for m in grid.get("synthetic") or []]
     rows: list[dict[str, Any]] = []
     releases: dict[str, Any] = {}
+    cache = EncodingCache()  # every k / ℓ point searches the same data: encode it once
     with progress_reporter(len(jobs) + 1, "tradeoff", show=progress, callback=callback) as bar:
         for kind, param in jobs:
             bar.set_stage(_job_label(kind, param))
-            made = _release(kind, param, train, qis, target, hierarchies, grid, seed)
+            made = _release(kind, param, train, qis, target, hierarchies, grid, seed, cache)
             if made is None:
                 bar.advance(stage=_job_label(kind, param))
                 continue
@@ -409,6 +426,7 @@ def _release(
     hierarchies: Mapping[str, Any],
     grid: Mapping[str, Any],
     seed: int,
+    cache: EncodingCache,
 ) -> tuple[str, str, ReleaseView, dict[str, Any]] | None:
     """One release of the grid: (label, technique, view, figures) or None when infeasible."""
     label = _job_label(kind, param)
@@ -427,6 +445,7 @@ def _release(
             models,
             max_suppression=grid["max_suppression"],
             progress=False,
+            cache=cache,
         )
         if result.node is None:
             return None

@@ -21,17 +21,6 @@ conventions, both reported:
   generalized value (needs the hierarchies and a row-aligned release).
 
 ``tests/oracles/test_arx.py`` checks DM, DM\* and ARX's entropy against ARX itself.
-
-Examples
---------
->>> import polars as pl, privlab as pv
->>> from privlab.anonymize import interval_hierarchy
->>> original = pl.DataFrame({"age": [31, 33, 52, 54]})
->>> released = pl.DataFrame({"age": ["30-34", "30-34", "50-54", "50-54"]})
->>> hierarchies = {"age": interval_hierarchy(widths=[5])}
->>> report = pv.utility(original, released, ["age"], hierarchies=hierarchies)
->>> report.discernibility, report.suppression_rate
-(8, 0.0)
 """
 
 from __future__ import annotations
@@ -131,9 +120,35 @@ def utility(
     quasi_identifiers:
         The generalized columns.
     hierarchies:
-        QI → :class:`~privlab.anonymize.Hierarchy` (or spec), for ARX's Loss.
-    """
+        QI → :class:`~privlab.hierarchy.Hierarchy` (or spec), for ARX's Loss,
+        ``DM*`` and ARX's entropy.
 
+    Returns
+    -------
+    UtilityReport
+        Figures only (no data values).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        If a quasi-identifier is missing from either table.
+    InputError
+        If the original has no records, or the release has more than the original.
+    HierarchyError
+        If a column's released labels do not all belong to one level of its
+        hierarchy (ARX's Loss needs a full-domain generalization).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.hierarchy import interval_hierarchy
+    >>> original = pl.DataFrame({"age": [31, 33, 52, 54]})
+    >>> released = pl.DataFrame({"age": ["30-34", "30-34", "50-54", "*"]})
+    >>> report = utility(original, released, ["age"],
+    ...                  hierarchies={"age": interval_hierarchy(widths=[5])})
+    >>> report.discernibility, report.discernibility_star, report.suppression_rate
+    (9, 8, 0.25)
+    """
     orig = read(original).collect()
     rel = read(released).collect()
     qis = list(quasi_identifiers)
@@ -236,8 +251,11 @@ def _arx_entropy(
 def _column_loss(
     original: pl.Series, released: pl.Series, hierarchy: Any, n: int
 ) -> tuple[float, int]:
-    """ARX Loss of one column (released labels' domain shares, suppressed records count 1),
-    and the hierarchy level the released labels belong to."""
+    """ARX Loss of one column, and the hierarchy level the released labels belong to.
+
+    Each released label counts its share of the domain; a suppressed or dropped
+    record counts 1.
+    """
     fitted = original.drop_nulls().unique().cast(pl.String).sort()
     table = hierarchy.table(fitted)
     labels = released.filter(released != SUPPRESSED)

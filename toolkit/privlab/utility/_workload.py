@@ -88,7 +88,37 @@ class _Bins:
 
 
 def bin_spec(series: pl.Series, *, bins: int = 10) -> _Bins:
-    """Bins for one original column (see the module docstring)."""
+    """Bins for one original column (see the module docstring).
+
+    A numeric column with more than 30 distinct values gets *bins* equal-width
+    bins between its minimum and maximum; a date column (or ISO-date text with
+    more than 30 values) is binned by year; anything else keeps its 30 most
+    frequent values as categories, the rest pooled as ``"(other)"``.
+
+    Parameters
+    ----------
+    series:
+        The original column (its name names the bins).
+    bins:
+        Number of equal-width bins of a numeric column.
+
+    Returns
+    -------
+    _Bins
+        ``kind`` (``"numeric"``, ``"date"`` or ``"category"``), ``edges`` or
+        ``categories``, and ``expr(values)``: the bin label of each value.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> spec = bin_spec(pl.Series("age", range(100)), bins=4)
+    >>> spec.kind, spec.edges
+    ('numeric', (0.0, 24.75, 49.5, 74.25, 99.0))
+    >>> pl.select(spec.expr(pl.lit(60))).item()
+    '2'
+    >>> bin_spec(pl.Series("sex", ["F", "M", "F"])).categories
+    ('F', 'M')
+    """
     name = series.name
     dtype = series.dtype
     if dtype.is_numeric() and series.n_unique() > _MAX_CATEGORIES:
@@ -193,7 +223,7 @@ class Workload:
         return covered
 
     def _spread_all(self, rows: pl.DataFrame, column: str) -> pl.DataFrame:
-        """A fully suppressed value: uniform over the original's bins."""
+        """A fully suppressed value: spread over the original's bins by their frequency."""
         values = self.original.select(self.bins[column].expr(pl.col(column)).alias("bin"))
         dist = values.drop_nulls().group_by("bin").len()
         dist = dist.with_columns((pl.col("len") / pl.col("len").sum()).alias("weight"))
@@ -302,7 +332,33 @@ class Workload:
 
 
 def coverage_from_hierarchy(hierarchy: Any, original: pl.Series, level: int) -> pl.DataFrame:
-    """label → value table of a hierarchy level over the original's distinct values."""
+    """The label → value table of a hierarchy level over the original's distinct values.
+
+    What a :class:`ReleaseView` needs for a column generalized to *level*; ``*``
+    always covers every value.
+
+    Parameters
+    ----------
+    hierarchy:
+        A :class:`~privlab.hierarchy.Hierarchy`.
+    original:
+        The original column (nulls are left out; values compared as text).
+    level:
+        The hierarchy level of the released labels.
+
+    Returns
+    -------
+    polars.DataFrame
+        Distinct ``label``, ``value`` pairs (both strings), in no set order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.hierarchy import interval_hierarchy
+    >>> cov = coverage_from_hierarchy(interval_hierarchy(widths=[10]), pl.Series([31, 35, 52]), 1)
+    >>> cov.sort("label", "value").rows()
+    [('*', '31'), ('*', '35'), ('*', '52'), ('30-39', '31'), ('30-39', '35'), ('50-59', '52')]
+    """
     values = original.drop_nulls().cast(pl.String).unique().sort()
     table = hierarchy.table(values)
     frame = pl.DataFrame({"label": table[level], "value": values.to_list()})

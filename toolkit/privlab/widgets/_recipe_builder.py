@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from privlab._progress import ProgressCallback
-from privlab.anonymize import Recipe, anonymize
+from privlab.anonymize import EncodingCache, Recipe, anonymize
 from privlab.exceptions import PrivlabError
 from privlab.hierarchy import suggest as suggest_hierarchy
 from privlab.io import read, write_text
@@ -387,6 +387,7 @@ class RecipeBuilder:
         frame = read(data).collect()
         self.sample = frame.sample(n=sample, seed=seed) if frame.height > sample else frame
         self.key = key
+        self._cache = EncodingCache()  # the live readout re-searches the same sample
         self.hierarchies: dict[str, dict[str, Any]] = {
             c: suggest_hierarchy(self.sample[c]).to_spec() for c in self.sample.columns
         }
@@ -657,7 +658,9 @@ class RecipeBuilder:
         with job.stages(2, "preview") as bar:
             bar.set_stage("search")
             extra = {"callback": job.callback} if _accepts_callback(anonymize) else {}
-            release = anonymize(self.sample, recipe, key=self.key, progress=False, **extra)
+            release = anonymize(
+                self.sample, recipe, key=self.key, progress=False, cache=self._cache, **extra
+            )
             bar.advance(stage="measure")
             figures = _figures(release, self.sample)
             bar.advance(stage="done")
