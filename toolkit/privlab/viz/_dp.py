@@ -65,10 +65,10 @@ def epsilon_curve_chart(
         raise ValueError(
             f"curve frame lacks columns {sorted(missing)}; pass DPSession.error_curve(...)"
         )
-    data = curve.select(sorted(_CURVE_COLUMNS)).filter(pl.col("half_width").is_finite())
+    data = _merge_coinciding(
+        curve.select(sorted(_CURVE_COLUMNS)).filter(pl.col("half_width").is_finite())
+    )
     conf = curve["confidence"][0] if curve.height else 0.95
-    # Curves of different statistics can coincide (a count and a grouped count have
-    # the same noise scale): dashes and point shapes keep every line visible.
     line = (
         alt.Chart(alt.Data(values=data.to_dicts()))
         .mark_line(point=True, opacity=0.85)
@@ -110,6 +110,28 @@ def epsilon_curve_chart(
         title=title or f"Error vs ε ({conf:.0%} interval half-width; nothing spent)",
         width=WIDTH,
         height=260,
+    )
+
+
+def _merge_coinciding(data: pl.DataFrame) -> pl.DataFrame:
+    """One line per distinct curve: statistics with the same curve share a label.
+
+    A count and a grouped count have the same noise scale, so their curves lie on
+    top of each other; drawn apart, the legend would list a line nobody can see.
+    """
+    groups: dict[tuple[tuple[float, float], ...], list[str]] = {}
+    for (statistic,), part in data.sort("epsilon").group_by("statistic", maintain_order=True):
+        shape = tuple(
+            (float(e), float(f"{h:.9g}"))
+            for e, h in zip(part["epsilon"], part["half_width"], strict=True)
+        )
+        groups.setdefault(shape, []).append(str(statistic))
+    if all(len(names) == 1 for names in groups.values()):
+        return data
+    label = {name: " = ".join(names) for names in groups.values() for name in names}
+    first = [names[0] for names in groups.values()]
+    return data.filter(pl.col("statistic").is_in(first)).with_columns(
+        pl.col("statistic").replace_strict(label)
     )
 
 
