@@ -19,15 +19,6 @@ from typing import Any
 
 import privlab
 
-#: Packages whose docstrings their open branches still change (architecture issue):
-#: the method and example checks skip them until those land. Shrink this set.
-PENDING = frozenset(
-    {
-        "anonymize",
-        "cli",
-    }
-)
-
 PACKAGES = sorted(
     m.name
     for m in pkgutil.walk_packages(privlab.__path__, "privlab.")
@@ -69,8 +60,8 @@ def test_every_public_class_and_function_has_a_docstring() -> None:
 def test_every_public_method_and_property_has_a_docstring() -> None:
     missing = [
         f"{name}.{attr}"
-        for package, name, obj in public_objects()
-        if inspect.isclass(obj) and package not in PENDING
+        for _, name, obj in public_objects()
+        if inspect.isclass(obj)
         for attr, func in _own_members(obj)
         if not (func.__doc__ or "").strip()
     ]
@@ -80,14 +71,7 @@ def test_every_public_method_and_property_has_a_docstring() -> None:
 def test_every_public_function_has_an_example() -> None:
     missing = [
         name
-        for package, name, obj in public_objects()
-        if inspect.isfunction(obj)
-        and package not in PENDING
-        and "Examples\n--------" not in inspect.getdoc(obj)
+        for _, name, obj in public_objects()
+        if inspect.isfunction(obj) and "Examples\n--------" not in inspect.getdoc(obj)
     ]
     assert not missing
-
-
-def test_pending_packages_exist() -> None:
-    """A package that was renamed or removed must leave the pending list too."""
-    assert {p.split(".")[1] for p in PACKAGES} >= PENDING

@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 import privlab as pv
 from privlab.anonymize import RecipePlan, anonymize_stream
 from privlab.engine import LocalEngine
-from privlab.exceptions import EngineError, PolicyViolationError
+from privlab.exceptions import EngineError, InputError, PolicyViolationError
 from privlab.release import Approval, ReleaseFacts
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
@@ -194,3 +194,20 @@ def test_output_guard_refuses_overwriting_the_source_before_reading(tmp_path: Pa
     assert src.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["patients.parquet"]
     assert gate.facts == []
+
+
+def test_callback_reaches_a_given_engine_and_two_callbacks_are_refused(tmp_path: Path) -> None:
+    """callback= is used with engine=; two different callbacks are refused, nothing written."""
+    seen: list[str] = []
+    engine = LocalEngine(batch_rows=100)
+    anonymize_stream(SAMPLES / "patients.csv", RECIPE, tmp_path / "a.parquet", key=KEY,
+                     engine=engine, callback=lambda stage, done, total: seen.append(stage),
+                     governance=Recording(), progress=False)  # fmt: skip
+    assert seen, "the callback given beside an engine was never called"
+    (tmp_path / "a.parquet").unlink()
+    (tmp_path / "a.parquet.manifest.json").unlink()
+    with pytest.raises(InputError, match="two progress callbacks"):
+        anonymize_stream(SAMPLES / "patients.csv", RECIPE, tmp_path / "b.parquet", key=KEY,
+                         engine=LocalEngine(callback=lambda *a: None),
+                         callback=lambda *a: None, governance=Recording())  # fmt: skip
+    assert list(tmp_path.iterdir()) == []

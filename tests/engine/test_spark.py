@@ -202,3 +202,22 @@ def test_cli_engine_spark_writes_the_release(spark: Any, tmp_path: Path) -> None
     mine = pv.anonymize(SAMPLES / "patients.csv", recipe).frame
     assert_frame_equal(_sorted(written), _sorted(mine), check_dtypes=False)
     assert (tmp_path / "released.manifest.json").exists()
+
+
+def test_anonymize_spark_docstring_example_runs(spark: Any) -> None:
+    """The example of ``anonymize_spark``'s docstring is skipped as a doctest (a Spark
+    session takes seconds to start); here it runs on the module's session, every output
+    compared with the one the docstring shows."""
+    import doctest
+
+    (test,) = doctest.DocTestFinder().find(
+        anonymize_spark, "anonymize_spark", globs={"anonymize_spark": anonymize_spark}
+    )
+    skipped = [e for e in test.examples if e.options.get(doctest.SKIP)]
+    for example in skipped:
+        del example.options[doctest.SKIP]
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = runner.run(test)
+    assert len(skipped) >= 5  # the Spark part of the example is still there
+    assert result.attempted == len(test.examples)
+    assert result.failed == 0

@@ -148,6 +148,8 @@ def anonymize(
     RecipeError, MissingSecretError, ColumnNotFoundError, HierarchyError
         An invalid recipe, a missing key, a missing column, a hierarchy that does
         not cover the data.
+    InputError
+        The data has a column named ``__privlab_row__`` (reserved).
 
     Notes
     -----
@@ -155,8 +157,37 @@ def anonymize(
     every QI set to ``*``; like ARX, the verification then excludes them (they
     carry no QI value) and reports their number as ``suppressed``, and the
     report's ``k_including_suppressed`` shows k when they are counted as a class.
-    """
 
+    Examples
+    --------
+    Drop the names, then find the least-lossy generalization of age and sex
+    that makes every class at least 2 records, suppressing at most 20 % of the
+    records (here the one 77-year-old):
+
+    >>> import polars as pl
+    >>> data = pl.DataFrame(
+    ...     {"name": list("ABCDEFGHI"), "age": [31, 32, 33, 34, 35, 36, 37, 38, 77],
+    ...      "sex": list("FFFFMMMMF")}
+    ... )
+    >>> recipe = {
+    ...     "steps": [{"op": "drop", "columns": ["name"]}],
+    ...     "privacy": {
+    ...         "quasi_identifiers": ["age", "sex"], "k": 2, "max_suppression": 0.2,
+    ...         "hierarchies": {"age": {"type": "interval", "widths": [5, 10]},
+    ...                         "sex": {"type": "suppress"}},
+    ...     },
+    ... }
+    >>> release = anonymize(data, recipe, progress=False)
+    >>> release.data.columns, release.data["age"].to_list()
+    (['age', 'sex'], ['30-34', '30-34', '30-34', '30-34', '35-39', '35-39', '35-39', '35-39'])
+    >>> privacy = release.report.privacy
+    >>> privacy["met"], privacy["achieved"]["k"], privacy["suppressed"]
+    (True, 4, 1)
+    >>> release.resolved_recipe.privacy.resolved.levels
+    {'age': 1, 'sex': 0}
+    >>> data.columns  # the input is not modified
+    ['name', 'age', 'sex']
+    """
     if is_spark_frame(data):
         return anonymize_spark(data, recipe, key=key, progress=progress)
     recipe = _as_recipe(recipe)

@@ -142,7 +142,20 @@ def _nested(errors: list[str]) -> PydanticCustomError:
 
 # ------------------------------------------------------------------------------ steps
 class Step(BaseModel):
-    """One recipe step ``{op, columns, params}``; ``params`` is the op's own model."""
+    """One recipe step ``{op, columns, params}``; ``params`` is the op's own model.
+
+    Recipes hold one subclass per registered op (``MaskStep``, ``DropStep``, …),
+    so ``params`` is validated against that op's parameter model.
+
+    Examples
+    --------
+    >>> step = Recipe.from_dict({"steps": [{"op": "mask", "columns": "card",
+    ...                                     "params": {"keep_last": 4}}]}).steps[0]
+    >>> step.to_dict()
+    {'op': 'mask', 'columns': ['card'], 'params': {'keep_last': 4}}
+    >>> step.transform()
+    Mask(['card'], keep_last=4)
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     transform_class: ClassVar[type[Transform]]
@@ -229,7 +242,6 @@ class LSpec(_Strict):
 
     def model(self) -> LDiversity:
         """The privacy model this spec describes."""
-
         l_value: float = int(self.l) if float(self.l).is_integer() else self.l
         return LDiversity(self.column, l_value, variant=self.variant, c=self.c)
 
@@ -243,7 +255,6 @@ class TSpec(_Strict):
 
     def model(self) -> TCloseness:
         """The privacy model this spec describes."""
-
         return TCloseness(self.column, self.t, ordered=self.ordered)
 
 
@@ -254,7 +265,21 @@ class Resolved(_Strict):
 
 
 class PrivacySpec(_Strict):
-    """Privacy targets: quasi-identifiers, their hierarchies, k / ℓ / t, the suppression limit."""
+    """Privacy targets: quasi-identifiers, their hierarchies, k / ℓ / t, the suppression limit.
+
+    At least one target (``k``, ``l`` or ``t``) is required, every
+    quasi-identifier needs a hierarchy, and a sensitive column cannot also be a
+    quasi-identifier; every violation is reported at once.
+
+    Examples
+    --------
+    >>> spec = PrivacySpec(
+    ...     quasi_identifiers=["age"], hierarchies={"age": {"type": "suppress"}},
+    ...     k=5, l={"column": "dx", "l": 2},
+    ... )
+    >>> spec.models(), spec.sensitive
+    ([KAnonymity(k=5), LDiversity(column='dx', l=2, variant='distinct', c=None)], ['dx'])
+    """
 
     quasi_identifiers: list[str] = Field(..., min_length=1)
     hierarchies: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -315,7 +340,6 @@ class PrivacySpec(_Strict):
 
     def models(self) -> list[PrivacyModel]:
         """The privacy models (k, ℓ, t) the search must satisfy."""
-
         out: list[PrivacyModel] = []
         if self.k is not None:
             out.append(KAnonymity(self.k))
@@ -337,7 +361,25 @@ class Recipe(BaseModel):
 
     Build one with :meth:`from_yaml` or :meth:`from_dict` (they raise
     :class:`~privlab.exceptions.RecipeError` listing every problem); write it with
-    :meth:`to_yaml` / :meth:`to_dict`.
+    :meth:`to_yaml` / :meth:`to_dict`. A recipe is frozen: :meth:`resolve` and
+    :meth:`unresolved` return new recipes.
+
+    Examples
+    --------
+    >>> recipe = Recipe.from_dict(
+    ...     {"steps": [{"op": "drop", "columns": "ssn"}],
+    ...      "privacy": {"quasi_identifiers": ["age"], "k": 2,
+    ...                  "hierarchies": {"age": {"type": "interval", "widths": [5, 10]}}}}
+    ... )
+    >>> recipe.steps[0].to_dict(), recipe.is_resolved
+    ({'op': 'drop', 'columns': ['ssn']}, False)
+    >>> Recipe.from_yaml(recipe.to_yaml()).id() == recipe.id()
+    True
+    >>> fixed = recipe.resolve({"age": 1})  # replays level 1 (5-year bands), no search
+    >>> fixed.is_resolved, fixed.privacy.resolved.levels, fixed.id() == recipe.id()
+    (True, {'age': 1}, False)
+    >>> fixed.unresolved().id() == recipe.id()
+    True
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -425,6 +467,32 @@ class Recipe(BaseModel):
 
         Relative paths inside a recipe file (ARX hierarchy CSVs, key files) are
         resolved against the file's folder.
+
+        Parameters
+        ----------
+        source:
+            A :class:`~pathlib.Path`, a one-line string ending in ``.yaml`` or
+            ``.yml`` (read as a path), or the YAML text itself. Empty YAML is the
+            empty recipe.
+
+        Returns
+        -------
+        Recipe
+
+        Raises
+        ------
+        RecipeError
+            The file cannot be read, the text is not valid YAML, or the recipe is
+            invalid (``errors`` lists every problem).
+
+        Examples
+        --------
+        >>> Recipe.from_yaml("steps: [{op: mask, columns: [phone], params: {keep_last: 4}}]").steps
+        [MaskStep(op='mask', columns=['phone'], params=MaskParams(...keep_last=4...))]
+        >>> Recipe.from_yaml("missing.yaml")
+        Traceback (most recent call last):
+        ...
+        privlab.exceptions.RecipeError: cannot read recipe 'missing.yaml': No such file or directory
         """
         base_dir: Path | None = None
         if isinstance(source, Path) or ("\n" not in source and source.endswith((".yaml", ".yml"))):
@@ -509,10 +577,36 @@ class Recipe(BaseModel):
     def resolve(self, levels: Mapping[str, int]) -> Recipe:
         """A copy with ``privacy.resolved.levels`` fixed to *levels*.
 
+        Parameters
+        ----------
+        levels:
+            One generalization level per quasi-identifier, e.g. a search's
+            :attr:`SearchResult.levels <privlab.anonymize.SearchResult.levels>`.
+
+        Returns
+        -------
+        Recipe
+            The resolved copy: :func:`~privlab.anonymize.anonymize` replays these
+            levels instead of searching.
+
         Raises
         ------
         RecipeError
             The recipe has no privacy section, or *levels* do not match its QIs.
+
+        Examples
+        --------
+        >>> recipe = Recipe.from_dict({"privacy": {
+        ...     "quasi_identifiers": ["zip"], "k": 2,
+        ...     "hierarchies": {"zip": {"type": "prefix", "keep": [3]}}}})
+        >>> recipe.resolve({"zip": 1}).privacy.resolved.levels
+        {'zip': 1}
+        >>> try:
+        ...     recipe.resolve({"age": 1})
+        ... except RecipeError as exc:
+        ...     exc.errors
+        ["privacy.resolved.levels: must give a level for exactly the quasi-identifiers ['zip'],
+          got ['age']"]
         """
         if self.privacy is None:
             msg = "cannot resolve a recipe without a privacy section"
@@ -550,7 +644,6 @@ def _allowed_fields(data: Mapping[str, Any]) -> dict[tuple[int | str, ...], list
 
 def _hierarchy_hash(spec: Mapping[str, Any], base_dir: Path | None) -> str:
     """Content hash of one hierarchy spec (a file's content, not its path)."""
-
     try:
         return Hierarchy.from_spec(spec, base_dir=base_dir).content_hash()
     except HierarchyError as exc:

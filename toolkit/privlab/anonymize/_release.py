@@ -39,7 +39,7 @@ InputKind = Literal["polars", "lazy", "pandas"]
 
 @dataclass
 class AnonymizationReport:
-    """What a release achieved and cost.
+    """What a release achieved and cost (figures only, never a value from the data).
 
     Attributes
     ----------
@@ -58,6 +58,20 @@ class AnonymizationReport:
         Per step: op, columns, rows before and after.
     lineage:
         Per input column: ``source → operations → output``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.anonymize import anonymize
+    >>> report = anonymize(
+    ...     pl.DataFrame({"age": [31, 33, 52, 54]}),
+    ...     {"privacy": {"quasi_identifiers": ["age"], "k": 2,
+    ...                  "hierarchies": {"age": {"type": "interval", "widths": [10]}}}},
+    ... ).report
+    >>> report.privacy["met"], report.risk.k, report.search["levels"]
+    (True, 2, {'age': 1})
+    >>> sorted(report.to_dict())
+    ['lineage', 'privacy', 'risk', 'search', 'steps', 'utility']
     """
 
     risk: RiskReport | None
@@ -96,6 +110,27 @@ class Release:
     search_result:
         The search's full result (every evaluated node, for trade-off charts), or
         ``None`` when no search ran.
+    release_record:
+        What the release gate returned from :meth:`write` (``None`` before).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from privlab.anonymize import anonymize
+    >>> release = anonymize(
+    ...     pd.DataFrame({"ssn": ["1", "2", "3"], "age": [30, 40, 50]}),
+    ...     {"steps": [{"op": "drop", "columns": ["ssn"]}]},
+    ... )
+    >>> release
+    Release(3×1)
+    >>> type(release.data).__module__.split(".")[0]  # pandas in, pandas out
+    'pandas'
+    >>> type(release.frame).__module__.split(".")[0]  # the same rows as a polars frame
+    'polars'
+    >>> release.report.steps
+    [{'step': 0, 'op': 'drop', 'columns': ['ssn'], 'rows_in': 3, 'rows_out': 3}]
+    >>> release.search_result is None  # no privacy section, no search
+    True
     """
 
     def __init__(
@@ -183,6 +218,40 @@ class Release:
         -------
         pathlib.Path
             The data file.
+
+        Raises
+        ------
+        OverwriteSourceError, OutputError
+            *path* or its manifest would overwrite an input of the release or
+            each other, or the folder of *path* does not exist (checked before
+            the gate runs).
+        AccessDeniedError
+            The principal may not release (or override) this dataset.
+        PolicyViolationError
+            The gate refuses the release (governed mode); nothing is written.
+
+        Examples
+        --------
+        A stand-in gate that approves every release (privlab's governance is the
+        default); the files are written in a fresh temporary folder:
+
+        >>> import pathlib, tempfile, polars as pl
+        >>> from privlab.anonymize import anonymize
+        >>> from privlab.release import Approval
+        >>> class ApproveAll:
+        ...     def submit(self, facts, write):
+        ...         return write(Approval(dataset="visits", release_id="r1"))
+        ...     def authorize(self, action, *, dataset=None):
+        ...         pass
+        >>> release = anonymize(
+        ...     pl.DataFrame({"ssn": ["1", "2"], "age": [30, 40]}),
+        ...     {"steps": [{"op": "drop", "columns": ["ssn"]}]},
+        ... )
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> release.write(folder / "out.csv", governance=ApproveAll()).name
+        'out.csv'
+        >>> sorted(p.name for p in folder.iterdir()), release.manifest["dataset"]
+        (['out.csv', 'out.csv.manifest.json'], 'visits')
         """
         target = Path(path)
         files: list[Path] = []

@@ -65,7 +65,7 @@ from privlab.anonymize._lattice import (
     evaluate_k,
     needed_columns,
 )
-from privlab.exceptions import ColumnNotFoundError, HierarchyError
+from privlab.exceptions import ColumnNotFoundError, HierarchyError, InputError
 from privlab.hierarchy import Hierarchy
 from privlab.models import KAnonymity, PrivacyModel
 
@@ -96,6 +96,26 @@ class SearchResult:
     stats:
         ``nodes_total``, ``nodes_evaluated``, ``nodes_pruned``, ``distinct_rows``,
         ``records``, ``strategy``, ``encode_seconds``, ``search_seconds``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.anonymize import KAnonymity, interval_hierarchy, suppress_hierarchy
+    >>> data = pl.DataFrame(
+    ...     {"age": [31, 32, 33, 34, 35, 36, 37, 38, 77], "sex": list("FFFFMMMMF")}
+    ... )
+    >>> result = search(
+    ...     data, {"age": interval_hierarchy(widths=[5, 10]), "sex": suppress_hierarchy()},
+    ...     [KAnonymity(2)], max_suppression=0.2, progress=False,
+    ... )
+    >>> result.node, result.levels, result.suppressed
+    ((1, 0), {'age': 1, 'sex': 0}, 1)
+    >>> result.stats["nodes_total"], result.nodes.height  # 8 nodes, 5 evaluated
+    (8, 5)
+    >>> result.apply(data).collect().row(-1)  # the outlier, masked
+    ('*', '*')
+    >>> result.apply(data, suppression="drop").collect().height
+    8
     """
 
     quasi_identifiers: list[str]
@@ -127,11 +147,29 @@ class SearchResult:
         A lazy, per-row plan: each QI becomes its generalized label; records of
         the classes that violated a model (learned by the search) get ``*`` in
         every QI (``"mask"``, as ARX does) or are removed (``"drop"``).
+
+        Parameters
+        ----------
+        data:
+            The table the search ran on (or another batch with the same columns:
+            the suppressed classes are matched by their generalized QI values).
+        suppression:
+            ``"mask"`` (default) or ``"drop"``.
+
+        Returns
+        -------
+        polars.LazyFrame
+
+        Raises
+        ------
+        InputError
+            No node satisfied the models (``node is None``), or *suppression* is
+            neither ``"mask"`` nor ``"drop"``.
         """
         if self.node is None:
-            raise ValueError("the search found no node satisfying the privacy models")
+            raise InputError("the search found no node satisfying the privacy models")
         if suppression not in ("mask", "drop"):
-            raise ValueError(f"suppression must be 'mask' or 'drop', got {suppression!r}")
+            raise InputError(f"suppression must be 'mask' or 'drop', got {suppression!r}")
         lazy = data.lazy() if isinstance(data, pl.DataFrame) else data
         exprs = [
             self.hierarchies[q].generalize_expr(q, lv)
@@ -231,6 +269,24 @@ def search(
     Returns
     -------
     SearchResult
+        The chosen node (``None`` when no node satisfies every model within
+        *max_suppression*: no error is raised then), its loss and suppressed
+        records, every evaluated node and the search's statistics.
+        ``result.apply(data)`` releases *data* at that node.
+
+    Raises
+    ------
+    InputError
+        (a ``ValueError``) *metric* is not ``"loss"``, *max_suppression* is outside [0, 1], no
+        model is given, a column is both a quasi-identifier and sensitive, a
+        sensitive column has missing values, or the lattice has more than
+        5,000,000 nodes.
+    HierarchyError
+        No hierarchy is given, a quasi-identifier has missing values, or a
+        hierarchy does not cover a value of its column.
+    ColumnNotFoundError
+        A quasi-identifier, a model's sensitive column or *counts* is not a
+        column of *data*.
 
     Notes
     -----
@@ -238,14 +294,34 @@ def search(
     grouped once, and the bottom node (no generalization) is evaluated first —
     when it satisfies every model without suppressing anything it is the
     optimum and the search stops there (``stats["strategy"] == "bottom"``).
+
+    Examples
+    --------
+    One record (age 77) is alone whatever the age band short of ``*``; without
+    suppression every age must be hidden, while suppressing it (at most 20 % of
+    the records) keeps 5-year bands:
+
+    >>> import polars as pl
+    >>> from privlab.anonymize import KAnonymity, interval_hierarchy, suppress_hierarchy
+    >>> data = pl.DataFrame(
+    ...     {"age": [31, 32, 33, 34, 35, 36, 37, 38, 77], "sex": list("FFFFMMMMF")}
+    ... )
+    >>> hierarchies = {"age": interval_hierarchy(widths=[5, 10]), "sex": suppress_hierarchy()}
+    >>> search(data, hierarchies, [KAnonymity(2)], progress=False).levels
+    {'age': 3, 'sex': 0}
+    >>> result = search(data, hierarchies, [KAnonymity(2)], max_suppression=0.2, progress=False)
+    >>> result.levels, result.suppressed, round(result.loss, 3)
+    ({'age': 1, 'sex': 0}, 1, 0.267)
+    >>> result.apply(data).collect()["age"].to_list()
+    ['30-34', '30-34', '30-34', '30-34', '35-39', '35-39', '35-39', '35-39', '*']
     """
     if metric != "loss":
-        raise ValueError(f"metric must be 'loss' (ARX's Loss), got {metric!r}")
+        raise InputError(f"metric must be 'loss' (ARX's Loss), got {metric!r}")
     if isinstance(max_suppression, bool) or not 0 <= float(max_suppression) <= 1:
-        raise ValueError(f"`max_suppression` must be in [0, 1], got {max_suppression!r}")
+        raise InputError(f"`max_suppression` must be in [0, 1], got {max_suppression!r}")
     models = list(models)
     if not models:
-        raise ValueError("give at least one privacy model, e.g. KAnonymity(5)")
+        raise InputError("give at least one privacy model, e.g. KAnonymity(5)")
     hs = _as_hierarchies(hierarchies, base_dir)
     qis = list(hs)
     needed = needed_columns(hs, models) + ([counts] if counts else [])
@@ -262,7 +338,7 @@ def search(
         t1 = time.perf_counter()
         total_nodes = int(np.prod(enc.heights))
         if total_nodes > _MAX_NODES:
-            raise ValueError(
+            raise InputError(
                 f"the lattice has {total_nodes:,} nodes (heights {enc.heights}); use fewer "
                 "quasi-identifiers or shorter hierarchies (limit: 5,000,000)"
             )
@@ -330,7 +406,7 @@ def search(
 
 
 def _better(a: Evaluation, b: Evaluation | None) -> bool:
-    """a beats b: lower loss, then lower total level, then lexicographically smaller."""
+    """True when *a* beats *b*: lower loss, then lower total level, then the smaller node."""
     if b is None:
         return True
     if a.loss < b.loss - _TIE:

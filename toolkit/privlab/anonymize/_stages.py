@@ -51,7 +51,6 @@ def _as_recipe(recipe: Recipe | Mapping[str, Any] | str | os.PathLike[str]) -> R
 
 def _input_files(data: Any, lazy: pl.LazyFrame) -> list[Path]:
     """Files the input came from: the path given, or what a LazyFrame's plan scans."""
-
     found: list[Path] = []
     if isinstance(data, str | os.PathLike):
         found.append(Path(data))
@@ -118,7 +117,6 @@ def _fixed_node(
     counts: str | None = None,
 ) -> SearchResult:
     """Evaluate the resolved levels on this data as the search would (no search)."""
-
     assert spec.resolved is not None
     qis = spec.quasi_identifiers
     node = tuple(spec.resolved.levels[q] for q in qis)
@@ -206,7 +204,6 @@ def _verify(
     With *counts*, *verified* and *released* are class histograms of the released
     data (each row a distinct tuple, its records in that column).
     """
-
     qis = spec.quasi_identifiers
     failures: list[str] = []
     achieved: dict[str, Any] = {}
@@ -289,7 +286,7 @@ def _verify(
 def _recursive_worst(
     frame: pl.DataFrame, qis: list[str], column: str, l_value: int, counts: str | None = None
 ) -> float:
-    """max over classes of r1 / (r_l + … + r_m); (c, l)-diverse iff it is < c."""
+    """The maximum over classes of r1 / (r_l + … + r_m); (c, l)-diverse iff it is < c."""
     pairs, _ = class_pairs(frame, qis, column, counts=counts)
     r1, tail = recursive_parts(pairs, l_value)
     with np.errstate(divide="ignore"):
@@ -318,7 +315,6 @@ def _manifest(
     engine: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The release manifest (no data values, no secrets); *engine* for streamed/Spark runs."""
-
     risk = report.risk
     manifest: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,

@@ -98,6 +98,7 @@ from privlab.engine import (
 from privlab.exceptions import (
     ColumnNotFoundError,
     EngineError,
+    InputError,
     PrivacyTargetError,
 )
 from privlab.io import atomic_path, check_outputs, read
@@ -161,6 +162,17 @@ class RecipePlan:
 
     ``lazy(frame)`` is the one lazy plan of the release; ``apply_batch`` runs it
     on one batch (what each Spark partition does). Both give the same rows.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from privlab.anonymize import Mask
+    >>> data = pl.DataFrame({"card": ["4111222233334444"], "age": [31]})
+    >>> plan = RecipePlan([Mask(["card"], keep_last=4).fit(data)])
+    >>> plan.apply_batch(data).row(0)
+    ('************4444', 31)
+    >>> plan.lazy(data.lazy()).collect().equals(plan.apply_batch(data))
+    True
     """
 
     transforms: list[Transform]
@@ -193,20 +205,26 @@ def release_plan(plan: RecipePlan, data: pl.LazyFrame) -> pl.LazyFrame:
 
 @dataclass
 class StreamedRelease:
-    """A release written by :func:`anonymize_stream` (or the Spark engine).
+    """A release written by :func:`anonymize_stream`.
+
+    See :func:`anonymize_stream` for an example. (The Spark engine returns a
+    :class:`SparkRelease` instead.)
 
     Attributes
     ----------
     path:
-        The data written (a file, or a Parquet folder for Spark).
+        The data file written.
     report, manifest, resolved_recipe:
         As for :class:`~privlab.anonymize.Release`; the report has no utility
         distances (they need both tables in memory) — the search's loss is in
         ``report.privacy["loss"]``.
     release_record:
-        The gate's catalog record.
+        What the gate returned (privlab's governance: the catalog record).
     data:
-        For Spark, the released Spark DataFrame (lazy; the path holds it written).
+        Not set by :func:`anonymize_stream` (``None``): the release is on disk at
+        ``path``.
+    rows:
+        Records written.
     """
 
     path: Path
@@ -325,18 +343,94 @@ def anonymize_stream(
         Secret for keyed steps (never stored).
     engine:
         :class:`~privlab.engine.LocalEngine` settings (memory limit, batch size).
+        Give a progress *callback* here or in the engine, not both (refused);
+        *progress* only applies if the engine's ``show`` is ``None``.
     dataset, keep, retention_days, allowed_roles, governance, store:
         As for :meth:`Release.write <privlab.anonymize.Release.write>`.
     sample_rows, seed:
         Size and seed of the samples of source and release handed to the guard.
     progress, callback:
         Progress bars (per batch) and a progress callback ``(stage, done, total)``.
+    **read_kwargs:
+        Passed to :func:`privlab.read` when *source* is a path.
 
     Returns
     -------
     StreamedRelease
+        ``.path`` (the release file), ``.report``, ``.manifest``,
+        ``.resolved_recipe``, ``.rows`` (records written) and
+        ``.release_record`` (what the gate returned).
+
+    Raises
+    ------
+    OverwriteSourceError, OutputError
+        *out* or its manifest would overwrite an input or each other, or the
+        folder of *out* does not exist (checked before anything is read).
+    AccessDeniedError
+        The principal may not release (or, with *keep*, override) — checked
+        before the data is streamed, and again by the gate.
+    EngineError
+        A step cannot run on a part of the data (``microaggregate``,
+        ``add_noise``); run the recipe in memory with :func:`anonymize`.
+    PrivacyTargetError
+        No generalization meets the targets within ``max_suppression``.
+    PolicyViolationError
+        The gate refuses the release (governed mode).
+    RecipeError, MissingSecretError, ColumnNotFoundError, HierarchyError, MemoryLimitError
+        An invalid recipe, a missing key, a missing column, a hierarchy that does
+        not cover the data, a class histogram larger than the engine's memory limit.
+
+    Notes
+    -----
+    Nothing is written to *out* unless every stage passed: the release is
+    staged beside it (a hidden file, removed on failure) and renamed into place
+    by the gate's ``write``.
+
+    Examples
+    --------
+    A stand-in gate that approves every release (privlab's governance is the
+    default gate); the output is written in a fresh temporary folder:
+
+    >>> import pathlib, tempfile, polars as pl
+    >>> from privlab.release import Approval
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pl.DataFrame(
+    ...     {"name": list("ABCDEFGHI"), "age": [31, 32, 33, 34, 35, 36, 37, 38, 77],
+    ...      "sex": list("FFFFMMMMF")}
+    ... ).write_csv(folder / "in.csv")
+    >>> recipe = {
+    ...     "steps": [{"op": "drop", "columns": ["name"]}],
+    ...     "privacy": {
+    ...         "quasi_identifiers": ["age", "sex"], "k": 2, "max_suppression": 0.2,
+    ...         "hierarchies": {"age": {"type": "interval", "widths": [5, 10]},
+    ...                         "sex": {"type": "suppress"}},
+    ...     },
+    ... }
+    >>> class ApproveAll:
+    ...     def submit(self, facts, write):
+    ...         return write(Approval(dataset="visits", release_id="r1"))
+    ...     def authorize(self, action, *, dataset=None):
+    ...         pass
+    >>> out = anonymize_stream(
+    ...     folder / "in.csv", recipe, folder / "out.parquet", governance=ApproveAll(),
+    ...     progress=False,
+    ... )
+    >>> out.rows, out.report.privacy["achieved"]["k"], out.report.privacy["suppressed"]
+    (8, 4, 1)
+    >>> out.resolved_recipe.privacy.resolved.levels
+    {'age': 1, 'sex': 0}
+    >>> sorted(p.name for p in folder.iterdir())
+    ['in.csv', 'out.parquet', 'out.parquet.manifest.json']
+    >>> out.manifest["dataset"], out.manifest["engine"]["engine"]
+    ('visits', 'local-stream')
     """
     recipe = _as_recipe(recipe)
+    if engine is not None and callback is not None:
+        if engine.callback is not None and engine.callback is not callback:
+            raise InputError(
+                "anonymize_stream got two progress callbacks (callback= and the engine's); give one"
+            )
+        engine = LocalEngine(engine.memory_limit, engine.batch_rows, engine.show, callback)
     engine = engine or LocalEngine(show=progress, callback=callback)
     if engine.show is None and progress is not None:
         engine = LocalEngine(engine.memory_limit, engine.batch_rows, progress, engine.callback)
@@ -483,7 +577,7 @@ def _verify_histograms(
     released: pl.DataFrame,
     where: str,
 ) -> tuple[dict[str, Any], Any]:
-    """k / ℓ / t checked on the released histograms; the privacy stage recorded in lineage."""
+    """Check k / ℓ / t on the released histograms and record the privacy stage in lineage."""
     spec = recipe.privacy
     assert spec is not None
     report, risk = _verify(verified, released, spec, result.suppressed, counts=COUNT)
@@ -546,9 +640,12 @@ def _manifest_path(target: Path) -> Path:
 def _authorized_gate(
     governance: Gate | None, store: Any, dataset: str | None, keep: Mapping[str, str] | None
 ) -> Gate:
-    """The gate, after an early role check: a denied principal is refused (and audited)
-    before hours of streaming, not after. The gate checks again at submit (stage 1),
-    on the dataset it resolves — that check is the one that decides."""
+    """The gate, after an early role check (release, and override when *keep* is given).
+
+    A denied principal is refused (and audited) before hours of streaming, not
+    after. The gate checks again at submit (stage 1), on the dataset it
+    resolves — that check is the one that decides.
+    """
     gate = governance if governance is not None else default_gate(store)
     gate.authorize("release", dataset=dataset)
     if keep:
@@ -614,10 +711,71 @@ def anonymize_spark(
 ) -> SparkRelease:
     """Anonymize a Spark DataFrame: driver-side fit and search, per-partition apply.
 
-    Class histograms come from ``groupBy(QIs).count()``; the search (or the
-    resolved levels) runs on the driver; the release is a lazy Spark DataFrame
+    Each step is fitted on the driver from the distinct values it reads; class
+    histograms come from ``groupBy(QIs).count()``; the search (or the resolved
+    levels) runs on the driver; the release is a lazy Spark DataFrame
     (``.data``) built with ``mapInArrow`` over the same per-row plan the local
-    engine streams, and ``.write(path)`` writes it through the release gate.
+    engine streams. Nothing is verified or written yet: ``.verify()`` checks
+    k / ℓ / t on the released data, ``.write(path)`` verifies, passes the
+    release gate and writes a Parquet folder. ``pip install 'privlab[spark]'``
+    (and Java 17) is needed.
+
+    Parameters
+    ----------
+    frame:
+        A ``pyspark.sql.DataFrame``; it is never modified.
+    recipe:
+        A :class:`~privlab.anonymize.Recipe`, its dict, YAML text or path.
+    key:
+        Secret for keyed steps (never stored).
+    progress:
+        Show the search's progress bar (default: config).
+    sample_rows, seed:
+        Size and seed of the samples of source and release that ``.write``
+        hands to the release guard.
+
+    Returns
+    -------
+    SparkRelease
+        ``.data`` (the released Spark DataFrame, lazy), ``.resolved_recipe``;
+        ``.report`` and ``.manifest`` are filled by ``.verify()`` / ``.write()``.
+
+    Raises
+    ------
+    EngineError
+        A step cannot run per partition (``microaggregate``, ``add_noise``, or
+        ``top_bottom_code`` with quantile bounds) — raised before any Spark job.
+    PrivacyTargetError
+        No generalization meets the targets within ``max_suppression``.
+    RecipeError, MissingSecretError, ColumnNotFoundError, HierarchyError
+        An invalid recipe, a missing key, a missing column, a hierarchy that does
+        not cover the data.
+
+    Examples
+    --------
+    A Spark session takes seconds to start, so this example is skipped as a
+    doctest; ``tests/engine/test_spark.py`` (mark ``spark``) runs it:
+
+    >>> from privlab.engine import spark_session
+    >>> rows = [("A", 31, "F"), ("B", 32, "F"), ("C", 33, "F"), ("D", 34, "F"),
+    ...         ("E", 35, "M"), ("F", 36, "M"), ("G", 37, "M"), ("H", 38, "M"), ("I", 77, "F")]
+    >>> frame = spark_session().createDataFrame(rows, ["name", "age", "sex"])  # doctest: +SKIP
+    >>> recipe = {
+    ...     "steps": [{"op": "drop", "columns": ["name"]}],
+    ...     "privacy": {
+    ...         "quasi_identifiers": ["age", "sex"], "k": 2, "max_suppression": 0.2,
+    ...         "hierarchies": {"age": {"type": "interval", "widths": [5, 10]},
+    ...                         "sex": {"type": "suppress"}},
+    ...     },
+    ... }
+    >>> release = anonymize_spark(frame, recipe, progress=False)  # doctest: +SKIP
+    >>> release.resolved_recipe.privacy.resolved.levels  # doctest: +SKIP
+    {'age': 1, 'sex': 0}
+    >>> sorted(row["age"] for row in release.data.collect())  # doctest: +SKIP
+    ['30-34', '30-34', '30-34', '30-34', '35-39', '35-39', '35-39', '35-39']
+    >>> checked = release.verify().privacy  # doctest: +SKIP
+    >>> checked["met"], checked["achieved"]["k"], checked["suppressed"]  # doctest: +SKIP
+    (True, 4, 1)
     """
     recipe = _as_recipe(recipe)
     transforms, tracker, keys, schema = _spark_fit_steps(recipe, frame, key)
@@ -670,7 +828,7 @@ class SparkRelease:
     ``write(path)`` verifies k / ℓ / t on the released data's histogram
     (``groupBy().count()``), hands seeded samples of source and release to the
     gate, and writes a Parquet folder plus ``path.manifest.json`` once every
-    stage passed.
+    stage passed. Built by :func:`anonymize_spark` (see its example).
     """
 
     data: Any
@@ -687,7 +845,18 @@ class SparkRelease:
     release_record: Any = None
 
     def verify(self) -> AnonymizationReport:
-        """Check the targets on the released data's class histogram (a Spark job)."""
+        """Check the targets on the released data's class histogram (a Spark job).
+
+        Returns
+        -------
+        AnonymizationReport
+            Also kept as ``self.report``; it has no utility distances.
+
+        Raises
+        ------
+        PrivacyTargetError
+            The released data does not meet the declared targets (a privlab bug).
+        """
         spec = self.recipe.privacy
         result = self.plan.result
         privacy_report = risk = None
@@ -734,7 +903,26 @@ class SparkRelease:
         governance: Gate | None = None,
         store: Any = None,
     ) -> Path:
-        """Verify, pass the gate, then write a Parquet folder and ``path.manifest.json``."""
+        """Verify, pass the gate, then write a Parquet folder and ``path.manifest.json``.
+
+        Parameters are those of :meth:`Release.write <privlab.anonymize.Release.write>`
+        (without ``override``). The output guard and the role check run before
+        any Spark job.
+
+        Returns
+        -------
+        pathlib.Path
+            The Parquet folder.
+
+        Raises
+        ------
+        OverwriteSourceError, OutputError
+            *path* or its manifest would overwrite a file the source reads, or
+            each other, or the folder of *path* does not exist.
+        AccessDeniedError, PolicyViolationError
+            The principal may not release, or the gate refuses the release;
+            nothing is written.
+        """
         target = Path(path).absolute()
         inputs = tuple(_spark_input_files(self.source))
         check_outputs(  # the one output guard, before any Spark job

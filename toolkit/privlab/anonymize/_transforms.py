@@ -1,5 +1,7 @@
-"""Row-local transforms (drop, suppress, mask, generalize, top/bottom coding, rounding)
-and the one registry of every transform a recipe may name.
+"""Row-local transforms and the one registry of every transform a recipe may name.
+
+The row-local transforms: drop, keep, suppress, mask, generalize, top/bottom
+coding and rounding.
 
 Examples
 --------
@@ -236,6 +238,7 @@ class Suppress(Transform):
             )
 
     def reads(self) -> list[str]:
+        """The columns the ``where`` conditions test, other than those blanked (sorted)."""
         return sorted({c.column for c in self.params.where} - set(self.columns))
 
     def _condition(self, frame: pl.LazyFrame) -> pl.Expr:
@@ -612,10 +615,31 @@ def transform_names() -> list[str]:
 def get_transform(op: str) -> type[Transform]:
     """The transform class registered under *op*.
 
+    Parameters
+    ----------
+    op:
+        A recipe step's ``op``, one of :func:`transform_names`.
+
+    Returns
+    -------
+    type[Transform]
+        The class (not an instance); build one with its columns and parameters.
+
     Raises
     ------
     RecipeError
         *op* is not registered; the message lists the registered ops.
+
+    Examples
+    --------
+    >>> get_transform("mask")
+    <class 'privlab.anonymize._transforms.Mask'>
+    >>> get_transform("mask")(["ssn"], keep_last=4).to_step()
+    {'op': 'mask', 'columns': ['ssn'], 'params': {'keep_last': 4}}
+    >>> get_transform("blur")
+    Traceback (most recent call last):
+    ...
+    privlab.exceptions.RecipeError: unknown op 'blur'; registered ops are [...]
     """
     try:
         return _BY_NAME[op]

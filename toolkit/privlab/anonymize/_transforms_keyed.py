@@ -1,5 +1,6 @@
-"""Transforms that need a secret key: keyed pseudonyms, per-subject date shifts and
-PII redaction inside free text.
+"""Transforms that need a secret key: pseudonyms, date shifts, PII redaction in text.
+
+Keyed pseudonyms, per-subject date shifts and PII redaction inside free text.
 
 Keys
 ----
@@ -293,6 +294,7 @@ class DateShift(_Keyed):
     params: Params
 
     def reads(self) -> list[str]:
+        """The ``subject`` column, unless it is itself one of the shifted columns."""
         return [self.params.subject] if self.params.subject not in self.columns else []
 
     def _fit(self, frame: pl.LazyFrame) -> None:
@@ -369,7 +371,7 @@ def _letters_token(digest: bytes, length: int) -> str:
 
 
 class RedactText(_Keyed):
-    """Replace PII found inside free text with typed placeholders or keyed pseudonyms.
+    r"""Replace PII found inside free text with typed placeholders or keyed pseudonyms.
 
     What is found comes from :func:`privlab.detect.find_pii`: e-mails, URLs,
     IBANs (mod 97), cards (Luhn), national IDs and SSNs with any separators
@@ -394,7 +396,7 @@ class RedactText(_Keyed):
     >>> import polars as pl
     >>> df = pl.DataFrame({"note": ["call MRN-12345 today"]})
     >>> RedactText(
-    ...     "note", patterns={"mrn": r"MRN-\\d+"}, use_profile_patterns=False
+    ...     "note", patterns={"mrn": r"MRN-\d+"}, use_profile_patterns=False
     ... ).fit_apply(df)["note"].to_list()
     ['call [MRN] today']
     >>> step = RedactText("note")

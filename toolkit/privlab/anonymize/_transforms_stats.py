@@ -135,6 +135,7 @@ class Microaggregate(Transform):
     params: Params
 
     def reads(self) -> list[str]:
+        """The ``row_key`` column when one is given and not aggregated itself."""
         key = self.params.row_key
         return [key] if key is not None and key not in self.columns else []
 
@@ -216,7 +217,7 @@ def _uniform(seed: int, stream: int) -> pl.Expr:
 
 
 class AddNoise(Transform):
-    """Add seeded random noise to numbers. **This is NOT differential privacy.**
+    """Add seeded random noise to numbers; **this is NOT differential privacy**.
 
     The noise (``gaussian`` with standard deviation ``scale``, ``laplace`` with
     scale ``scale``, or ``uniform`` on ``[-scale, scale]``; with ``relative:

@@ -92,10 +92,10 @@ def anonymize(
     target cannot be met (or a governed policy or the guard blocks the
     release), the command exits with status 2 and writes nothing; status 3
     when the principal's role does not allow it. With a resolved recipe
-    (``--resolved`` of an earlier run) or ``--memory-limit``, FILE is streamed:
+    (--resolved of an earlier run) or --memory-limit, FILE is streamed:
     memory follows the distinct quasi-identifier tuples, not the rows (the
-    guard then inspects seeded samples of source and release); with ``--engine
-    spark`` OUT is a folder of Parquet files.
+    guard then inspects seeded samples of source and release); with --engine
+    spark OUT is a folder of Parquet files.
     """
     from privlab.anonymize import Recipe, anonymize, anonymize_stream, resolve_key
     from privlab.engine import LocalEngine, parse_memory

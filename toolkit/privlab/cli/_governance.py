@@ -119,7 +119,7 @@ def catalog_show(name: str, fmt: str) -> None:
 def catalog_policy(action: str, source: str | None) -> None:
     """Show, install (from a YAML file), uninstall the policy, or print a template.
 
-    ``template [NAME]`` prints only the template's YAML on stdout (redirect it
+    'template [NAME]' prints only the template's YAML on stdout (redirect it
     to a file and edit it); it opens no store. Installing or uninstalling needs
     an admin once a policy is installed; the first installer becomes admin.
     """

@@ -11,13 +11,13 @@ from privlab.cli._options import read_kwargs, read_options
 
 
 def describe(path: str, **read_args: Any) -> dict[str, Any]:
-    """Rows, column names and dtypes of the table at *path*.
+    r"""Rows, column names and dtypes of the table at *path*.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_text("a,b\\n1,x\\n2,y\\n")
+    >>> _ = p.write_text("a,b\n1,x\n2,y\n")
     >>> summary = describe(str(p))
     >>> summary["rows"], summary["columns"][1]
     (2, {'name': 'b', 'dtype': 'String'})

@@ -18,7 +18,7 @@ def risk_summary(
     memory_limit: int | None = None,
     **read_args: Any,
 ) -> dict[str, Any]:
-    """The figures ``privlab risk`` prints (no data values).
+    r"""The figures ``privlab risk`` prints (no data values).
 
     The file is streamed: its class histogram (distinct QI tuples, with the
     sensitive value, and their counts) is counted batch by batch, and every
@@ -28,7 +28,7 @@ def risk_summary(
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_text("zip,dx\\n1,a\\n1,b\\n2,a\\n")
+    >>> _ = p.write_text("zip,dx\n1,a\n1,b\n2,a\n")
     >>> risk_summary(str(p), ["zip"], "dx")["k"]
     1
     """

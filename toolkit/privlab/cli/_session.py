@@ -47,9 +47,13 @@ def _note(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
 
 @contextlib.contextmanager
 def command_session() -> Iterator[None]:
-    """Sweep temps a killed privlab left (opening an existing store does), then record ours;
-    notes on how input was read (:class:`~privlab.io.InputWarning`) become
-    one ``note:`` line on stderr each."""
+    """Run one command: sweep stale temps, record ours, show input notes on stderr.
+
+    Opening an existing store sweeps the temp files a killed privlab left;
+    then the temp files this command writes are recorded in the store. Notes on
+    how input was read (:class:`~privlab.io.InputWarning`) become one
+    ``note:`` line on stderr each.
+    """
     if (Path(get_config()["home"]) / FILENAME).exists():
         open_store()
     with warnings.catch_warnings(), temp_registry(_StoreTemps()):
@@ -66,7 +70,10 @@ def command_session() -> Iterator[None]:
 
 
 def authorize(action: str, *, dataset: str | None = None) -> None:
-    """Check the principal's role for a command that opens no store of its own (e.g.
-    ``privlab profile``): without a store there is no policy, so personal mode."""
+    """Check the principal's role for a command that opens no store of its own.
+
+    For example ``privlab profile``. Without a store there is no policy, so
+    nothing is checked (personal mode).
+    """
     if (Path(get_config()["home"]) / FILENAME).exists():
         default_gate(open_store()).authorize(action, dataset=dataset)

@@ -30,7 +30,7 @@ class _SynthGroup(click.Group):
 
 @click.group(cls=_SynthGroup)
 def synth() -> None:
-    """Generate synthetic rows (``synth FILE --out OUT``) or evaluate them (``synth evaluate``)."""
+    """Generate synthetic rows (synth FILE --out OUT) or evaluate them (synth evaluate)."""
 
 
 @synth.command("generate")
