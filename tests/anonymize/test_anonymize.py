@@ -431,8 +431,11 @@ def test_governed_policy_blocks_and_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     kept_identifier = pv.anonymize(_people(), {**RECIPE, "steps": []})
     gov.install_policy(Policy.from_dict({"name": "ids", "rules": {"no_direct_identifiers": True}}))
-    with pytest.raises(PolicyViolationError, match=r"release guard refused.*'pid'.*'name'"):
+    with pytest.raises(PolicyViolationError, match=r"release guard refused.*'pid'.*'name'") as err:
         kept_identifier.write(tmp_path / "out.parquet", dataset="people")
+    # every finding is listed on its own too (notebook 06 prints them one per line)
+    assert {v.column for v in err.value.violations} >= {"pid", "name"}
+    assert all(v.message in str(err.value) for v in err.value.violations)
     kept = {"name": "test: reach the policy", "pid": "test: reach the policy"}
     with pytest.raises(
         PolicyViolationError, match=r"direct identifier column\(s\) \['name', 'pid'\]"

@@ -105,3 +105,46 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert errors == []
     assert (ROOT / "demo_output" / "report_screenshot.png").stat().st_size > 10_000
     shutil.copy(path, ROOT / "demo_output" / "report_test.html")
+
+
+def test_release_report_reads_as_tables_and_prose(tmp_path: Path) -> None:
+    """Risk and utility as rounded tables with a sentence; the manifest folded away."""
+    patients = pv.read(ROOT / "data_samples" / "patients.csv").collect().head(400)
+    recipe = pv.Recipe.from_dict(
+        {
+            "steps": [{"op": "drop", "columns": ["ssn", "full_name", "email", "phone", "notes"]}],
+            "privacy": {
+                "quasi_identifiers": ["date_of_birth", "zip_code", "sex"],
+                "hierarchies": {
+                    "date_of_birth": {"type": "date", "levels": ["year", "decade"]},
+                    "zip_code": {"type": "prefix", "keep": [3, 2]},
+                    "sex": {"type": "suppress"},
+                },
+                "k": 5,
+                "max_suppression": 0.05,
+            },
+        }
+    )
+    release = pv.anonymize(patients, recipe, progress=False)
+    text = pv.report(release, tmp_path / "release.html").read_text()
+    body = text.split("</script></head>", 1)[1]
+    assert "Every released record shares its values of date_of_birth" in body
+    assert "<details><summary>Manifest details" in body
+    risk_table = body.split("<h3>Risk</h3>", 1)[1].split("</table>", 1)[0]
+    assert "k (smallest class)" in risk_table
+    avg = release.report.risk.prosecutor["avg"]
+    assert f"{avg:.3g}" in risk_table  # rounded for people ...
+    assert repr(avg) in risk_table  # ... the full value on hover
+    assert "{'" not in body  # no raw dicts / JSON
+    assert '{"' not in body.split("<script", 1)[0]
+    assert '"recipe_id"' not in body  # the manifest is a table, not a JSON dump
+
+
+def test_report_table_cells() -> None:
+    from privlab.report._html import _table
+
+    html = _table([{"x": 2.0499999999994603, "nested": {"a": 1, "b": [1, 2]}, "ok": True}])
+    assert ">2.05<" in html  # shown rounded, full in title
+    assert "2.0499999999994603" in html
+    assert "<td>yes</td>" in html
+    assert html.count("<table>") == 2  # the mapping became an inner table

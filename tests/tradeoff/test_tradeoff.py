@@ -185,7 +185,7 @@ def test_tradeoff_grid_end_to_end(table: pl.DataFrame) -> None:
     errors = t.dp.sort("epsilon")["expected_error"].to_list()
     assert errors[0] > errors[1]
     spec = t.frontier_chart().to_dict()
-    assert len(spec["hconcat"]) == 2
+    assert len(spec["vconcat"]) == 2  # frontier above the DP panel
     text = str(t.to_dict())
     assert "02139" not in text
 

@@ -34,6 +34,22 @@ def test_epsilon_curve_is_log_log_with_rules() -> None:
     assert "95%" in spec["title"]
 
 
+def test_coinciding_curves_are_one_line_named_after_both() -> None:
+    """A count and a grouped count have the same noise: the legend lists only lines one sees."""
+    same = _curve().filter(pl.col("statistic") == "count()")
+    curve = pl.concat([_curve(), same.with_columns(statistic=pl.lit("count() by sex"))])
+    values = epsilon_curve_chart(curve, target=1.0).to_dict()["layer"][0]["data"]["values"]
+    assert {v["statistic"] for v in values} == {"count() = count() by sex", "sum(x)"}
+    assert len(values) == 5  # each drawn point once
+    # curves that differ anywhere stay apart
+    apart = same.with_columns(
+        statistic=pl.lit("count() by sex"), half_width=pl.col("half_width") * 1.01
+    )
+    chart = epsilon_curve_chart(pl.concat([same, apart]), target=1.0)
+    values = chart.to_dict()["layer"][0]["data"]["values"]
+    assert {v["statistic"] for v in values} == {"count()", "count() by sex"}
+
+
 def test_epsilon_curve_without_rules_has_one_layer() -> None:
     assert len(epsilon_curve_chart(_curve()).to_dict()["layer"]) == 1
 

@@ -214,7 +214,8 @@ class Releases:
                 "the release guard refused the release: "
                 + "; ".join(f.message for f in guard.blocking)
                 + ". Nothing was written; drop or transform those columns, or keep one "
-                "on purpose with keep={column: reason}"
+                "on purpose with keep={column: reason}",
+                guard.blocking,  # every finding, for callers that list them one by one
             )
         policy_facts["guard"] = guard.to_dict()
         extra: list[tuple[str, dict[str, Any]]] = []

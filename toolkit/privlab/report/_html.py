@@ -3,7 +3,13 @@
 The Vega, Vega-Lite and Vega-Embed runtime comes from ``vl-convert-python``'s
 bundled JavaScript and is inlined in the page together with every chart spec,
 so the file opens without network access and without a CDN. Charts can also be
-exported one by one as PNG or SVG (:func:`save_chart`).
+exported one by one as PNG or SVG (:func:`save_chart`, the same function as
+:func:`privlab.viz.save_chart`).
+
+Sections are written for people: figures as tables with numbers rounded (the
+full value on hover), what they mean in a sentence, and long technical details
+(a release's manifest) folded into a collapsible block. Single charts take the
+page's width.
 
 :func:`report` accepts a :class:`~privlab.tradeoff.Tradeoff`, an anonymization
 ``Release``, a :class:`~privlab.synth.Synthetic`, a
@@ -35,17 +41,19 @@ from typing import Any
 import polars as pl
 
 from privlab._version import __version__
-from privlab.exceptions import PolicyViolationError
 from privlab.governance import governance_dashboard
-from privlab.guard import GuardReport, inspect_published
-from privlab.io import atomic_path, check_outputs, write_text
+from privlab.io import check_outputs, write_text
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
+    chart_rows,
+    check_published,
     column_chart,
     epsilon_error_chart,
+    format_number,
     k_loss_chart,
     privacy_risk_chart,
     quality_chart,
+    save_chart,
     tradeoff_chart,
 )
 
@@ -59,7 +67,10 @@ h3{margin-top:1.4rem}.meta{color:#666;font-size:.9rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}
 th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:left;vertical-align:top}
 th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.chart{margin:1rem 0}.note{color:#555;font-size:.9rem}
+td table{margin:0;font-size:.82rem}
+.chart{margin:1rem 0}.vega-chart{width:100%}.note{color:#555;font-size:.9rem}
+p.prose{max-width:52rem}
+details{margin:.8rem 0}summary{cursor:pointer;font-weight:600}
 """
 
 
@@ -77,17 +88,33 @@ def _chart_spec(chart: Any) -> dict[str, Any]:
 
 
 def _fmt(value: Any) -> tuple[str, bool]:
+    """(text for people, is it a number) — floats rounded, full value kept for the title."""
     if value is None:
         return "—", False
     if isinstance(value, bool):
         return ("yes" if value else "no"), False
-    if isinstance(value, float):
-        return (f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"), True
-    if isinstance(value, int):
-        return f"{value:,}", True
-    if isinstance(value, Mapping | list | tuple):
-        return json.dumps(value, default=str, ensure_ascii=False), False
+    if isinstance(value, int | float) or type(value).__module__ == "numpy":
+        try:
+            return format_number(float(value) if not isinstance(value, int) else value), True
+        except (TypeError, ValueError):
+            return str(value), False
     return str(value), False
+
+
+def _cell(value: Any) -> tuple[str, bool]:
+    """One table cell as HTML: nested mappings and lists of records become inner tables."""
+    if isinstance(value, Mapping):
+        if not value:
+            return "—", False
+        return _table([{"key": k, "value": v} for k, v in value.items()], header=False), False
+    if isinstance(value, list | tuple):
+        if value and all(isinstance(v, Mapping) for v in value):
+            return _table(list(value)), False
+        return html.escape(", ".join(_fmt(v)[0] for v in value)) or "—", False
+    text, numeric = _fmt(value)
+    if numeric and isinstance(value, float) and text != repr(value):
+        return f"<span title='{html.escape(repr(value))}'>{html.escape(text)}</span>", True
+    return html.escape(text), numeric
 
 
 @dataclass
@@ -121,6 +148,13 @@ class Report:
         self.sections.append(("chart", (caption, _chart_spec(chart))))
         return self
 
+    def add_details(self, summary: str, rows: Any) -> Report:
+        """A collapsible table (closed by default) for details few readers need."""
+        if isinstance(rows, Mapping):
+            rows = [{"key": k, "value": v} for k, v in rows.items()]
+        self.sections.append(("details", (summary, list(rows))))
+        return self
+
     def charts(self) -> list[tuple[str, dict[str, Any]]]:
         """The ``(caption, Vega-Lite spec)`` of every chart added, in order."""
         return [payload for kind, payload in self.sections if kind == "chart"]
@@ -141,11 +175,16 @@ class Report:
                 text, level = payload
                 parts.append(f"<h{level}>{html.escape(text)}</h{level}>")
             elif kind == "text":
-                parts.append(f"<p class='note'>{html.escape(payload)}</p>")
+                parts.append(f"<p class='prose'>{html.escape(payload)}</p>")
             elif kind == "table":
                 caption, rows = payload
                 parts.append(f"<h3>{html.escape(caption)}</h3>")
                 parts.append(_table(rows))
+            elif kind == "details":
+                summary, rows = payload
+                parts.append(
+                    f"<details><summary>{html.escape(summary)}</summary>{_table(rows)}</details>"
+                )
             else:
                 caption, spec = payload
                 idx = len(specs)
@@ -172,7 +211,7 @@ class Report:
                 out[f"table {caption}"] = list(rows)
             elif kind == "chart":
                 caption, spec = payload
-                out[f"chart {caption}"] = _chart_rows(spec)
+                out[f"chart {caption}"] = chart_rows(spec)
         return out
 
     def write(
@@ -201,102 +240,25 @@ class Report:
         return write_text(Path(path), self.to_html())
 
 
-def _chart_rows(spec: Any) -> list[Mapping[str, Any]]:
-    """The inline data rows of a Vega-Lite spec (``datasets``, ``data.values``, nested)."""
-    rows: list[Mapping[str, Any]] = []
-    if isinstance(spec, Mapping):
-        for key, value in spec.items():
-            if key == "datasets" and isinstance(value, Mapping):
-                for values in value.values():
-                    rows.extend(v for v in values if isinstance(v, Mapping))
-            elif key == "values" and isinstance(value, list):
-                rows.extend(v for v in value if isinstance(v, Mapping))
-            else:
-                rows.extend(_chart_rows(value))
-    elif isinstance(spec, list):
-        for item in spec:
-            rows.extend(_chart_rows(item))
-    return rows
-
-
-def check_published(
-    tables: Mapping[str, Sequence[Mapping[str, Any]]],
-    *,
-    sources: Sequence[pl.DataFrame] = (),
-    keep: Mapping[str, str] | None = None,
-) -> GuardReport:
-    """Run the release guard on what a report or chart publishes; raise when it refuses.
-
-    Examples
-    --------
-    >>> check_published({"summary": [{"k": 5, "records": 100}]}).ok
-    True
-    >>> check_published({"contacts": [{"who": "ann.lee@example.com"}]})
-    Traceback (most recent call last):
-    ...
-    privlab.exceptions.PolicyViolationError: the release guard refused the report: ...
-    """
-    found: Sequence[pl.DataFrame | None] = list(sources) or [None]
-    reports = [inspect_published(tables, source=source, keep=keep) for source in found]
-    blocking = [f for r in reports for f in r.blocking]
-    if blocking:
-        raise PolicyViolationError(
-            "the release guard refused the report: "
-            + "; ".join(dict.fromkeys(f.message for f in blocking))
-            + ". Nothing was written; leave those columns out of the report, or keep one on "
-            "purpose with keep={column: reason}",
-            blocking,
-        )
-    return reports[0]
-
-
-def _table(rows: Sequence[Mapping[str, Any]]) -> str:
+def _table(rows: Sequence[Mapping[str, Any]], *, header: bool = True) -> str:
     if not rows:
         return "<p class='note'>(none)</p>"
     columns = list(dict.fromkeys(k for row in rows for k in row))
-    out = ["<table><thead><tr>"]
-    out += [f"<th>{html.escape(str(c))}</th>" for c in columns]
-    out.append("</tr></thead><tbody>")
+    out = ["<table>"]
+    if header:
+        out.append("<thead><tr>")
+        out += [f"<th>{html.escape(str(c))}</th>" for c in columns]
+        out.append("</tr></thead>")
+    out.append("<tbody>")
     for row in rows:
         out.append("<tr>")
         for c in columns:
-            text, numeric = _fmt(row.get(c))
+            text, numeric = _cell(row.get(c))
             cls = " class='num'" if numeric else ""
-            out.append(f"<td{cls}>{html.escape(text)}</td>")
+            out.append(f"<td{cls}>{text}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
-
-
-def save_chart(
-    chart: Any, path: str | Path, *, scale: float = 2.0, keep: Mapping[str, str] | None = None
-) -> Path:
-    """Export one chart as PNG or SVG (by extension) through vl-convert, offline.
-
-    The chart's data passes the release guard first (see :meth:`Report.write`).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, altair as alt
-    >>> chart = alt.Chart(alt.Data(values=[{"x": 1}, {"x": 2}])).mark_point().encode(x="x:Q")
-    >>> path = save_chart(chart, pathlib.Path(tempfile.mkdtemp()) / "points.svg")
-    >>> path.read_text().startswith("<svg")
-    True
-    """
-    import vl_convert as vlc
-
-    target = Path(path)
-    check_outputs([("path", target)])
-    spec = _chart_spec(chart)
-    check_published({"chart": _chart_rows(spec)}, keep=keep)
-    if target.suffix.lower() == ".svg":
-        write_text(target, vlc.vegalite_to_svg(spec))
-    elif target.suffix.lower() == ".png":
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(vlc.vegalite_to_png(spec, scale=scale))
-    else:
-        raise ValueError(f"export charts as .png or .svg, got {target.suffix!r}")
-    return target
 
 
 def _sections_for(rep: Report, obj: Any) -> None:
@@ -318,12 +280,26 @@ def _sections_for(rep: Report, obj: Any) -> None:
         )
 
 
-def _tradeoff_sections(rep: Report, t: Any) -> None:
+def _pick(t: Any) -> str | None:
+    """The release the report highlights: the first Pareto-optimal one besides the original."""
+    front = [lbl for lbl, on in zip(t.points["label"], t.points["pareto"], strict=True) if on]
+    return next((lbl for lbl in front if lbl != "original"), None)
 
+
+def _tradeoff_sections(rep: Report, t: Any) -> None:
     rep.add_heading("Privacy–utility trade-off")
     for note in t.notes:
         rep.add_text(note)
-    rep.add_chart("Frontier: released microdata, and DP answers", tradeoff_chart(t))
+    pick = _pick(t)
+    if pick is not None:
+        rep.add_text(
+            f"Each release is measured on the same axes: a linkage attacker's success at "
+            f"learning the sensitive value of people in the release (who knows their "
+            f"quasi-identifiers) minus their success on real people who are not, with a 95 % "
+            f"interval, and the error on a fixed workload of counts and means. Lower-left is "
+            f"better; the ringed point, {pick}, is the first release on the Pareto front."
+        )
+    rep.add_chart("Frontier: released microdata, and DP answers", tradeoff_chart(t, highlight=pick))
     rep.add_table(
         "Risk and utility of every release",
         t.points.select(
@@ -340,16 +316,48 @@ def _tradeoff_sections(rep: Report, t: Any) -> None:
             "suppressed",
             "loss",
             "pareto",
+        ).rename(
+            {
+                "advantage": "attack advantage",
+                "advantage_lo": "95 % CI low",
+                "advantage_hi": "95 % CI high",
+                "attack_success": "success on members",
+                "attack_non_member": "success on non-members",
+                "prosecutor_max": "max prosecutor risk",
+                "workload_error": "workload error",
+                "ml_relative": "ML accuracy vs original",
+                "loss": "information loss",
+                "pareto": "on the Pareto front",
+            }
         ),
     )
-    if t.points.filter(t.points["technique"] == "k-anonymity").height:
-        rep.add_chart("k against information loss", k_loss_chart(t))
+    ks = t.points.filter(pl.col("technique") == "k-anonymity")
+    if ks.height:
+        chosen = ks.filter(pl.col("label") == pick) if pick is not None else ks.clear()
+        k = int(chosen["param"][0]) if chosen.height else None
+        rep.add_chart("k against information loss", k_loss_chart(t, highlight=k))
     if t.dp.height:
         rep.add_chart("ε against expected error", epsilon_error_chart(t))
-        rep.add_table("Differential privacy (expected, nothing spent)", t.dp)
-    rep.add_table("Workload", t.workload.describe())
-    front = [lbl for lbl, on in zip(t.points["label"], t.points["pareto"], strict=True) if on]
-    pick = next((lbl for lbl in front if lbl != "original"), None)
+        rep.add_table(
+            "Differential privacy (expected, nothing spent)",
+            t.dp.rename(
+                {
+                    "expected_error": "expected workload error",
+                    "per_query_epsilon": "ε per query",
+                },
+                strict=False,
+            ),
+        )
+    workload = t.workload.describe()
+    rep.add_details(
+        "Workload (the questions every release is scored on)",
+        {
+            key: ", ".join(f"{k} ({v})" for k, v in value.items())
+            if isinstance(value, Mapping)
+            else value
+            for key, value in workload.items()
+        },
+    )
     if pick is not None and t.quasi_identifiers:
         # the QI with the fewest bins makes the most readable comparison
         column = min(
@@ -360,7 +368,32 @@ def _tradeoff_sections(rep: Report, t: Any) -> None:
                 else 10**6
             ),
         )
-        rep.add_chart(f"Release vs original: {column}", column_chart(t, pick, column))
+        rep.add_chart(f"Release {pick} vs original: {column}", column_chart(t, pick, column))
+
+
+def _percent(value: Any) -> str | None:
+    return None if value is None else format_number(value, percent=True)
+
+
+def _risk_prose(risk: Mapping[str, Any]) -> str:
+    k = risk.get("k")
+    qis = ", ".join(risk.get("quasi_identifiers") or []) or "the quasi-identifiers"
+    prosecutor = risk.get("prosecutor_risk") or {}
+    fmt = format_number
+    if k is None:
+        return "No quasi-identifiers were declared, so no re-identification risk was measured."
+    lead = (
+        f"Every released record shares its values of {qis} with at least {fmt(k - 1)} other "
+        f"records (k = {fmt(k)})."
+        if k > 1
+        else f"Some released records are unique on {qis} (k = 1)."
+    )
+    return (
+        f"{lead} An attacker who knows a person's {qis} and that the person is in the release "
+        f"(the prosecutor model) picks the right record with probability at most "
+        f"{fmt(prosecutor.get('max'))}, {fmt(prosecutor.get('avg'))} on average; "
+        f"{format_number(risk.get('unique_share'), percent=True)} of records are unique."
+    )
 
 
 def _release_sections(rep: Report, release: Any) -> None:
@@ -370,8 +403,38 @@ def _release_sections(rep: Report, release: Any) -> None:
     report_ = release.report.to_dict() if hasattr(release.report, "to_dict") else release.report
     risk = report_.get("risk") or {}
     utility = report_.get("utility") or {}
-    rep.add_table("Risk", {k: v for k, v in risk.items() if k != "class_sizes"})
-    rep.add_table("Utility", {k: v for k, v in utility.items() if k != "columns"})
+    rep.add_text(_risk_prose(risk))
+    rep.add_table(
+        "Risk",
+        {
+            "k (smallest class)": risk.get("k"),
+            "ℓ (sensitive values per class)": risk.get("l"),
+            "t (closeness)": risk.get("t"),
+            "max prosecutor risk": (risk.get("prosecutor_risk") or {}).get("max"),
+            "average prosecutor risk": (risk.get("prosecutor_risk") or {}).get("avg"),
+            "unique records": _percent(risk.get("unique_share")),
+            "equivalence classes": risk.get("classes"),
+            "records": risk.get("records"),
+        },
+    )
+    if utility:
+        rep.add_text(
+            f"Information loss {format_number(utility.get('loss'))} (ARX's Loss: 0 = nothing "
+            f"generalized, 1 = everything suppressed); "
+            f"{format_number(utility.get('suppression_rate'), percent=True)} of records "
+            "suppressed."
+        )
+        rep.add_table(
+            "Utility",
+            {
+                "information loss (0–1)": utility.get("loss"),
+                "loss per column": utility.get("loss_per_column"),
+                "records suppressed": _percent(utility.get("suppression_rate")),
+                "released records": utility.get("released_records"),
+                "average class size": utility.get("avg_class_size"),
+                "discernibility": utility.get("discernibility"),
+            },
+        )
     lineage = manifest.get("lineage") or manifest.get("columns") or {}
     rep.add_table(
         "Lineage (source → operations → output)",
@@ -388,17 +451,55 @@ def _release_sections(rep: Report, release: Any) -> None:
             for col, info in lineage.items()
         ],
     )
-    rep.add_table(
-        "Manifest", {k: v for k, v in manifest.items() if k not in ("lineage", "columns")}
+    rep.add_details(
+        "Manifest details (recipe, fingerprints, keys' sources — never a key)",
+        {k: v for k, v in manifest.items() if k not in ("lineage", "columns")},
     )
+
+
+_SYNTH_MEASURES = {
+    "quality_score": "quality (SDMetrics, 1 = same distributions)",
+    "column_shapes": "column shapes",
+    "column_pair_trends": "column pair trends",
+    "diagnostic_score": "diagnostic (SDMetrics)",
+    "exact_copy_rate": "exact copies of training rows",
+    "holdout_copy_rate": "exact copies of held-out rows",
+    "pii_replay": "real identifier values replayed",
+    "dcr_overfitting_protection": "DCR overfitting protection",
+    "dcr_baseline_protection": "DCR baseline protection",
+    "singling_out_risk": "singling-out risk",
+    "linkability_risk": "linkability risk",
+    "inference_risk": "inference risk",
+    "privacy_risk": "privacy risk (worst attack)",
+}
 
 
 def _synthetic_sections(rep: Report, syn: Any) -> None:
     rep.add_heading("Synthetic data")
     manifest = syn.manifest()
-    rep.add_table("Model", {k: manifest.get(k) for k in ("model", "seed", "rows", "timings")})
+    rep.add_table(
+        "Model",
+        {
+            "model": manifest.get("model"),
+            "seed": manifest.get("seed"),
+            "rows": manifest.get("rows"),
+            "seconds": manifest.get("timings"),
+        },
+    )
     if syn.report is not None:
-        rep.add_table("Quality and privacy", syn.report.summary())
+        summary = syn.report.summary()
+        rep.add_text(
+            "Attack risks are the excess success of each attack on the training rows over the "
+            "same attack on rows held out of fitting (Anonymeter's method): 0 means the "
+            "synthetic data helps the attacker no more than data about other people would."
+        )
+        rep.add_table(
+            "Quality and privacy",
+            [
+                {"measure": _SYNTH_MEASURES.get(k, k.replace("_", " ")), "value": v}
+                for k, v in summary.items()
+            ],
+        )
         try:
             rep.add_chart("Quality", quality_chart(syn.report))
             rep.add_chart("Privacy risk", privacy_risk_chart(syn.report))

@@ -9,11 +9,12 @@ the synthetic data, the sanitized metadata, a manifest and the evaluation report
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from privlab.io import write as write_frame
 from privlab.profile import profile as run_profile
 from privlab.release import DEFAULT_ALLOWED, Approval, ColumnFacts, Gate, ReleaseFacts, submit
 from privlab.synth._boundary import as_polars, content_fingerprint, from_sdv, to_sdv
+from privlab.synth._constraints import check_constraints, sdv_constraints
 from privlab.synth._dp import check_dp_available, fit_dp, sample_dp
 from privlab.synth._evaluate import evaluate_synthetic
 from privlab.synth._metadata import Relationship, SynthMetadata, build_metadata
@@ -525,6 +527,20 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _no_sdv_bar(synthesizer: Any) -> Iterator[None]:
+    """Swallow the tqdm bar SDV draws on stderr whenever a synthesizer has constraints.
+
+    SDV has no switch for it; privlab's own progress reporter already covers
+    sampling. ``sys.stderr`` is swapped only while a constrained synthesizer samples.
+    """
+    if not getattr(synthesizer, "get_constraints", lambda: None)():
+        yield
+        return
+    with redirect_stderr(io.StringIO()):
+        yield
+
+
 def _sample_counts(
     metadata: SynthMetadata, real: Mapping[str, pl.DataFrame], rows: int | None
 ) -> dict[str, int]:
@@ -561,7 +577,7 @@ def _sample_tables(
         if bar is not None:
             bar.advance(stage="sample")
         return _post_filter(out, synthesizer, metadata, known, seed, replay_filter, model)
-    with _quiet(), seed_synthesizer(synthesizer, seed):
+    with _quiet(), _no_sdv_bar(synthesizer), seed_synthesizer(synthesizer, seed):
         if model == "hma":
             root = _root_table(metadata)
             scale = counts[root] / real[root].height
@@ -698,6 +714,7 @@ def synthesize(
     primary_keys: Mapping[str, str | None] | None = None,
     relationships: Any = None,
     replay_filter: bool = True,
+    constraints: Sequence[Mapping[str, Any]] = (),
     progress: bool | None = None,
     callback: ProgressCallback | None = None,
 ) -> Synthetic:
@@ -736,6 +753,13 @@ def synthesize(
     replay_filter:
         Redraw generated identifier values that happen to equal a real value of the
         same column (Faker can produce a real name by chance). Default on.
+    constraints:
+        Rules every synthetic row keeps, declared to SDV (names only, no values):
+        ``{"type": "inequality", "low": "admission_date", "high": "discharge_date"}``
+        (high ≥ low; ``"strict": True`` for >) and ``{"type": "fixed_combinations",
+        "columns": ["diagnosis_code", "diagnosis"]}`` (only combinations that occur in
+        the real rows); ``"table"`` names the table when there are several. Not
+        available with ``dp_aim``. Recorded in ``Synthetic.params``.
     progress:
         Show a progress bar; default from ``get_config()["progress"]``.
     callback:
@@ -777,6 +801,7 @@ def synthesize(
     if profile is None:
         profile = _auto_profile(train)
     metadata = build_metadata(train, profile=profile, primary_keys=primary_keys, relationships=rels)
+    rules = check_constraints(constraints, metadata, model)
     counts = _sample_counts(metadata, train, rows)
     n_chunks = 1 if model in ("hma", "dp_aim") else -(-max(counts.values()) // _SAMPLE_CHUNK)
     bar = progress_bar(2 + n_chunks, f"synthesize ({model})", show=show, callback=callback)
@@ -792,6 +817,10 @@ def synthesize(
                 synthesizer = _make_synthesizer(
                     model, metadata.to_sdv(), epochs, model_params or {}, show
                 )
+                if rules:
+                    synthesizer.add_constraints(
+                        sdv_constraints(rules, metadata, multi_table=model == "hma")
+                    )
             with _quiet(), global_seed(seed):
                 synthesizer.fit(sdv_tables)
         fit_seconds = time.perf_counter() - start
@@ -818,6 +847,8 @@ def synthesize(
     finally:
         bar.close()
     params: dict[str, Any] = {"replay_filter": replay_filter}
+    if rules:
+        params["constraints"] = rules
     if epochs is not None:
         params["epochs"] = epochs
     if model_params:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from privlab.viz._legible import WIDTH, band_axis, count_axis, quant_axis
+
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
 
@@ -58,25 +60,47 @@ def class_size_chart(risk: Any, *, k: int | None = None) -> alt.Chart:
         .otherwise(pl.lit("ok"))
         .alias("status")
     )
+    sizes = frame["size"].to_list()
     return (
         alt.Chart(frame.to_pandas())
         .mark_bar()
         .encode(
-            x=alt.X("size:O", title="equivalence class size"),
-            y=alt.Y("records:Q", title="records"),
+            x=alt.X("size:O", axis=band_axis("equivalence class size", sizes)),
+            y=alt.Y("records:Q", axis=count_axis("records")),
             color=alt.Color(
                 "status:N",
                 scale=alt.Scale(domain=["ok", f"below k={k}"], range=["#4c78a8", "#e45756"]),
                 legend=None if k is None else alt.Legend(title=None),
             ),
-            tooltip=["size:O", "classes:Q", "records:Q"],
+            tooltip=[
+                alt.Tooltip("size:O", title="class size"),
+                alt.Tooltip("classes:Q", format=",d"),
+                alt.Tooltip("records:Q", format=",d"),
+            ],
         )
-        .properties(title="Class sizes", width=320, height=180)
+        .properties(
+            title="Class sizes" if k is None else f"Class sizes (target k = {k})",
+            width=WIDTH,
+            height=180,
+        )
     )
 
 
-def risk_distribution_chart(risk: Any, *, threshold: float | None = None) -> alt.Chart:
+def risk_distribution_chart(
+    risk: Any, *, threshold: float | None = None, k: int | None = None
+) -> alt.LayerChart:
     """Records per prosecutor re-identification risk (1 / class size), with a threshold rule.
+
+    Parameters
+    ----------
+    risk:
+        A :class:`~privlab.risk.RiskReport` or a frame of class sizes (see
+        :func:`class_size_chart`).
+    threshold:
+        Where to draw the rule; default ``1 / k`` when *k* is given, else the
+        report's own ``threshold`` (0.2).
+    k:
+        The k-anonymity target the rule stands for.
 
     Examples
     --------
@@ -90,7 +114,8 @@ def risk_distribution_chart(risk: Any, *, threshold: float | None = None) -> alt
 
     frame = _class_sizes(risk)
     if threshold is None:
-        threshold = float(getattr(risk, "threshold", 0.2))
+        threshold = 1.0 / k if k else float(getattr(risk, "threshold", 0.2))
+    rule_label = f"1/k = {threshold:.3g}" if k else f"threshold {threshold:.3g}"
     n = max(int(frame["records"].sum()), 1)
     data = frame.select(
         (1.0 / pl.col("size")).alias("risk"),
@@ -101,18 +126,22 @@ def risk_distribution_chart(risk: Any, *, threshold: float | None = None) -> alt
         alt.Chart(data.to_pandas())
         .mark_bar(width=6)
         .encode(
-            x=alt.X("risk:Q", scale=alt.Scale(domain=[0, 1]), title="prosecutor risk (1 / size)"),
-            y=alt.Y("share:Q", title="share of records", axis=alt.Axis(format="%")),
+            x=alt.X(
+                "risk:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=quant_axis("prosecutor risk (1 / class size)"),
+            ),
+            y=alt.Y("share:Q", axis=quant_axis("share of records", fmt="%")),
             tooltip=[
                 alt.Tooltip("risk:Q", format=".3f"),
-                "records:Q",
+                alt.Tooltip("records:Q", format=",d"),
                 alt.Tooltip("share:Q", format=".1%"),
             ],
         )
     )
     rule = (
-        alt.Chart(alt.Data(values=[{"threshold": threshold}]))
+        alt.Chart(alt.Data(values=[{"threshold": threshold, "label": rule_label}]))
         .mark_rule(color="#e45756", strokeDash=[4, 3])
-        .encode(x="threshold:Q")
+        .encode(x="threshold:Q", tooltip=[alt.Tooltip("label:N", title="rule")])
     )
-    return (bars + rule).properties(title="Re-identification risk", width=320, height=180)
+    return (bars + rule).properties(title="Re-identification risk", width=WIDTH, height=180)

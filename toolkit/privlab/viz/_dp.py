@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 
+from privlab.viz._legible import WIDTH, quant_axis
+
 __all__ = ["budget_chart", "epsilon_curve_chart"]
 
 _CURVE_COLUMNS = {"statistic", "epsilon", "half_width", "confidence"}
@@ -20,6 +22,7 @@ def epsilon_curve_chart(
     *,
     target: float | None = None,
     epsilon: float | None = None,
+    remaining: float | None = None,
     title: str | None = None,
 ) -> Any:
     """Half-width of the confidence interval against ε (log–log), one line per statistic.
@@ -34,6 +37,9 @@ def epsilon_curve_chart(
         Draw a horizontal rule at this accuracy (e.g. from ``epsilon_for``).
     epsilon:
         Draw a vertical rule at this ε (e.g. the ε explorer's slider).
+    remaining:
+        The ε still left in the dataset's budget: larger ε values are shaded as
+        "beyond the remaining budget".
     title:
         Chart title; default names the confidence level.
 
@@ -59,19 +65,35 @@ def epsilon_curve_chart(
         raise ValueError(
             f"curve frame lacks columns {sorted(missing)}; pass DPSession.error_curve(...)"
         )
-    data = curve.select(sorted(_CURVE_COLUMNS)).filter(pl.col("half_width").is_finite())
+    data = _merge_coinciding(
+        curve.select(sorted(_CURVE_COLUMNS)).filter(pl.col("half_width").is_finite())
+    )
     conf = curve["confidence"][0] if curve.height else 0.95
     line = (
         alt.Chart(alt.Data(values=data.to_dicts()))
-        .mark_line(point=True)
+        .mark_line(point=True, opacity=0.85)
         .encode(
-            x=alt.X("epsilon:Q", scale=alt.Scale(type="log"), title="ε (privacy loss)"),
-            y=alt.Y("half_width:Q", scale=alt.Scale(type="log"), title="± half-width"),
+            x=alt.X("epsilon:Q", scale=alt.Scale(type="log"), axis=quant_axis("ε (privacy loss)")),
+            y=alt.Y("half_width:Q", scale=alt.Scale(type="log"), axis=quant_axis("± half-width")),
             color=alt.Color("statistic:N", title="statistic"),
-            tooltip=["statistic:N", "epsilon:Q", "half_width:Q"],
+            strokeDash=alt.StrokeDash("statistic:N", title="statistic"),
+            tooltip=[
+                "statistic:N",
+                alt.Tooltip("epsilon:Q", format=".3g", title="ε"),
+                alt.Tooltip("half_width:Q", format=".3g", title="± half-width"),
+            ],
         )
     )
-    layers: list[Any] = [line]
+    layers: list[Any] = []
+    top = float(data["epsilon"].max()) if data.height else 0.0  # type: ignore[arg-type]
+    if remaining is not None and float(remaining) < top:
+        beyond = {"from": max(float(remaining), 1e-9), "to": top, "label": "beyond the budget left"}
+        layers.append(
+            alt.Chart(alt.Data(values=[beyond]))
+            .mark_rect(color="#e45756", opacity=0.12)
+            .encode(x="from:Q", x2="to:Q", tooltip=[alt.Tooltip("label:N", title="ε")])
+        )
+    layers.append(line)
     if target is not None:
         layers.append(
             alt.Chart(alt.Data(values=[{"target": float(target)}]))
@@ -86,8 +108,30 @@ def epsilon_curve_chart(
         )
     return alt.layer(*layers).properties(
         title=title or f"Error vs ε ({conf:.0%} interval half-width; nothing spent)",
-        width=420,
+        width=WIDTH,
         height=260,
+    )
+
+
+def _merge_coinciding(data: pl.DataFrame) -> pl.DataFrame:
+    """One line per distinct curve: statistics with the same curve share a label.
+
+    A count and a grouped count have the same noise scale, so their curves lie on
+    top of each other; drawn apart, the legend would list a line nobody can see.
+    """
+    groups: dict[tuple[tuple[float, float], ...], list[str]] = {}
+    for (statistic,), part in data.sort("epsilon").group_by("statistic", maintain_order=True):
+        shape = tuple(
+            (float(e), float(f"{h:.9g}"))
+            for e, h in zip(part["epsilon"], part["half_width"], strict=True)
+        )
+        groups.setdefault(shape, []).append(str(statistic))
+    if all(len(names) == 1 for names in groups.values()):
+        return data
+    label = {name: " = ".join(names) for names in groups.values() for name in names}
+    first = [names[0] for names in groups.values()]
+    return data.filter(pl.col("statistic").is_in(first)).with_columns(
+        pl.col("statistic").replace_strict(label)
     )
 
 
@@ -127,9 +171,14 @@ def budget_chart(entries: pl.DataFrame, *, total: float | None = None) -> Any:
         alt.Chart(alt.Data(values=data.to_dicts()))
         .mark_line(interpolate="step-after", point=True)
         .encode(
-            x=alt.X("time:T", title="time"),
-            y=alt.Y("cumulative:Q", title="ε spent (cumulative)"),
-            tooltip=["time:T", "statistic:N", "epsilon:Q", "cumulative:Q"],
+            x=alt.X("time:T", axis=quant_axis("time")),
+            y=alt.Y("cumulative:Q", axis=quant_axis("ε spent (cumulative)")),
+            tooltip=[
+                "time:T",
+                "statistic:N",
+                alt.Tooltip("epsilon:Q", format=".3g", title="ε"),
+                alt.Tooltip("cumulative:Q", format=".3g", title="ε spent so far"),
+            ],
         )
     )
     layers: list[Any] = [line]
@@ -139,4 +188,4 @@ def budget_chart(entries: pl.DataFrame, *, total: float | None = None) -> Any:
             .mark_rule(color="firebrick", strokeDash=[4, 4])
             .encode(y="total:Q")
         )
-    return alt.layer(*layers).properties(title="Privacy budget spent", width=420, height=200)
+    return alt.layer(*layers).properties(title="Privacy budget spent", width=WIDTH, height=200)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from privlab.viz._legible import ROW_STEP, WIDTH, quant_axis
+
 __all__ = ["sensitivity_chart"]
 
 _ROLE_ORDER = ["direct_identifier", "quasi_identifier", "sensitive", "other"]
@@ -39,7 +41,7 @@ def sensitivity_chart(profile: Any) -> Any:
         .mark_bar()
         .encode(
             y=alt.Y("column:N", sort=None, title=None),
-            x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1]), title="confidence"),
+            x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1]), axis=quant_axis("confidence")),
             color=alt.Color(
                 "role:N", scale=alt.Scale(domain=_ROLE_ORDER, range=_COLORS), title="role"
             ),
@@ -51,5 +53,5 @@ def sensitivity_chart(profile: Any) -> Any:
                 alt.Tooltip("uniqueness:Q", format=".2%"),
             ],
         )
-        .properties(title="Sensitivity profile", width=360, height=max(120, 18 * len(rows)))
+        .properties(title="Sensitivity profile", width=WIDTH, height=alt.Step(ROW_STEP))
     )

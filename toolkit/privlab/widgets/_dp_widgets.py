@@ -14,14 +14,51 @@ The widget classes are built on first use (they subclass ``ipywidgets.VBox``).
 from __future__ import annotations
 
 import functools
-import html
+import math
 from typing import Any
 
 import privlab.dp as pdp
-from privlab.viz import epsilon_curve_chart
-from privlab.widgets._kernel import in_kernel as _in_kernel
+from privlab.viz import budget_chart, chart_widget, epsilon_curve_chart
+from privlab.widgets._chrome import badge, esc, fmt, header, table
 
-__all__ = ["budget_meter", "epsilon_explorer"]
+__all__ = ["budget_meter", "budget_note", "epsilon_explorer"]
+
+#: A release that would leave less than this share of the budget gets a warning badge.
+LOW_BUDGET = 0.1
+
+
+def budget_note(budget: Any, epsilon: float | None = None) -> str:
+    """The budget left as HTML, with a badge when it (or *epsilon*) is about to run out.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as B
+    >>> b = B(epsilon_total=3.0, epsilon_spent=2.0499999999994603)
+    >>> "0.95 of 3 left" in budget_note(b)
+    True
+    >>> "would be refused" in budget_note(b, epsilon=1.0), "leave less" in budget_note(b, 0.9)
+    (True, True)
+    """
+    total, spent = float(budget.epsilon_total), float(budget.epsilon_spent)
+    left = max(total - spent, 0.0)
+    text = f"<span class='privlab-label'>budget: ε {fmt(left)} of {fmt(total)} left</span> "
+    if total <= 0 or left <= 0:
+        return text + badge("budget used up", level="danger")
+    if epsilon is None:
+        if left < LOW_BUDGET * total:
+            return text + badge("budget almost used up", level="warn")
+        return text
+    if epsilon > left:
+        return text + badge(
+            f"ε {fmt(epsilon)} exceeds the budget left: the release would be refused",
+            level="danger",
+        )
+    if left - epsilon < LOW_BUDGET * total:
+        return text + badge(
+            f"would leave less than {fmt(LOW_BUDGET, percent=True)} of the budget",
+            level="warn",
+        )
+    return text + badge(f"would leave ε {fmt(left - epsilon)}", level="ok")
 
 
 @functools.cache
@@ -42,10 +79,23 @@ def _classes() -> dict[str, type]:
             self._bar = widgets.FloatProgress(min=0.0, max=1.0, description="ε spent")
             self._label = widgets.HTML()
             self._table = widgets.HTML()
+            self._chart = chart_widget()
             self._button = widgets.Button(description="Refresh", icon="refresh")
             self._button.on_click(lambda _b: self.refresh())
             super().__init__(
-                children=[widgets.HBox([self._bar, self._label, self._button]), self._table],
+                children=[
+                    widgets.HTML(
+                        header(
+                            "Privacy budget",
+                            "ε spent on this dataset across sessions and people, and its "
+                            "releases. Refresh after spending elsewhere.",
+                        )
+                    ),
+                    widgets.HBox([self._bar, self._label, self._button]),
+                    self._table,
+                    self._chart,
+                ],
+                layout={"width": "100%"},
                 **kwargs,
             )
             self.refresh()
@@ -64,21 +114,22 @@ def _classes() -> dict[str, type]:
             self._bar.value = min(b.epsilon_spent, self._bar.max)
             self._bar.bar_style = "danger" if b.fraction_spent >= 0.9 else "info"
             self._label.value = (
-                f"<b>{html.escape(b.dataset)}</b>: ε {b.epsilon_spent:.4g} of "
-                f"{b.epsilon_total:.4g} spent, {b.epsilon_remaining:.4g} left; "
-                f"δ {b.delta_spent:.3g} of {b.delta_total:.3g}"
+                f"<b>{esc(b.dataset)}</b>: ε {fmt(b.epsilon_spent)} of {fmt(b.epsilon_total)} "
+                f"spent; δ {fmt(b.delta_spent)} of {fmt(b.delta_total)} — " + budget_note(b)
             )
-            rows = entries.filter(entries["status"] != "cancelled").tail(20).iter_rows(named=True)
-            body = "".join(
-                f"<tr><td>{html.escape(str(r['created_at'])[:19])}</td>"
-                f"<td>{html.escape(r['statistic'])}</td><td>{r['epsilon']:.4g}</td>"
-                f"<td>{r['delta']:.3g}</td><td>{html.escape(r['principal'])}</td>"
-                f"<td>{html.escape(r['status'])}</td></tr>"
-                for r in rows
-            )
+            shown = entries.filter(entries["status"] != "cancelled")
+            rows = [
+                [str(r["created_at"])[:19], r["statistic"], r["epsilon"], r["delta"],
+                 r["principal"], r["status"]]
+                for r in shown.tail(20).iter_rows(named=True)
+            ]  # fmt: skip
             self._table.value = (
-                "<table><tr><th>time (UTC)</th><th>query</th><th>ε</th><th>δ</th>"
-                f"<th>principal</th><th>status</th></tr>{body}</table>"
+                table(["time (UTC)", "query", "ε", "δ", "principal", "status"], rows)
+                if rows
+                else "<span class='privlab-label'>no releases yet</span>"
+            )
+            self._chart.chart = (
+                budget_chart(entries, total=b.epsilon_total) if shown.height else None
             )
 
     class EpsilonExplorer(widgets.VBox):
@@ -86,7 +137,8 @@ def _classes() -> dict[str, type]:
 
         epsilon = traitlets.Float(1.0).tag(sync=True)
         confidence = traitlets.Float(0.95).tag(sync=True)
-        half_width = traitlets.Float(float("nan")).tag(sync=True)
+        # not synced: an unreachable accuracy is infinite, which JSON cannot carry
+        half_width = traitlets.Float(0.0)
 
         def __init__(
             self,
@@ -108,17 +160,35 @@ def _classes() -> dict[str, type]:
                 readout_format=".3g",
                 continuous_update=False,
             )
+            self._unit = widgets.HTML(
+                "<span class='privlab-label'>privacy loss of this one release</span>"
+            )
+            self._budget = widgets.HTML()
             self._conf = widgets.Dropdown(
                 options=[("90%", 0.90), ("95%", 0.95), ("99%", 0.99)],
                 value=0.95,
                 description="confidence",
             )
             self._label = widgets.HTML()
-            self._chart = widgets.Output()
+            self._chart = chart_widget()
             widgets.link((self._slider, "value"), (self, "epsilon"))
             widgets.link((self._conf, "value"), (self, "confidence"))
             super().__init__(
-                children=[widgets.HBox([self._slider, self._conf]), self._label, self._chart],
+                children=[
+                    widgets.HTML(
+                        header(
+                            "ε explorer",
+                            "Slide ε to see the interval the query would get and what it "
+                            "would leave of the budget. Nothing is spent while exploring; "
+                            "continue in code with explorer.epsilon.",
+                        )
+                    ),
+                    widgets.HBox([self._slider, self._unit, self._conf]),
+                    self._budget,
+                    self._label,
+                    self._chart,
+                ],
+                layout={"width": "100%"},
                 **kwargs,
             )
             self.epsilon = epsilon
@@ -129,23 +199,22 @@ def _classes() -> dict[str, type]:
             alpha = 1.0 - self.confidence
             hw = self._session.half_width(self._query, self.epsilon, alpha=alpha, n=self._n)
             self.half_width = hw
+            budget = self._session.budget()
+            self._budget.value = budget_note(budget, self.epsilon)
+            accuracy = f"± {fmt(hw)}" if math.isfinite(hw) else "no useful accuracy"
             self._label.value = (
-                f"{html.escape(self._query.label)} at ε={self.epsilon:.3g}: "
-                f"± {hw:.4g} with {self.confidence:.0%} confidence "
-                "<i>(preview — nothing spent)</i>"
+                f"{esc(self._query.label)} at ε = {fmt(self.epsilon)}: {accuracy} with "
+                f"{self.confidence:.0%} confidence <i>(preview — nothing spent)</i>"
             )
 
             curve = self._session.error_curve(
                 self._query, [10 ** (-2 + i / 4) for i in range(13)], alpha=alpha, n=self._n
             )
             #: The chart shown under the slider (an un-displayed Altair chart).
-            self.chart = epsilon_curve_chart(curve, epsilon=self.epsilon)
-            if _in_kernel():  # headless (tests, doctests): keep the chart, print nothing
-                self._chart.clear_output(wait=True)
-                with self._chart:
-                    from IPython.display import display
-
-                    display(self.chart)
+            self.chart = epsilon_curve_chart(
+                curve, epsilon=self.epsilon, remaining=budget.epsilon_remaining
+            )
+            self._chart.chart = self.chart
 
     return {"BudgetMeter": BudgetMeter, "EpsilonExplorer": EpsilonExplorer}
 
@@ -197,7 +266,8 @@ def epsilon_explorer(
     Returns
     -------
     ipywidgets.VBox
-        With traits ``epsilon``, ``confidence`` and ``half_width``.
+        With traits ``epsilon``, ``confidence`` and ``half_width``; beside the
+        slider the budget left and what this ε would leave of it.
 
     Examples
     --------
