@@ -408,3 +408,29 @@ def test_missing_qi_values_are_counted_in_records() -> None:
     data = pl.DataFrame({"zip": ["941", None, None, "942"]})
     with pytest.raises(pv.exceptions.HierarchyError, match=r"'zip' has 2 missing"):
         search(data, {"zip": suppress_hierarchy()}, [KAnonymity(2)], progress=False)
+
+
+def test_encoding_cache_is_safe_across_threads() -> None:
+    """A widget's background preview and its refresh() share one cache: no lost entry.
+
+    Eight threads search the same and different data through one small cache; every
+    search must give the same result as an uncached one, and the cache never holds
+    more than its size.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from privlab.anonymize import EncodingCache, KAnonymity, search, suppress_hierarchy
+
+    frames = [pl.DataFrame({"sex": ["F", "M"] * (10 + i)}) for i in range(4)]
+    cache = EncodingCache(size=2)
+    hs = {"sex": suppress_hierarchy()}
+
+    def run(i: int) -> tuple[int, ...] | None:
+        return search(frames[i % 4], hs, [KAnonymity(2)], cache=cache, progress=False).node
+
+    with ThreadPoolExecutor(8) as pool:
+        nodes = list(pool.map(run, range(64)))
+    expected = [search(frames[i % 4], hs, [KAnonymity(2)], progress=False).node for i in range(4)]
+    assert nodes == [expected[i % 4] for i in range(64)]
+    assert len(cache) <= 2
+    assert cache.hits + cache.misses == 64

@@ -19,6 +19,7 @@ and ``n``; the attributes are combined as ``∏(xᵢ + 1)^(1/d) − 1``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -475,7 +476,9 @@ class EncodingCache:
     the key is a 128-bit hash of the rows of the QI and sensitive columns (two
     seeded row hashes, the row count and the dtypes) plus each hierarchy's
     content hash, so a changed value or hierarchy misses. It holds only the
-    last *size* encodings, in memory, and is never shared unless passed.
+    last *size* encodings, in memory, and is never shared unless passed. It is
+    safe to use from several threads (a widget's background preview and its
+    ``refresh()``): every access holds its lock.
 
     Examples
     --------
@@ -496,6 +499,7 @@ class EncodingCache:
         self.hits = 0
         self.misses = 0
         self._entries: dict[tuple[Any, ...], Encoded] = {}
+        self._lock = threading.Lock()
 
     def key(
         self,
@@ -522,23 +526,26 @@ class EncodingCache:
 
     def get(self, key: tuple[Any, ...]) -> Encoded | None:
         """The encoding stored under *key*, counting a hit or a miss."""
-        found = self._entries.pop(key, None)
-        if found is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._entries[key] = found  # most recently used last
-        return found
+        with self._lock:
+            found = self._entries.pop(key, None)
+            if found is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._entries[key] = found  # most recently used last
+            return found
 
     def put(self, key: tuple[Any, ...], encoded: Encoded) -> None:
         """Store *encoded*, dropping the least recently used entry beyond ``size``."""
-        self._entries[key] = encoded
-        while len(self._entries) > self.size:
-            self._entries.pop(next(iter(self._entries)))
+        with self._lock:
+            self._entries[key] = encoded
+            while len(self._entries) > self.size:
+                self._entries.pop(next(iter(self._entries)))
 
     def clear(self) -> None:
         """Forget every encoding."""
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
