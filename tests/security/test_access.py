@@ -247,3 +247,28 @@ def test_profiling_needs_an_analyst_in_governed_mode(
     _as(monkeypatch, "ana")
     assert cli("profile", people).code == 0
     assert cli("profile", people, "--engine", "stream").code == 0
+
+
+@pytest.mark.parametrize("user", ["nobody", "vic"])
+def test_no_role_or_viewer_cannot_publish_a_report(
+    governed: Governance, people: Path, recipe: Path, tmp_path: Path, monkeypatch, user: str
+) -> None:
+    """Attacker: a colleague with no role (or a viewer) publishes figures about
+    ``visits`` as a report — ``pv.report`` on a release made in memory, ``Report.write``
+    of a hand-built page, or ``privlab report`` on the file.
+    Must not achieve: a report written (a report is a release: analyst, CONTRACTS.md
+    "Roles"); each attempt is denied before anything is computed and audited."""
+    release = pv.anonymize(people, recipe, progress=False)  # in memory: nothing published
+    _as(monkeypatch, user)
+    before = len(_denials(governed))
+    page = tmp_path / "page.html"
+    with pytest.raises(AccessDeniedError, match="analyst"):
+        pv.report(release, page)
+    with pytest.raises(AccessDeniedError, match="analyst"):
+        pv.Report("hand-built").write(page)
+    run = cli("report", people, "--out", page, "--k", "2", "--epsilon", "1", "--synthetic", "")
+    assert run.code == 3, run.err
+    assert not page.exists()
+    assert _denials(governed)[before:] == ["release"] * 3
+    _as(monkeypatch, "ana")  # an analyst may
+    assert pv.report(release, page).exists()

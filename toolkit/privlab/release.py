@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from privlab._config import get_config
 from privlab.exceptions import ConfigError
+from privlab.store import FILENAME, open_store
 
 if TYPE_CHECKING:
     from privlab.store import Store
@@ -51,6 +53,7 @@ __all__ = [
     "GateFactory",
     "Kind",
     "ReleaseFacts",
+    "authorize",
     "default_gate",
     "register_default_gate",
     "submit",
@@ -250,3 +253,34 @@ def submit(
     """
     gate = governance if governance is not None else default_gate(store)
     return gate.submit(facts, write)
+
+
+def authorize(action: str, *, dataset: str | None = None, governance: Gate | None = None) -> None:
+    """Stage 1 alone, for work that publishes without a cataloged release (reports, profiles).
+
+    *governance* decides when given. Otherwise the default gate over the
+    configured store does, if that store exists: without a store there is no
+    policy and no role (personal mode), so nothing is checked — and no store
+    is created just to say so.
+
+    Raises
+    ------
+    AccessDeniedError
+        The principal's role does not allow *action* (the denial is audited).
+
+    Examples
+    --------
+    >>> class Deny:
+    ...     def authorize(self, action, *, dataset=None):
+    ...         raise PermissionError(f"{action} needs an analyst")
+    ...     def submit(self, facts, write):
+    ...         raise AssertionError("not a release")
+    >>> authorize("release", governance=Deny())
+    Traceback (most recent call last):
+    ...
+    PermissionError: release needs an analyst
+    """
+    if governance is not None:
+        governance.authorize(action, dataset=dataset)
+    elif (Path(get_config()["home"]) / FILENAME).exists():
+        default_gate(open_store()).authorize(action, dataset=dataset)

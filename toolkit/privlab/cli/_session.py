@@ -12,7 +12,7 @@ import click
 
 from privlab._config import get_config
 from privlab.io import InputWarning, temp_registry
-from privlab.release import default_gate
+from privlab.release import authorize as release_authorize
 from privlab.store import FILENAME, Store, open_store
 
 __all__ = ["EXIT_DENIED", "EXIT_ERROR", "authorize", "command_session"]
@@ -73,7 +73,6 @@ def authorize(action: str, *, dataset: str | None = None) -> None:
     """Check the principal's role for a command that opens no store of its own.
 
     For example ``privlab profile``. Without a store there is no policy, so
-    nothing is checked (personal mode).
+    nothing is checked (personal mode): :func:`privlab.release.authorize`.
     """
-    if (Path(get_config()["home"]) / FILENAME).exists():
-        default_gate(open_store()).authorize(action, dataset=dataset)
+    release_authorize(action, dataset=dataset)

@@ -43,6 +43,7 @@ import polars as pl
 from privlab._version import __version__
 from privlab.governance import governance_dashboard
 from privlab.io import check_outputs, write_text
+from privlab.release import Gate, authorize
 from privlab.tradeoff import Tradeoff
 from privlab.viz import (
     chart_rows,
@@ -221,8 +222,15 @@ class Report:
         sources: Sequence[pl.DataFrame] = (),
         inputs: Sequence[str | Path] = (),
         keep: Mapping[str, str] | None = None,
+        governance: Gate | None = None,
     ) -> Path:
-        """Write the page atomically, after the release guard has read it.
+        """Write the page atomically, after the role check and the release guard.
+
+        Publishing a report is a release (CONTRACTS.md "Roles": an analyst in
+        governed mode): *governance* — default: the configured store's gate, if a
+        store exists (:func:`privlab.release.authorize`) — authorizes
+        ``"release"`` before anything is checked or written; a denial raises
+        :class:`~privlab.exceptions.AccessDeniedError` and is audited.
 
         *path* may not be one of *inputs* (the files the report was made from: the
         output guard), and its folder must exist (privlab never creates folders
@@ -235,6 +243,7 @@ class Report:
         :class:`~privlab.exceptions.PolicyViolationError` and writes nothing, unless
         its column is kept with a reason (*keep*: ``{column: reason}``).
         """
+        authorize("release", governance=governance)
         check_outputs([("path", Path(path))], [("source", s) for s in inputs])
         check_published(self.published_tables(), sources=sources, keep=keep)
         return write_text(Path(path), self.to_html())
@@ -559,6 +568,7 @@ def report(
     title: str = "privlab report",
     keep: Mapping[str, str] | None = None,
     inputs: Sequence[str | Path] = (),
+    governance: Gate | None = None,
 ) -> Path:
     """Write a self-contained HTML report of *obj* (or a list of objects) to *path*.
 
@@ -573,7 +583,8 @@ def report(
     :meth:`Report.write`): no e-mail, phone, national ID, IBAN, card or IP address
     in its tables and charts, and no value of the identifying columns of the
     tables the objects were made from. *keep* (``{column: reason}``) publishes a
-    column on purpose.
+    column on purpose. Publishing needs the ``"release"`` role first (an analyst
+    in governed mode; *governance* as for :meth:`Report.write`).
 
     Examples
     --------
@@ -586,6 +597,7 @@ def report(
     >>> "<title>k=2</title>" in path.read_text()
     True
     """
+    authorize("release", governance=governance)  # before the sections are computed
     items = list(obj) if isinstance(obj, list | tuple) else [obj]
     files = [*inputs, *(p for item in items for p in getattr(item, "sources", ()) or ())]
     check_outputs([("path", Path(path))], [("source", s) for s in files])
@@ -593,7 +605,7 @@ def report(
     for item in items:
         _sections_for(rep, item)
     frames = [s for s in (_source_of(item) for item in items) if s is not None]
-    return rep.write(path, sources=frames, inputs=files, keep=keep)
+    return rep.write(path, sources=frames, inputs=files, keep=keep, governance=governance)
 
 
 def _source_of(obj: Any) -> pl.DataFrame | None:
