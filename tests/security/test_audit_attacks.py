@@ -294,3 +294,34 @@ def test_uninstalled_policy_in_sqlite_is_caught(keyed: str, privlab_home: Path) 
     result = gov.audit.verify()
     assert not result.ok
     assert "active policy is none in the store" in result.summary()
+
+
+def test_deleted_or_forged_dataset_link_is_caught(keyed: str, privlab_home: Path) -> None:
+    """Attacker: a sample of a registered table was linked to its budget (a DP session
+    on the derived data spends the original's ε); the attacker deletes the row of
+    ``identity_links`` in SQLite to give the sample a fresh budget of its own — or
+    inserts a link to move a dataset onto a roomier budget.
+    Must not achieve: either edit verifying (verify replays link/unlink records)."""
+    import privlab.dp as pdp
+
+    base = pl.DataFrame({"x": [i * 1.5 for i in range(400)], "g": ["a", "b"] * 200})
+    with pdp.DPSession(base, dataset="full"):
+        pass
+    with pdp.DPSession(base.head(300), dataset="sample"):
+        pass
+    log = AuditLog()
+    assert [e.event for e in log.events(event="link")] == ["link"]
+    assert log.verify().ok
+    conn = forger(privlab_home)
+    conn.execute("DELETE FROM identity_links")
+    result = log.verify()
+    assert not result.ok
+    assert "'sample' shares the budget of 'no dataset' in the store, of 'full' in the log" in (
+        result.summary()
+    )
+    conn.execute(
+        "INSERT INTO identity_links (dataset_id, budget_of, evidence, principal, created_at) "
+        "SELECT s.id, f.id, '{}', 'x', 't' FROM datasets s, datasets f "
+        "WHERE s.name = 'full' AND f.name = 'sample'"
+    )
+    assert "'full' shares the budget of 'sample' in the store" in log.verify().summary()

@@ -496,6 +496,8 @@ class State:
     policy_seen: bool = False
     releases: dict[str, str] = field(default_factory=dict)
     releases_seen: bool = False
+    #: dataset name -> the dataset whose budget it shares (DP dataset links)
+    links: dict[str, str] = field(default_factory=dict)
     #: dataset id -> name, to read records that name datasets by id (snapshots)
     names: dict[str, str] = field(default_factory=dict)
 
@@ -578,6 +580,16 @@ def _on_purge(state: State, r: AuditRecord) -> None:
         state.releases[r.release] = "purged"
 
 
+def _on_link(state: State, r: AuditRecord) -> None:
+    if r.dataset is not None:
+        state.links[r.dataset] = str(r.details["budget_of"])
+
+
+def _on_unlink(state: State, r: AuditRecord) -> None:
+    if r.dataset is not None:
+        state.links.pop(r.dataset, None)
+
+
 #: How each state-changing event updates the recomputed state. A component that
 #: adds state to check adds its events here.
 REPLAY: dict[str, Callable[[State, AuditRecord], None]] = {
@@ -591,11 +603,13 @@ REPLAY: dict[str, Callable[[State, AuditRecord], None]] = {
     "policy": _on_policy,
     "release": _on_release,
     "purge": _on_purge,
+    "link": _on_link,
+    "unlink": _on_unlink,
 }
 
 
 def replay(records: Iterable[AuditRecord], names: Mapping[str, str] | None = None) -> State:
-    """Recompute budgets, ledger, roles, policy and release statuses from *records*.
+    """Recompute budgets, ledger, roles, policy, releases and dataset links from *records*.
 
     *names* maps dataset ids to names, for records that name datasets by id.
 
@@ -672,6 +686,23 @@ def check_state(store: Store, records: Sequence[AuditRecord]) -> list[str]:
                 f"DP ledger row {row_id} (dataset {logged_name!r}, ε={shown}, {status}) is in the "
                 "audit log but missing from the table (deleted)"
             )
+        if "identity_links" in tables:
+            links = {
+                names.get(str(a), f"#{a}"): names.get(str(b), f"#{b}")
+                for a, b in conn.execute("SELECT dataset_id, budget_of FROM identity_links")
+            }
+            if links != state.links:
+                changed = sorted(
+                    n for n in set(links) | set(state.links) if links.get(n) != state.links.get(n)
+                )
+                problems.append(
+                    "dataset links differ from the audit log (edited directly): "
+                    + "; ".join(
+                        f"{n!r} shares the budget of {links.get(n) or 'no dataset'!r} in the "
+                        f"store, of {state.links.get(n) or 'no dataset'!r} in the log"
+                        for n in changed[:10]
+                    )
+                )
         if "access_roles" in tables:
             roles = {
                 (str(p), str(d)): str(r)
