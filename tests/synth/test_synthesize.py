@@ -281,3 +281,42 @@ def test_keep_reasons_go_into_the_written_manifest(fitted: Any, tmp_path: Path) 
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["keep"] == {"city": "coarse area, agreed with the DPO"}
     assert "keep" not in fitted.manifest()  # the object itself carries no release state
+
+
+def test_primary_keys_equal_to_real_keys_are_redrawn_and_children_follow() -> None:
+    """Attacker: holds the real table and looks its keys up in the synthetic file.
+
+    SDV draws integer keys at random from a fixed range, so real keys in that range
+    turn up by chance (2 of 5,000 rows against 3,000 real seven-digit keys). Must not
+    achieve: any synthetic key equal to a real (training or holdout) key — and the
+    re-drawn parent keys must not orphan the child rows pointing at them.
+    """
+    from types import SimpleNamespace
+
+    from privlab.synth._metadata import Relationship
+    from privlab.synth._synthesize import _redraw_keys
+
+    real = {
+        "customers": pl.DataFrame({"cid": [10, 11, 12, 13], "code": ["a", "b", "c", "d"]}),
+        "orders": pl.DataFrame({"oid": ["o-1", "o-2"], "cid": [10, 11]}),
+    }
+    tables = {
+        "customers": pl.DataFrame({"cid": [11, 500, 13, 501], "code": ["x", "y", "z", "w"]}),
+        "orders": pl.DataFrame({"oid": ["o-2", "s-9", "s-8"], "cid": [11, 13, 500]}),
+    }
+    metadata = SimpleNamespace(
+        tables={"customers": SimpleNamespace(primary_key="cid"),
+                "orders": SimpleNamespace(primary_key="oid")},
+        relationships=(Relationship("customers", "cid", "orders", "cid"),),
+    )  # fmt: skip
+    redrawn: dict[str, dict[str, int]] = {}
+    _redraw_keys(tables, metadata, real, seed=3, redrawn=redrawn)  # type: ignore[arg-type]
+    customers, orders = tables["customers"], tables["orders"]
+    assert redrawn == {"customers": {"cid": 2}, "orders": {"oid": 1}}
+    assert not customers["cid"].is_in(real["customers"]["cid"].implode()).any()
+    assert customers["cid"].is_unique().all()
+    assert customers["cid"].to_list()[1::2] == [500, 501]  # clean keys untouched
+    assert customers["code"].to_list() == ["x", "y", "z", "w"]
+    assert orders["cid"].is_in(customers["cid"].implode()).all()  # children follow
+    assert orders["cid"].to_list()[:2] == customers["cid"].to_list()[0:3:2]
+    assert orders["oid"].to_list() == ["o-2-r0", "s-9", "s-8"]

@@ -614,6 +614,7 @@ def _post_filter(
     redrawn: dict[str, dict[str, int]] = {}
     if not replay_filter:
         return tables, redrawn
+    _redraw_keys(tables, metadata, real, seed, redrawn)
     for t_index, (name, df) in enumerate(tables.items()):
         plan = metadata.tables[name]
         generated = plan.names("generated")
@@ -635,6 +636,71 @@ def _post_filter(
                 redrawn.setdefault(name, {})[col.name] = n
         tables[name] = df
     return tables, redrawn
+
+
+def _redraw_keys(
+    tables: dict[str, pl.DataFrame],
+    metadata: SynthMetadata,
+    real: Mapping[str, pl.DataFrame],
+    seed: int,
+    redrawn: dict[str, dict[str, int]],
+) -> None:
+    """Give synthetic primary keys that equal a real key a fresh value; children follow.
+
+    Real keys are training and holdout keys; the child tables' foreign keys are
+    pointed at the fresh values (CONTRACTS.md: generated columns share no value
+    with any source row). SDV draws integer keys at random from a fixed range, so
+    a real table with keys in that range shares some by chance (2 of 5,000 against
+    3,000 real seven-digit keys).
+    A fresh integer is drawn (seeded) from the synthetic keys' own range, a fresh text
+    key is the old one with a ``-r<n>`` suffix; neither is a real or synthetic key.
+    """
+    for t_index, (name, df) in enumerate(tables.items()):
+        key = metadata.tables[name].primary_key
+        if key is None or key not in df.columns or key not in real[name].columns:
+            continue
+        synthetic = df.get_column(key)
+        real_keys = real[name].get_column(key).drop_nulls()
+        if real_keys.dtype != synthetic.dtype:
+            real_keys = real_keys.cast(pl.String, strict=False)
+            synthetic = synthetic.cast(pl.String)
+        hit = synthetic.is_in(real_keys.implode()).fill_null(False)
+        n = int(hit.sum())
+        if n == 0:
+            continue
+        taken = set(real_keys.to_list()) | set(synthetic.drop_nulls().to_list())
+        rng = np.random.default_rng(derive_seeds(seed, 1, stream=50 + t_index)[0])
+        old_values = synthetic.filter(hit).to_list()
+        fresh: list[Any] = []
+        if synthetic.dtype.is_integer():
+            low, high = int(synthetic.min() or 0), int(synthetic.max() or 0)  # type: ignore[arg-type]
+            high = max(high, low + 2 * len(taken))
+            while len(fresh) < n:
+                value = int(rng.integers(low, high + 1))
+                if value not in taken:
+                    taken.add(value)
+                    fresh.append(value)
+        else:
+            for i, value in enumerate(old_values):
+                candidate, j = f"{value}-r{i}", 0
+                while candidate in taken:
+                    j += 1
+                    candidate = f"{value}-r{i}.{j}"
+                taken.add(candidate)
+                fresh.append(candidate)
+        mapping = dict(zip(old_values, fresh, strict=True))
+        column = df.get_column(key)
+        replaced = pl.Series(key, [mapping.get(v, v) for v in synthetic.to_list()])
+        tables[name] = df.with_columns(replaced.cast(column.dtype, strict=False).alias(key))
+        redrawn.setdefault(name, {})[key] = n
+        for rel in metadata.relationships:  # children follow their parent's new keys
+            if rel.parent == name and rel.child in tables:
+                child = tables[rel.child]
+                fk = child.get_column(rel.child_key)
+                remapped = [mapping.get(v, v) for v in fk.cast(synthetic.dtype).to_list()]
+                tables[rel.child] = child.with_columns(
+                    pl.Series(rel.child_key, remapped).cast(fk.dtype, strict=False)
+                )
 
 
 def _faker_for(
