@@ -214,3 +214,21 @@ def test_suggested_recipe(tables: dict[str, pl.DataFrame]) -> None:
     assert "zip_code" in d["privacy"]["quasi_identifiers"]
     recipe = p.suggest_recipe()
     assert isinstance(recipe, pv.Recipe)
+
+
+def test_random_integer_keys_named_as_identifiers_are_record_keys() -> None:
+    """Keys drawn at random (SDV's, hashed ids) are neither dense nor of one length.
+
+    Regression: ``record_id`` with 3,000 random values in [0, 10M) profiled as a plain
+    number, so the release guard compared no synthetic key with the real ones. The
+    name decides with uniqueness; the same values under a measurement's name, or a
+    name that merely ends in letters "id" (``paid``), stay numbers.
+    """
+    rng = np.random.default_rng(0)
+    values = rng.choice(np.arange(0, 10_000_000), 3_000, replace=False)
+    frame = pl.DataFrame({"record_id": values, "caseID": values, "paid": values, "income": values})
+    for exact in (True, False):
+        roles = pv.profile(frame, exact=exact, qi_analysis=False).roles()
+        assert roles["record_id"] == roles["caseID"] == "direct_identifier", (exact, roles)
+        assert roles["paid"] != "direct_identifier", (exact, roles)
+        assert roles["income"] != "direct_identifier", (exact, roles)

@@ -505,6 +505,11 @@ def _numeric(
             return Classified(
                 "record_key", 0.7, evidence, "dense integers, one per row: a surrogate key"
             )
+        if _KEY_NAMES.search(name):  # random keys (SDV's, hashed ids) are neither dense nor
+            evidence["named_key"] = True  # of one length: the name and uniqueness decide
+            return Classified(
+                "record_key", 0.7, evidence, "(nearly) unique integers named as an identifier"
+            )
         lengths = values.cast(pl.Int64).abs().cast(pl.String).str.len_chars()
         modal = _mean(lengths == lengths.mode().first())
         if modal >= 0.9 and lo >= 10_000:
@@ -532,6 +537,8 @@ def _numeric(
     return Classified("numeric", 0.7, evidence, hierarchy=True)
 
 
+#: A column named as an identifier: ``id``, ``record_id``, ``patientId``, ``case_no``, ``key``.
+_KEY_NAMES = re.compile(r"(?i:^(id|key)$|[_\s.-](id|key|nr|no|number|num)$)|[a-z]Id$|[a-z]ID$")
 _NON_PERSON_KEYS = re.compile(
     r"(?i)(order|product|sku|item|invoice|transaction|ticket|shipment|part|batch|sku|code)"
 )
