@@ -47,8 +47,12 @@ def jupyterlab(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(chromium: Path) -> Iterator[tuple[Any, Any]]:
-    """(Playwright browser context, its Offline guard): 127.0.0.1 only."""
+    """(Playwright browser context, its Offline guard): 127.0.0.1 only.
+
+    Module scope: Playwright's sync API keeps its event loop running while it is
+    open, and any later test that opens its own (tests/report) would find it.
+    """
     with lab.offline_browser(chromium) as pair:
         yield pair
