@@ -259,3 +259,45 @@ def test_special_category_is_both_quasi_identifier_and_target(table: pl.DataFram
     assert t.attacker == "journalist"
     with pytest.raises(pv.exceptions.InputError, match="attacker"):
         pv.tradeoff(table, profile=roles, attacker="marketer")  # type: ignore[arg-type]
+
+
+def test_a_release_naming_its_members_is_never_the_safe_end_of_the_front() -> None:
+    """The attacker knows each target's quasi-identifiers, diagnosis text included.
+
+    When a quasi-identifier already gives the sensitive value away (the diagnosis text
+    and its code), the attacker's success is as high on non-members as on members: the
+    original table shows almost no advantage. Regression: it then dominated every
+    release and was the whole Pareto front ("release the raw data"), although every
+    member's record is the only one matching their quasi-identifiers. The front's risk
+    is now the larger of the advantage's upper end and the share re-identified.
+    """
+    rng = np.random.default_rng(4)
+    n = 600
+    codes = [f"C{i:02d}" for i in range(12)]
+    code = rng.choice(codes, n)
+    table = pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, n),
+            "zip": rng.choice([f"0{z}" for z in range(1000, 1400)], n),
+            "dx": [f"disease {c}" for c in code],
+            "dx_code": code,
+        }
+    )
+    roles = {"age": "quasi_identifier", "zip": "quasi_identifier", "dx": "quasi_identifier",
+             "dx_code": "sensitive"}  # fmt: skip
+    t = pv.tradeoff(
+        table,
+        profile=roles,
+        candidates={"k": [2, 5, 10], "l": [], "epsilon": [], "synthetic": []},
+        targets=150,
+        progress=False,
+    )
+    rows = {r["label"]: r for r in t.points.iter_rows(named=True)}
+    original = rows["original"]
+    assert original["advantage_hi"] < 0.15  # the code is learnt from the text by anyone
+    assert original["identified"] > 0.9
+    assert original["risk"] == pytest.approx(original["identified"])
+    assert original["pareto"]  # the exact answers stay the utility end of the front
+    assert sum(t.points["pareto"].to_list()) >= 2, t.points.select("label", "risk", "pareto")
+    for row in rows.values():
+        assert row["risk"] >= row["advantage_hi"]

@@ -9,9 +9,12 @@ same axes:
   ``advantage`` is their success on people in the release minus their success on
   real people who are not (the holdout), with a 95 % interval (``advantage_lo``,
   ``advantage_hi``); the attacker is a **prosecutor** (knows the target is in the
-  release) or a **journalist** (does not; ``attacker=``). The Pareto front uses the
-  interval's upper end. Prosecutor risk (1/smallest class) is added where it is
-  defined (anonymized releases).
+  release) or a **journalist** (does not; ``attacker=``). The Pareto front uses
+  ``risk``: the interval's upper end, or the share of member targets the attacker
+  re-identifies (``identified``: their record is the only match) when that is larger —
+  quasi-identifiers that already give the sensitive value away (a diagnosis and its
+  code) leave no advantage, but a release that names its members is not safe.
+  Prosecutor risk (1/smallest class) is added where it is defined (anonymized releases).
 - **utility**: error on one fixed workload of queries
   (:class:`privlab.utility.Workload`: all 1-/2-way marginals, grouped means),
   and ML utility (a classifier trained on the release, tested on real records
@@ -135,7 +138,8 @@ class Tradeoff:
         interval), ``attack_success`` (on members), ``attack_non_member``,
         ``attack_baseline``, ``identified``, ``prosecutor_max``, ``workload_error``,
         ``ml_accuracy``, ``ml_relative``, ``suppressed``, ``loss`` (ARX, anonymized
-        only), ``pareto`` (on ``advantage_hi`` and ``workload_error``).
+        only), ``risk`` (the larger of ``advantage_hi`` and ``identified``) and ``pareto``
+        (on ``risk`` and ``workload_error``).
     dp:
         One row per ε: ``epsilon``, ``expected_error``, ``per_query_epsilon``,
         ``cells`` (every public cell of the workload, empty ones too).
@@ -313,7 +317,9 @@ def tradeoff(
         "and as the attack's non-members",
         f"quasi-identifiers {qis}; attack and ML target {target!r}; attacker: {attacker}",
         "risk = linkage success on members minus success on non-members, with its 95 % "
-        "interval; the Pareto front uses the upper end",
+        "interval; the Pareto front uses the upper end, or the share of members the attacker "
+        "re-identifies (their record is the only one matching their quasi-identifiers) when "
+        "that is larger",
         "DP error is the expected error from OpenDP's noise scales (nothing spent) over every "
         "public cell; each ε is split evenly over the workload's releases",
     ]
@@ -368,10 +374,16 @@ def tradeoff(
         notes += dp_notes
         bar.advance(stage="differential privacy")
     points = pl.DataFrame(rows, schema=_POINTS_SCHEMA)
+    # the front's risk: what the attacker learns beyond non-members (the interval's upper
+    # end) or the share of members whose record they single out, whichever is larger — a
+    # target whose sensitive value its quasi-identifiers already give away (a diagnosis
+    # and its code) shows no advantage, yet a release naming every member is not safe
+    points = points.with_columns(
+        pl.max_horizontal("advantage_hi", pl.col("identified").fill_null(0.0)).alias("risk")
+    )
     points = points.with_columns(
         pl.Series(
-            "pareto",
-            pareto_front(points["advantage_hi"].to_list(), points["workload_error"].to_list()),
+            "pareto", pareto_front(points["risk"].to_list(), points["workload_error"].to_list())
         )
     )
     return Tradeoff(

@@ -42,7 +42,8 @@ def tradeoff_chart(
     Top: measured linkage-attack advantage (success on members minus success on
     non-members) against workload error, one point per release with its 95 %
     interval as a vertical bar, colour = technique; the Pareto front (computed on
-    the interval's upper end) is joined through the upper ends. Points are named
+    ``risk``: the interval's upper end, or the share of members re-identified when
+    larger — drawn as a red cross) is joined through those risks. Points are named
     beside them when there are at most ten (nearby points share one label); the
     tooltip names every point. Bottom: ε against the DP answers' expected
     workload error.
@@ -106,17 +107,33 @@ def tradeoff_chart(
             alt.Tooltip("workload_error:Q", format=".3f"),
             alt.Tooltip("ml_relative:Q", format=".2f", title="ML accuracy vs original"),
             alt.Tooltip("prosecutor_max:Q", format=".3f", title="prosecutor risk (max)"),
+            alt.Tooltip("identified:Q", format=".3f", title="members re-identified"),
         ],
     )
+    risk = "risk" if "risk" in points.columns else "advantage_hi"
     front = (
         alt.Chart(
             alt.Data(values=points.filter(pl.col("pareto")).sort("workload_error").to_dicts())
         )
         .mark_line(strokeDash=[4, 3], color="#555")
-        .encode(x="workload_error:Q", y="advantage_hi:Q")
+        .encode(x="workload_error:Q", y=f"{risk}:Q")
     )
     layers = [front, bars, dots]
-    top = points["advantage_hi" if "advantage_hi" in points.columns else "advantage"].max()
+    named = points.filter(pl.col("identified").fill_null(0.0) > pl.col("advantage_hi"))
+    if named.height:  # the front's risk there is the re-identified share: show it
+        layers.append(
+            alt.Chart(alt.Data(values=named.to_dicts()))
+            .mark_point(shape="cross", filled=True, size=110, color="#b2182b")
+            .encode(
+                x="workload_error:Q",
+                y="identified:Q",
+                tooltip=[
+                    "label:N",
+                    alt.Tooltip("identified:Q", format=".3f", title="members re-identified"),
+                ],
+            )
+        )
+    top = points[risk].max()
     spans = (_max_error(tradeoff), float(top) if top else 1.0)
     names = point_labels(points.to_dicts(), "workload_error", "advantage", "label", spans=spans)
     if names:

@@ -32,6 +32,8 @@ _MEASURES = (
     ("attack_success", "attack success on members", True),
     ("attack_non_member", "attack success on non-members", True),
     ("prosecutor_max", "max prosecutor re-identification risk", False),
+    ("identified", "members re-identified by the attack", False),
+    ("risk", "risk on the Pareto front (CI high or re-identified)", False),
     ("workload_error", "workload error (0 = exact answers)", False),
     ("ml_relative", "ML accuracy vs original", False),
     ("suppressed", "suppressed records", False),
