@@ -53,7 +53,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -425,15 +425,18 @@ def anonymize_stream(
     ('visits', 'local-stream')
     """
     recipe = _as_recipe(recipe)
-    if engine is not None and callback is not None:
-        if engine.callback is not None and engine.callback is not callback:
+    if engine is None:
+        engine = LocalEngine(show=progress, callback=callback)
+    else:
+        if callback is not None and engine.callback not in (None, callback):
             raise InputError(
                 "anonymize_stream got two progress callbacks (callback= and the engine's); give one"
             )
-        engine = LocalEngine(engine.memory_limit, engine.batch_rows, engine.show, callback)
-    engine = engine or LocalEngine(show=progress, callback=callback)
-    if engine.show is None and progress is not None:
-        engine = LocalEngine(engine.memory_limit, engine.batch_rows, progress, engine.callback)
+        engine = replace(
+            engine,
+            show=progress if engine.show is None else engine.show,
+            callback=callback or engine.callback,
+        )
     lazy = read(source, **read_kwargs) if not isinstance(source, pl.LazyFrame) else source
     target = Path(out).absolute()
     manifest_path = _manifest_path(target)

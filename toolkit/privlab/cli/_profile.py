@@ -51,11 +51,11 @@ def profile(
     "semantic_type", "role", "confidence", "evidence"}, ...], "quasi_identifiers",
     "qi_risk": {"min_class_size", "unique_share", "risky_combinations"}}.
     """
-    from privlab.cli._session import authorize
     from privlab.engine import LocalEngine, parse_memory
     from privlab.io import read
     from privlab.profile import profile as run_profile
     from privlab.profile import profile_stream
+    from privlab.release import authorize
 
     authorize("profile")  # an analyst in governed mode (CONTRACTS.md "Roles")
     data = read(file, **read_kwargs(sep, encoding, null_values))

@@ -40,8 +40,8 @@ def report(
 ) -> None:
     """Evaluate anonymization, DP and synthesis of FILE and write a self-contained report."""
     import privlab as pv
-    from privlab.cli._session import authorize
     from privlab.io import check_outputs, read
+    from privlab.release import authorize
     from privlab.report import save_chart
 
     authorize("release")  # a report is a release: before the (slow) trade-off

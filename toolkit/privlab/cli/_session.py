@@ -12,10 +12,9 @@ import click
 
 from privlab._config import get_config
 from privlab.io import InputWarning, temp_registry
-from privlab.release import authorize as release_authorize
 from privlab.store import FILENAME, Store, open_store
 
-__all__ = ["EXIT_DENIED", "EXIT_ERROR", "authorize", "command_session"]
+__all__ = ["EXIT_DENIED", "EXIT_ERROR", "command_session"]
 
 #: Exit status of a refused command (an error privlab raised on purpose).
 EXIT_ERROR = 2
@@ -67,12 +66,3 @@ def command_session() -> Iterator[None]:
 
         warnings.showwarning = show
         yield
-
-
-def authorize(action: str, *, dataset: str | None = None) -> None:
-    """Check the principal's role for a command that opens no store of its own.
-
-    For example ``privlab profile``. Without a store there is no policy, so
-    nothing is checked (personal mode): :func:`privlab.release.authorize`.
-    """
-    release_authorize(action, dataset=dataset)

@@ -227,12 +227,11 @@ class Access:
 
     # -- changing roles --------------------------------------------------------------------
 
-    def grant(self, grantee: str, role: str, department: str | None = None) -> None:
-        """Give *grantee* a *role* in *department*, or the store-wide ``admin`` role.
+    def _may_change_roles(self, action: str, role: str, department: str | None) -> str:
+        """Check that the principal may grant or revoke *role*; the department it is in.
 
-        In governed mode only an admin may grant, or an owner or steward of
-        *department* a role up to their own (never admin). The grant and its
-        audit record commit together.
+        In governed mode only an admin, or an owner or steward of *department* for a
+        role up to their own (never admin); a denial is audited and raised.
         """
         department = self._check_role(role, department)
         who = principal()
@@ -242,12 +241,23 @@ class Access:
         if governed and mine != ADMIN:
             local = role != ADMIN and _rank(mine) >= max(_rank("steward"), _rank(role))
             if not local:
+                verb = "granting" if action == "grant" else "revoking"
                 self._deny(
-                    "grant",
+                    action,
                     who,
                     None,
-                    "an admin, or a steward of the department granting up to their own role",
+                    f"an admin, or a steward of the department {verb} up to their own role",
                 )
+        return department
+
+    def grant(self, grantee: str, role: str, department: str | None = None) -> None:
+        """Give *grantee* a *role* in *department*, or the store-wide ``admin`` role.
+
+        In governed mode only an admin may grant, or an owner or steward of
+        *department* a role up to their own (never admin). The grant and its
+        audit record commit together.
+        """
+        department = self._may_change_roles("grant", role, department)
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO access_roles (principal, department, role) VALUES (?, ?, ?) "
@@ -262,20 +272,7 @@ class Access:
 
     def revoke(self, grantee: str, role: str, department: str | None = None) -> None:
         """Take *role* in *department* (or admin) away from *grantee*; the last admin stays."""
-        department = self._check_role(role, department)
-        who = principal()
-        with self.store.read() as conn:
-            governed = _governed(conn)
-            mine = _role_in(conn, who, department)
-        if governed and mine != ADMIN:
-            local = role != ADMIN and _rank(mine) >= max(_rank("steward"), _rank(role))
-            if not local:
-                self._deny(
-                    "revoke",
-                    who,
-                    None,
-                    "an admin, or a steward of the department revoking up to their own role",
-                )
+        department = self._may_change_roles("revoke", role, department)
         with self.store.transaction() as conn:
             held = conn.execute(
                 "SELECT role FROM access_roles WHERE principal = ? AND department = ?",

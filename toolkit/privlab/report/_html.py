@@ -244,9 +244,20 @@ class Report:
         its column is kept with a reason (*keep*: ``{column: reason}``).
         """
         authorize("release", governance=governance)
-        check_outputs([("path", Path(path))], [("source", s) for s in inputs])
+        return self._write(Path(path), sources=sources, inputs=inputs, keep=keep)
+
+    def _write(
+        self,
+        path: Path,
+        *,
+        sources: Sequence[pl.DataFrame],
+        inputs: Sequence[str | Path],
+        keep: Mapping[str, str] | None,
+    ) -> Path:
+        """:meth:`write` once the role is checked: output guard, release guard, atomic write."""
+        check_outputs([("path", path)], [("source", s) for s in inputs])
         check_published(self.published_tables(), sources=sources, keep=keep)
-        return write_text(Path(path), self.to_html())
+        return write_text(path, self.to_html())
 
 
 def _table(rows: Sequence[Mapping[str, Any]], *, header: bool = True) -> str:
@@ -609,7 +620,7 @@ def report(
     for item in items:
         _sections_for(rep, item)
     frames = [s for s in (_source_of(item) for item in items) if s is not None]
-    return rep.write(path, sources=frames, inputs=files, keep=keep, governance=governance)
+    return rep._write(Path(path), sources=frames, inputs=files, keep=keep)  # role checked above
 
 
 def _source_of(obj: Any) -> pl.DataFrame | None:

@@ -689,18 +689,18 @@ def _redraw_keys(
                 taken.add(candidate)
                 fresh.append(candidate)
         mapping = dict(zip(old_values, fresh, strict=True))
-        column = df.get_column(key)
-        replaced = pl.Series(key, [mapping.get(v, v) for v in synthetic.to_list()])
-        tables[name] = df.with_columns(replaced.cast(column.dtype, strict=False).alias(key))
+        tables[name] = df.with_columns(_remap(key, df.schema[key], synthetic.dtype, mapping))
         redrawn.setdefault(name, {})[key] = n
         for rel in metadata.relationships:  # children follow their parent's new keys
             if rel.parent == name and rel.child in tables:
                 child = tables[rel.child]
-                fk = child.get_column(rel.child_key)
-                remapped = [mapping.get(v, v) for v in fk.cast(synthetic.dtype).to_list()]
-                tables[rel.child] = child.with_columns(
-                    pl.Series(rel.child_key, remapped).cast(fk.dtype, strict=False)
-                )
+                fk = _remap(rel.child_key, child.schema[rel.child_key], synthetic.dtype, mapping)
+                tables[rel.child] = child.with_columns(fk)
+
+
+def _remap(column: str, dtype: pl.DataType, as_: pl.DataType, mapping: dict[Any, Any]) -> pl.Expr:
+    """*column* with the values of *mapping* replaced (compared as *as_*), back in *dtype*."""
+    return pl.col(column).cast(as_).replace(mapping).cast(dtype, strict=False)
 
 
 def _faker_for(
